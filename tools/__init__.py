@@ -1,0 +1,1 @@
+"""What the agent can call: the sandbox and a persistent Python session."""
