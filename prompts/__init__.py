@@ -8,7 +8,7 @@ StrictUndefined, so a missing variable fails loudly instead of rendering empty.
 
 from __future__ import annotations
 
-from functools import cache, lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
