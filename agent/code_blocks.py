@@ -1,0 +1,129 @@
+"""Reading the model's replies: the Python code to run, or why there is none.
+
+Pure functions, no I/O. The conventions (documented in prompts/agent.yaml):
+
+- Code is written in fenced blocks (```python ... ```). Several Python blocks
+  in one reply are joined in order (small models often split a function and its
+  example call); a fence without a language counts as Python only when the reply
+  has no block labelled python. Blocks in other languages (bash, text) are ignored.
+- With `native_tools`, a Qwen-style `<tool_call>{"name": "python", "arguments":
+  {"code": "..."}}</tool_call>` is read first; fenced blocks are the fallback.
+- The run ends with an explicit final answer when the code calls
+  `final_answer(x)`: the session defines it (FINAL_ANSWER_PRELUDE) to print a
+  marker line that `split_final_answer` finds in stdout.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+FormatProblem = Literal["unclosed_block", "empty_block", "no_python_block", "bad_tool_call"]
+
+FINAL_ANSWER_MARKER = "<<FINAL_ANSWER>>"
+FINAL_ANSWER_PRELUDE = (
+    "def final_answer(answer):\n"
+    f"    print({FINAL_ANSWER_MARKER!r} + repr(str(answer)), flush=True)\n"
+)
+
+_FENCE = re.compile(r"^[ \t]*```[ \t]*(?P<lang>[\w+.-]*)[^\n]*\n(?P<body>.*?)^[ \t]*```[ \t]*$", re.S | re.M)
+_OPEN_FENCE = re.compile(r"^[ \t]*```[ \t]*(?P<lang>[\w+.-]*)[^\n]*$", re.M)
+_PYTHON_LANGS = {"python", "py", "python3", "ipython", "ipython3"}
+_TOOL_CALL = re.compile(r"<tool_call>\s*(?P<json>.*?)\s*(?:</tool_call>|$)", re.S)
+_REPL_PROMPT = re.compile(r"^(>>>|\.\.\.) ?", re.M)
+
+
+@dataclass(frozen=True)
+class ParsedReply:
+    """What a reply asks for: `code` to run, or a format `problem`, or neither (plain text)."""
+
+    text: str
+    code: str | None = None
+    problem: FormatProblem | None = None
+
+    @property
+    def has_code(self) -> bool:
+        return self.code is not None
+
+
+def parse_reply(text: str, finished_by_length: bool = False, native_tools: bool = False) -> ParsedReply:
+    """The Python code of a reply. `finished_by_length`: the reply was cut at max_tokens,
+    so a block left open is truncated code, never run."""
+    if native_tools and "<tool_call>" in text:
+        return _parse_tool_call(text)
+    blocks = [(m.group("lang").lower(), m.group("body")) for m in _FENCE.finditer(text)]
+    python = [body for lang, body in blocks if lang in _PYTHON_LANGS]
+    if not python:
+        python = [body for lang, body in blocks if lang == ""]
+    tail = _unclosed_tail(text)
+    if tail is not None:
+        lang, body = tail
+        if lang in _PYTHON_LANGS or (lang == "" and not python):
+            if finished_by_length:
+                return ParsedReply(text, problem="unclosed_block")
+            python.append(body)  # the model stopped without closing the fence: the code is whole
+    if not python:
+        if blocks or tail is not None:
+            return ParsedReply(text, problem="no_python_block")
+        return ParsedReply(text)
+    code = "\n\n".join(_clean(b) for b in python).strip("\n")
+    if not code.strip():
+        return ParsedReply(text, problem="empty_block")
+    return ParsedReply(text, code=code + "\n")
+
+
+def _unclosed_tail(text: str) -> tuple[str, str] | None:
+    """A fence opened after the last closed block and never closed: (lang, body)."""
+    last_end = 0
+    for m in _FENCE.finditer(text):
+        last_end = m.end()
+    m = _OPEN_FENCE.search(text, last_end)
+    if m is None:
+        return None
+    return m.group("lang").lower(), text[m.end() + 1:]
+
+
+def _clean(body: str) -> str:
+    """Strip interactive-prompt prefixes (>>> / ...) when every code line has them."""
+    lines = [ln for ln in body.splitlines() if ln.strip()]
+    if lines and all(_REPL_PROMPT.match(ln) for ln in lines):
+        body = _REPL_PROMPT.sub("", body)
+    return body
+
+
+def _parse_tool_call(text: str) -> ParsedReply:
+    m = _TOOL_CALL.search(text)
+    raw = m.group("json") if m else ""
+    try:
+        call = json.loads(raw)
+        args = call.get("arguments", {})
+        if isinstance(args, str):  # some models double-encode the arguments
+            args = json.loads(args)
+        code = args.get("code")
+    except (json.JSONDecodeError, AttributeError):
+        return ParsedReply(text, problem="bad_tool_call")
+    if not isinstance(code, str):
+        return ParsedReply(text, problem="bad_tool_call")
+    if not code.strip():
+        return ParsedReply(text, problem="empty_block")
+    return ParsedReply(text, code=code.rstrip("\n") + "\n")
+
+
+def split_final_answer(stdout: str) -> tuple[str, str | None]:
+    """(stdout without the final-answer marker lines, the last final answer or None)."""
+    if FINAL_ANSWER_MARKER not in stdout:
+        return stdout, None
+    kept, answer = [], None
+    for line in stdout.splitlines(keepends=True):
+        if line.startswith(FINAL_ANSWER_MARKER):
+            raw = line[len(FINAL_ANSWER_MARKER):].strip()
+            try:
+                answer = str(ast.literal_eval(raw))
+            except (ValueError, SyntaxError):
+                answer = raw
+        else:
+            kept.append(line)
+    return "".join(kept), answer

@@ -1,0 +1,243 @@
+"""The code-acting agent: the model acts by writing Python (as in CodeAct /
+smolagents' CodeAgent), a persistent session runs it, the output goes back.
+
+    with PythonSession(workdir) as session:
+        result = CodeAgent(model, session, AgentConfig(max_steps=5)).run("Plot sin(x)")
+
+Each step: one streamed reply -> its code (agent/code_blocks.py) -> the session
+-> an observation (agent/observation.py). The run ends on final_answer(...), a
+reply without code after a successful execution, the step limit, the token
+budget, or too many unusable replies in a row. Errors of the user's code go back
+to the model; errors of the program itself (backend, sandbox) end the run and
+propagate, never shown to the model. The loop prints nothing: it emits events
+(agent/loop_types.py) and writes a transcript after every step and in finally.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from time import perf_counter
+from typing import Any
+
+import prompts
+from agent.code_blocks import FINAL_ANSWER_PRELUDE, parse_reply
+from agent.history import fit_to_context
+from agent.loop_types import (
+    AgentConfig,
+    AgentEvent,
+    AgentResult,
+    CodeExecuted,
+    CodeReady,
+    ContextTrimmed,
+    EventHandler,
+    FormatRejected,
+    RunFinished,
+    StepRecord,
+    StepStarted,
+    StopReason,
+    TextDelta,
+)
+from agent.observation import render_observation
+from agent.transcript import RunTranscript
+from agent.types import Message, Model, SamplingParams
+
+
+class Submitted(Exception):
+    """The task is done: final_answer(...) was called, or a reply had no code after success."""
+
+    def __init__(self, reason: StopReason, answer: str | None) -> None:
+        super().__init__(reason)
+        self.reason, self.answer = reason, answer
+
+
+class LimitsExceeded(Exception):
+    """A step, token or format-error limit ends the run."""
+
+    def __init__(self, reason: StopReason) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class FormatError(Exception):
+    """The reply cannot be used; `problem` names the corrective message in prompts/agent.yaml."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+
+
+class CodeAgent:
+    def __init__(self, model: Model, session: Any, config: AgentConfig | None = None,
+                 on_event: EventHandler | None = None, transcript_path: str | Path | None = None,
+                 metadata: dict | None = None) -> None:
+        """`session`: a tools.session.PythonSession (run(code, timeout_s) -> ExecResult, workdir)."""
+        self.model = model
+        self.session = session
+        self.config = config or AgentConfig()
+        self.on_event = on_event
+        self.transcript_path = transcript_path
+        self.metadata = metadata or {}
+        self.messages: list[Message] = []
+        self.steps: list[StepRecord] = []
+        self.files: list[str] = []
+        self.figures: list[str] = []
+        self._format_errors = 0
+        self._last_exec_ok: bool | None = None
+
+    # ------------------------------------------------------------------ run
+    def run(self, task: str) -> AgentResult:
+        cfg = self.config
+        key = "native_tools.system" if cfg.native_tools else "system"
+        self.messages = [Message("system", prompts.render("agent", key)),
+                         Message("user", prompts.render("agent", "task", task=task))]
+        self.steps, self.files, self.figures = [], [], []
+        self._format_errors, self._last_exec_ok = 0, None
+        workdir = str(getattr(self.session, "workdir", "") or "") or None
+        transcript = RunTranscript(
+            self.transcript_path, task=task, config={"agent": cfg.model_dump(), **self.metadata},
+            model={"name": self.model.name, "backend": self.model.backend,
+                   "context_length": self.model.context_length},
+            initial_messages=[m.to_dict() for m in self.messages], workdir=workdir)
+        self._transcript = transcript
+        t0 = perf_counter()
+        stop: StopReason = "error"
+        answer: str | None = None
+        error: str | None = None
+        try:
+            self._run_prelude()
+            while True:
+                self._step()
+        except Submitted as s:
+            stop, answer = s.reason, s.answer
+        except LimitsExceeded as e:
+            stop = e.reason
+        except KeyboardInterrupt:
+            stop = "interrupted"
+        except BaseException as e:
+            error = f"{type(e).__name__}: {e}"
+            raise
+        finally:
+            result = AgentResult(
+                stop_reason=stop, final_answer=answer, steps=self.steps, workdir=workdir,
+                transcript_path=str(self.transcript_path) if self.transcript_path else None,
+                files=list(self.files), figures=list(self.figures), error=error,
+                prompt_tokens=sum(s.tokens.prompt for s in self.steps),
+                completion_tokens=sum(s.tokens.completion for s in self.steps), wall_s=perf_counter() - t0)
+            transcript.finish(result)
+            self._emit(RunFinished(result))
+        return result
+
+    # ------------------------------------------------------------------ one step
+    def _step(self) -> None:
+        cfg = self.config
+        if len(self.steps) >= cfg.max_steps:
+            raise LimitsExceeded("max_steps")
+        budget_left = None
+        if cfg.max_tokens_total is not None:
+            budget_left = cfg.max_tokens_total - sum(s.tokens.prompt + s.tokens.completion for s in self.steps)
+            if budget_left <= 0:
+                raise LimitsExceeded("token_budget")
+        t0 = perf_counter()
+        step = StepRecord(index=len(self.steps) + 1, messages=[])
+        self.steps.append(step)
+        try:
+            self._emit(StepStarted(step.index))
+            fitted = fit_to_context(self.model, self.messages, cfg.max_tokens_per_step, keep_head=2)
+            step.dropped_messages = fitted.dropped
+            if fitted.dropped:
+                self._emit(ContextTrimmed(step.index, fitted.dropped))
+            max_new = fitted.max_new_tokens
+            if budget_left is not None:
+                max_new = min(max_new, budget_left - fitted.prompt_tokens)
+            if max_new < 1:
+                raise LimitsExceeded("token_budget")
+            step.reply = self._generate(step, fitted.messages, max_new)
+            step.tokens.prompt = fitted.prompt_tokens
+            step.tokens.completion = max(0, self.model.count_tokens(
+                [*fitted.messages, Message("assistant", step.reply)]) - fitted.prompt_tokens)
+            self._add(step, Message("assistant", step.reply))
+            parsed = parse_reply(step.reply, finished_by_length=step.tokens.completion >= max_new,
+                                 native_tools=cfg.native_tools)
+            try:
+                self._act(step, parsed)
+            except FormatError as e:
+                self._reject(step, e.problem)
+        finally:
+            step.total_s = perf_counter() - t0
+            self._transcript.save(self.steps)
+
+    def _act(self, step: StepRecord, parsed) -> None:
+        if parsed.problem:
+            raise FormatError(parsed.problem)
+        if parsed.code is None:
+            if self._last_exec_ok:
+                raise Submitted("done", None)
+            raise FormatError("no_code")
+        self._format_errors = 0
+        step.code = parsed.code
+        self._emit(CodeReady(step.index, parsed.code))
+        t0 = perf_counter()
+        result = self.session.run(parsed.code, timeout_s=self.config.cell_timeout_s)
+        step.exec_s = perf_counter() - t0
+        step.exec_result = result
+        self._last_exec_ok = result.ok
+        if result.restarted:
+            self._run_prelude()
+        self._note_files(result.files, result.figures)
+        obs, final = render_observation(result, timeout_s=self.config.cell_timeout_s,
+                                        max_chars=self.config.max_observation_chars,
+                                        native_tools=self.config.native_tools)
+        step.observation, step.final_answer = obs, final
+        self._add(step, Message("tool" if self.config.native_tools else "user", obs))
+        self._emit(CodeExecuted(step.index, result, obs))
+        if final is not None and result.ok:
+            raise Submitted("final_answer", final)
+
+    def _reject(self, step: StepRecord, problem: str) -> None:
+        self._format_errors += 1
+        step.format_problem = problem
+        msg = prompts.render("agent", f"format_error.{problem}", failed=self._last_exec_ok is False)
+        self._add(step, Message("user", msg))
+        self._emit(FormatRejected(step.index, problem, msg))
+        if self._format_errors >= self.config.max_format_errors:
+            raise LimitsExceeded("format_errors")
+
+    # ------------------------------------------------------------------ edges
+    def _generate(self, step: StepRecord, messages: list[Message], max_new: int) -> str:
+        params = SamplingParams(temperature=self.config.temperature, top_p=self.config.top_p, max_tokens=max_new)
+        pieces: list[str] = []
+        t0 = perf_counter()
+        stream = self.model.stream(messages, params)
+        try:
+            for piece in stream:
+                pieces.append(piece)
+                self._emit(TextDelta(step.index, piece))
+        finally:
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()
+            step.model_s = perf_counter() - t0
+            step.reply = "".join(pieces)
+        return step.reply
+
+    def _run_prelude(self) -> None:
+        """Define final_answer() in the session (again after a restart lost it)."""
+        result = self.session.run(FINAL_ANSWER_PRELUDE, timeout_s=self.config.cell_timeout_s)
+        if not result.ok:
+            raise RuntimeError(f"the session could not define final_answer: {result.stderr.strip()[-300:]}")
+
+    def _add(self, step: StepRecord, message: Message) -> None:
+        self.messages.append(message)
+        step.messages.append(message.to_dict())
+
+    def _note_files(self, files: list[str], figures: list[str]) -> None:
+        for name in files:
+            if name not in self.files:
+                self.files.append(name)
+        for name in figures:
+            if name not in self.figures:
+                self.figures.append(name)
+
+    def _emit(self, event: AgentEvent) -> None:
+        if self.on_event is not None:
+            self.on_event(event)

@@ -1,0 +1,146 @@
+"""Records of the code-acting agent: its config, the events it emits while it
+runs (the CLI renders them; the loop prints nothing), and its result."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from tools.types import ExecResult
+
+StopReason = Literal[
+    "final_answer",   # the code called final_answer(...)
+    "done",           # a reply without code after the last execution succeeded
+    "max_steps",      # step limit reached
+    "token_budget",   # max_tokens_total used up
+    "format_errors",  # too many unusable replies in a row
+    "interrupted",    # Ctrl-C
+    "error",          # the program itself failed (model backend, sandbox); never shown to the model
+]
+SUCCESS_REASONS: frozenset[str] = frozenset({"final_answer", "done"})
+
+
+class AgentConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    max_steps: int = 10
+    """Maximum number of model calls (steps)."""
+    max_tokens_total: int | None = None
+    """Token budget: prompt + completion tokens summed over all model calls; None = no budget."""
+    max_tokens_per_step: int = 1024
+    """Maximum generated tokens per reply."""
+    max_format_errors: int = 3
+    """Stop after this many unusable replies in a row (each gets a corrective message)."""
+    cell_timeout_s: float = 60.0
+    """Wall-clock limit for one code block in the session."""
+    temperature: float = 0.0
+    """Sampling temperature of the replies (0 = greedy)."""
+    top_p: float = 1.0
+    """Nucleus sampling of the replies."""
+    native_tools: bool = False
+    """Use the model's native tool-call format (Qwen's <tool_call> JSON, observations as role 'tool')
+    instead of fenced code blocks."""
+    max_observation_chars: int = 4000
+    """Stdout/stderr shown to the model are cut to this many characters (head and tail kept)."""
+
+
+@dataclass
+class StepTokens:
+    prompt: int = 0
+    completion: int = 0
+
+
+@dataclass
+class StepRecord:
+    """One model call and what followed it."""
+
+    index: int
+    messages: list[dict]
+    """Messages added in this step (the reply, then the observation or corrective message)."""
+    reply: str = ""
+    code: str | None = None
+    exec_result: ExecResult | None = None
+    observation: str | None = None
+    format_problem: str | None = None
+    final_answer: str | None = None
+    tokens: StepTokens = field(default_factory=StepTokens)
+    model_s: float = 0.0
+    exec_s: float = 0.0
+    total_s: float = 0.0
+    dropped_messages: int = 0
+    """Earlier messages dropped before this call to fit the model's context."""
+
+    @property
+    def overhead_s(self) -> float:
+        """Time of the loop itself: everything but the model call and the session call."""
+        return max(0.0, self.total_s - self.model_s - self.exec_s)
+
+
+@dataclass
+class AgentResult:
+    stop_reason: StopReason
+    final_answer: str | None
+    steps: list[StepRecord]
+    workdir: str | None
+    transcript_path: str | None
+    files: list[str] = field(default_factory=list)
+    """Files written in the work dir during the run (relative paths)."""
+    figures: list[str] = field(default_factory=list)
+    error: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    wall_s: float = 0.0
+
+    @property
+    def success(self) -> bool:
+        return self.stop_reason in SUCCESS_REASONS
+
+
+# --------------------------------------------------------------------- events
+@dataclass(frozen=True)
+class StepStarted:
+    step: int
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    step: int
+    text: str
+
+
+@dataclass(frozen=True)
+class CodeReady:
+    step: int
+    code: str
+
+
+@dataclass(frozen=True)
+class CodeExecuted:
+    step: int
+    result: ExecResult
+    observation: str
+
+
+@dataclass(frozen=True)
+class FormatRejected:
+    step: int
+    problem: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ContextTrimmed:
+    step: int
+    dropped_messages: int
+
+
+@dataclass(frozen=True)
+class RunFinished:
+    result: AgentResult
+
+
+AgentEvent = StepStarted | TextDelta | CodeReady | CodeExecuted | FormatRejected | ContextTrimmed | RunFinished
+EventHandler = Callable[[AgentEvent], None]

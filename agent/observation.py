@@ -1,0 +1,68 @@
+"""What the model sees after its code ran: the ExecResult cut to what matters
+(tracebacks without the sandbox's own frames, long output with head and tail),
+rendered through prompts/agent.yaml. Pure functions."""
+
+from __future__ import annotations
+
+import re
+
+import prompts
+from agent.code_blocks import split_final_answer
+from tools.types import ExecResult
+
+_TB_HEADER = "Traceback (most recent call last):"
+_FRAME = re.compile(r'^  File "(?P<file>[^"]*)", line \d+')
+# frames of the session machinery and the interpreter, never the user's code
+_INTERNAL_FILE = re.compile(r"(/tools/|<frozen |runpy\.py|/code\.py$|/codeop\.py$)")
+MAX_FRAMES = 4
+
+
+def trim_traceback(stderr: str) -> str:
+    """Drop the session's own frames and keep at most MAX_FRAMES frames (first + last)."""
+    if _TB_HEADER not in stderr:
+        return stderr
+    head, _, rest = stderr.rpartition(_TB_HEADER)
+    lines = rest.splitlines()
+    frames: list[list[str]] = []
+    tail: list[str] = []
+    for line in lines[1:]:
+        m = _FRAME.match(line)
+        if m:
+            frames.append([line])
+        elif frames and line.startswith("    ") and not tail:
+            frames[-1].append(line)
+        elif line.strip() or tail:
+            tail.append(line)
+    frames = [f for f in frames if not _INTERNAL_FILE.search(_FRAME.match(f[0]).group("file"))]
+    if len(frames) > MAX_FRAMES:
+        omitted = len(frames) - MAX_FRAMES
+        frames = frames[:1] + [[f"  ... {omitted} frames omitted ..."]] + frames[-(MAX_FRAMES - 1):]
+    body = [_TB_HEADER] + [ln for f in frames for ln in f] + tail
+    return (head + "\n".join(body)).strip("\n")
+
+
+def clip(text: str, max_chars: int) -> tuple[str, bool]:
+    """Keep the head and tail of long text, with a note of what was cut."""
+    if len(text) <= max_chars:
+        return text, False
+    half = max_chars // 2
+    cut = len(text) - 2 * half
+    return f"{text[:half]}\n... [{cut} characters cut] ...\n{text[-half:]}", True
+
+
+def render_observation(result: ExecResult, *, timeout_s: float, max_chars: int,
+                       native_tools: bool = False) -> tuple[str, str | None]:
+    """(the observation message text, the final answer the code gave or None)."""
+    stdout, final = split_final_answer(result.stdout)
+    stdout, cut_out = clip(stdout.rstrip("\n"), max_chars)
+    stderr, cut_err = clip(trim_traceback(result.stderr).rstrip("\n"), max_chars)
+    figures = set(result.figures)
+    text = prompts.render(
+        "agent", "observation",
+        ok=result.ok, returncode=result.returncode, stdout=stdout, stderr=stderr,
+        timed_out=result.timed_out, timeout_s=timeout_s, memory_exceeded=result.memory_exceeded,
+        truncated=result.output_truncated or cut_out or cut_err, restarted=result.restarted,
+        figures=sorted(figures), files=[f for f in result.files if f not in figures],
+        final_answer=final, native_tools=native_tools,
+    )
+    return text, final

@@ -1,0 +1,121 @@
+"""Reading replies: code blocks, format problems, tool calls, final answers; observations."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.code_blocks import FINAL_ANSWER_MARKER, FINAL_ANSWER_PRELUDE, parse_reply, split_final_answer
+from agent.observation import clip, render_observation, trim_traceback
+from tools.types import ExecResult
+
+FENCE = "```"
+
+
+@pytest.mark.parametrize(
+    ("reply", "code", "problem"),
+    [
+        (f"Let me compute.\n{FENCE}python\nprint(1)\n{FENCE}\n", "print(1)\n", None),
+        (f"{FENCE}py\nx = 2\n{FENCE}", "x = 2\n", None),
+        (f"{FENCE}\nprint('bare')\n{FENCE}", "print('bare')\n", None),
+        # two python blocks are joined in order
+        (f"{FENCE}python\ndef f():\n    return 3\n{FENCE}\nUsage:\n{FENCE}python\nprint(f())\n{FENCE}",
+         "def f():\n    return 3\n\n\nprint(f())\n", None),
+        # an unlabelled block next to a python block is output, not code
+        (f"{FENCE}python\nprint(2)\n{FENCE}\nOutput:\n{FENCE}\n2\n{FENCE}", "print(2)\n", None),
+        # bash only: nothing to run
+        (f"{FENCE}bash\npip install numpy\n{FENCE}", None, "no_python_block"),
+        (f"{FENCE}python\n\n{FENCE}", None, "empty_block"),
+        # left open but the model stopped: run it
+        (f"Here:\n{FENCE}python\nprint(5)\n", "print(5)\n", None),
+        ("The answer is 4.", None, None),
+        # interactive prompts are stripped
+        (f"{FENCE}python\n>>> a = 1\n>>> print(a)\n{FENCE}", "a = 1\nprint(a)\n", None),
+    ],
+)
+def test_parse_reply(reply, code, problem):
+    parsed = parse_reply(reply)
+    assert parsed.code == code
+    assert parsed.problem == problem
+    assert parsed.text == reply
+
+
+def test_unclosed_block_cut_by_length_is_a_format_problem():
+    parsed = parse_reply(f"{FENCE}python\nfor i in range(3):\n    print(", finished_by_length=True)
+    assert parsed.problem == "unclosed_block" and parsed.code is None
+
+
+def test_native_tool_call():
+    reply = '<tool_call>\n{"name": "python", "arguments": {"code": "print(7)"}}\n</tool_call>'
+    assert parse_reply(reply, native_tools=True).code == "print(7)\n"
+    # double-encoded arguments
+    reply2 = '<tool_call>{"name": "python", "arguments": "{\\"code\\": \\"x=1\\"}"}</tool_call>'
+    assert parse_reply(reply2, native_tools=True).code == "x=1\n"
+    assert parse_reply("<tool_call>{not json</tool_call>", native_tools=True).problem == "bad_tool_call"
+    # fenced blocks still work in native mode
+    assert parse_reply(f"{FENCE}python\nprint(8)\n{FENCE}", native_tools=True).code == "print(8)\n"
+
+
+def test_final_answer_prelude_and_marker():
+    ns: dict = {}
+    exec(FINAL_ANSWER_PRELUDE, ns)
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        print("hello")
+        ns["final_answer"]("Saved 'x.png'\nline two")
+    rest, answer = split_final_answer(buf.getvalue())
+    assert rest == "hello\n"
+    assert answer == "Saved 'x.png'\nline two"
+    assert split_final_answer("plain\n") == ("plain\n", None)
+    assert split_final_answer(FINAL_ANSWER_MARKER + "not a literal\n")[1] == "not a literal"
+
+
+def test_trim_traceback_drops_session_frames_and_keeps_the_error():
+    tb = (
+        "Traceback (most recent call last):\n"
+        '  File "/work/main/tools/session_worker.py", line 40, in run_cell\n'
+        "    exec(code, ns)\n"
+        '  File "<cell-3>", line 2, in <module>\n'
+        "    f(0)\n"
+        '  File "<cell-2>", line 2, in f\n'
+        "    return 1 / x\n"
+        "ZeroDivisionError: division by zero\n"
+    )
+    out = trim_traceback(tb)
+    assert "session_worker" not in out and "exec(code, ns)" not in out
+    assert '"<cell-3>", line 2' in out and "return 1 / x" in out
+    assert out.endswith("ZeroDivisionError: division by zero")
+    assert trim_traceback("just a warning\n") == "just a warning\n"
+
+
+def test_trim_traceback_caps_deep_stacks():
+    frames = "".join(f'  File "/lib/m{i}.py", line {i}, in g{i}\n    g{i + 1}()\n' for i in range(10))
+    out = trim_traceback("Traceback (most recent call last):\n" + frames + "RecursionError: too deep\n")
+    assert "frames omitted" in out and "m0.py" in out and "m9.py" in out and "m5.py" not in out
+
+
+def test_clip_keeps_head_and_tail():
+    text = "a" * 50 + "b" * 50
+    out, cut = clip(text, 20)
+    assert cut and out.startswith("a" * 10) and out.endswith("b" * 10) and "80 characters cut" in out
+    assert clip("short", 20) == ("short", False)
+
+
+def test_observation_success_error_timeout():
+    ok = ExecResult(stdout=f"42\n{FINAL_ANSWER_MARKER}'done'\n", stderr="", returncode=0,
+                    files=["out.csv", "fig.png"], figures=["fig.png"])
+    text, final = render_observation(ok, timeout_s=60, max_chars=1000)
+    assert final == "done"
+    assert "ran successfully" in text and "42" in text and FINAL_ANSWER_MARKER not in text
+    assert "Figures saved: fig.png" in text and "Files written: out.csv" in text
+
+    err = ExecResult(stdout="", stderr="Traceback (most recent call last):\n  File \"<cell>\", line 1\nNameError: x\n",
+                     returncode=1)
+    text, final = render_observation(err, timeout_s=60, max_chars=1000)
+    assert final is None and "failed" in text and "NameError: x" in text
+
+    slow = ExecResult(stdout="", stderr="", returncode=None, timed_out=True, restarted=True)
+    text, _ = render_observation(slow, timeout_s=5, max_chars=1000)
+    assert "longer than 5 seconds" in text and "restarted" in text
