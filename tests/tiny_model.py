@@ -26,7 +26,8 @@ def build_tiny_qwen2(dest: Path, tokenizer_dir: Path, seed: int = 1234) -> Path:
     cfg = Qwen2Config(
         vocab_size=151936, hidden_size=128, intermediate_size=256, num_hidden_layers=2,
         num_attention_heads=2, num_key_value_heads=2, head_dim=64, max_position_embeddings=4096,
-        tie_word_embeddings=False, bos_token_id=tok.convert_tokens_to_ids("<|endoftext|>"),
+        tie_word_embeddings=False, initializer_range=0.5,  # large enough that prompts change the output
+        bos_token_id=tok.convert_tokens_to_ids("<|endoftext|>"),
         eos_token_id=tok.convert_tokens_to_ids("<|im_end|>"),
         pad_token_id=tok.convert_tokens_to_ids("<|endoftext|>"), dtype="float32",
     )
