@@ -36,3 +36,8 @@ def fit_to_context(model: Model, messages: list[Message], max_new_tokens: int, k
         dropped += k
         n = model.count_tokens(msgs)
     return FittedPrompt(msgs, n, dropped, min(max_new_tokens, limit - n))
+
+
+def count_completion_tokens(model: Model, text: str) -> int:
+    """Tokens of a reply, without the chat template's own tokens around it."""
+    return max(0, model.count_tokens([Message("assistant", text)]) - model.count_tokens([Message("assistant", "")]))

@@ -21,7 +21,7 @@ from typing import Any
 
 import prompts
 from agent.code_blocks import FINAL_ANSWER_PRELUDE, parse_reply
-from agent.history import fit_to_context
+from agent.history import count_completion_tokens, fit_to_context
 from agent.loop_types import (
     AgentConfig,
     AgentEvent,
@@ -153,8 +153,7 @@ class CodeAgent:
                 raise LimitsExceeded("token_budget")
             step.reply = self._generate(step, fitted.messages, max_new)
             step.tokens.prompt = fitted.prompt_tokens
-            step.tokens.completion = max(0, self.model.count_tokens(
-                [*fitted.messages, Message("assistant", step.reply)]) - fitted.prompt_tokens)
+            step.tokens.completion = count_completion_tokens(self.model, step.reply)
             self._add(step, Message("assistant", step.reply))
             parsed = parse_reply(step.reply, finished_by_length=step.tokens.completion >= max_new,
                                  native_tools=cfg.native_tools)

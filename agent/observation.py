@@ -51,14 +51,16 @@ def clip(text: str, max_chars: int) -> tuple[str, bool]:
 
 
 def render_observation(result: ExecResult, *, timeout_s: float, max_chars: int,
-                       native_tools: bool = False) -> tuple[str, str | None]:
-    """(the observation message text, the final answer the code gave or None)."""
+                       native_tools: bool = False, prompt: tuple[str, str] = ("agent", "observation"),
+                       ) -> tuple[str, str | None]:
+    """(the observation message text, the final answer the code gave or None).
+    `prompt`: (prompts file, key) of the template."""
     stdout, final = split_final_answer(result.stdout)
     stdout, cut_out = clip(stdout.rstrip("\n"), max_chars)
     stderr, cut_err = clip(trim_traceback(result.stderr).rstrip("\n"), max_chars)
     figures = set(result.figures)
     text = prompts.render(
-        "agent", "observation",
+        *prompt,
         ok=result.ok, returncode=result.returncode, stdout=stdout, stderr=stderr,
         timed_out=result.timed_out, timeout_s=timeout_s, memory_exceeded=result.memory_exceeded,
         truncated=result.output_truncated or cut_out or cut_err, restarted=result.restarted,

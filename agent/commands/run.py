@@ -1,13 +1,89 @@
-"""`playground run` (being built)."""
+"""`playground run "TASK"`: the model solves a task by writing Python that runs
+in a sandboxed session; every step is shown as it happens."""
 
-HELP = "run (being built)"
+from __future__ import annotations
+
+import argparse
+from datetime import datetime
+from pathlib import Path
+
+HELP = "let the model solve a task by writing and running Python code"
+DESCRIPTION = """\
+The model writes Python, a sandboxed persistent session runs it, the output goes
+back to the model, until it calls final_answer(...) or stops writing code.
+
+  playground run "Write a mandelbrot fractal algorithm in Python and save it as a PNG"
+
+Files the code writes go to --workdir (default: ./playground-runs/<time>/work);
+the transcript (JSON) is written after every step. Exit 0 when the agent finished,
+1 when it gave up (step limit, token budget, unusable replies)."""
 
 
-def add_arguments(parser) -> None:
-    pass
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("task", help="what the model should do")
+    parser.add_argument("--max-steps", type=int, default=10, help="maximum model replies (default 10)")
+    parser.add_argument("--workdir", help="where the code runs and writes files (created if missing)")
+    parser.add_argument("--transcript", help="transcript JSON file (default: next to the work dir)")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per code block (default 60)")
+    parser.add_argument("--max-total-tokens", type=int, help="token budget for the whole run (prompt + completion)")
+    parser.add_argument("--native-tools", action="store_true",
+                        help="use the model's native tool-call format (Qwen) instead of code blocks")
 
 
-def main(args) -> int:
+def _paths(args: argparse.Namespace) -> tuple[Path, Path]:
     from agent.errors import UsageError
 
-    raise UsageError("'playground run' is not available yet")
+    if args.workdir:
+        workdir = Path(args.workdir).expanduser().resolve()
+        if workdir.exists() and not workdir.is_dir():
+            raise UsageError(f"--workdir is not a directory: {workdir}")
+        default_transcript = workdir.parent / f"{workdir.name}.transcript.json"
+    else:
+        run_dir = Path("playground-runs") / datetime.now().strftime("%Y%m%d-%H%M%S")
+        workdir = (run_dir / "work").resolve()
+        default_transcript = run_dir.resolve() / "transcript.json"
+    transcript = Path(args.transcript).expanduser().resolve() if args.transcript else default_transcript
+    if transcript.is_dir():
+        raise UsageError(f"--transcript is a directory: {transcript}")
+    return workdir, transcript
+
+
+def main(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from agent.cli import config_from_args
+    from agent.errors import UsageError
+    from agent.loop import CodeAgent
+    from agent.loop_types import AgentConfig
+    from agent.models import load_model
+    from agent.run_display import RunDisplay
+
+    if not args.task.strip():
+        raise UsageError("the task is empty")
+    if args.max_steps < 1:
+        raise UsageError("--max-steps must be at least 1")
+    if args.timeout <= 0:
+        raise UsageError("--timeout must be positive")
+    cfg = config_from_args(args)
+    workdir, transcript = _paths(args)
+    agent_cfg = AgentConfig(
+        max_steps=args.max_steps, max_tokens_total=args.max_total_tokens, cell_timeout_s=args.timeout,
+        max_tokens_per_step=cfg.sampling.max_tokens, temperature=cfg.sampling.temperature,
+        top_p=cfg.sampling.top_p, native_tools=args.native_tools)
+    console = Console(highlight=False)
+    from tools.session import PythonSession
+
+    model = load_model(cfg.model)
+    try:
+        workdir.mkdir(parents=True, exist_ok=True)
+        display = RunDisplay(console, agent_cfg.max_steps)
+        display.workdir = workdir
+        with PythonSession(workdir=workdir) as session:
+            agent = CodeAgent(model, session, agent_cfg, on_event=display.handle, transcript_path=transcript,
+                              metadata={"playground": cfg.model_dump()})
+            result = agent.run(args.task)
+    finally:
+        model.close()
+    if result.stop_reason == "interrupted":
+        return 130
+    return 0 if result.success else 1

@@ -1,0 +1,203 @@
+"""The agent loop with the scripted backend against the real sandbox session."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from agent.loop import CodeAgent
+from agent.loop_types import (
+    AgentConfig,
+    CodeExecuted,
+    CodeReady,
+    ContextTrimmed,
+    FormatRejected,
+    RunFinished,
+    StepStarted,
+    TextDelta,
+)
+from agent.models.scripted import ScriptedModel
+
+session_mod = pytest.importorskip("tools.session")
+
+F = "```"
+
+
+def code(src: str, text: str = "I will run this.") -> str:
+    return f"{text}\n{F}python\n{src}\n{F}\n"
+
+
+@pytest.fixture
+def session(tmp_path):
+    with session_mod.PythonSession(workdir=tmp_path / "work") as s:
+        yield s
+
+
+def run_agent(session, tmp_path, replies=None, rule=None, events=None, **cfg):
+    model = ScriptedModel({"replies": replies} if replies else None, rule=rule)
+    agent = CodeAgent(model, session, AgentConfig(**{"cell_timeout_s": 30, **cfg}),
+                      on_event=events.append if events is not None else None,
+                      transcript_path=tmp_path / "t.json")
+    return model, agent
+
+
+def test_success_in_one_step(session, tmp_path):
+    events: list = []
+    model, agent = run_agent(session, tmp_path, [code("x = 6 * 7\nprint(x)\nfinal_answer(x)")], events=events)
+    result = agent.run("Compute 6*7")
+    assert result.success and result.stop_reason == "final_answer"
+    assert result.final_answer == "42"
+    assert len(result.steps) == 1 and len(model.calls) == 1
+    step = result.steps[0]
+    assert step.exec_result.ok and "42" in step.observation
+    assert "<<FINAL_ANSWER>>" not in step.observation
+    kinds = [type(e) for e in events]
+    assert kinds[0] is StepStarted and TextDelta in kinds
+    assert kinds.index(CodeReady) < kinds.index(CodeExecuted) < kinds.index(RunFinished) == len(kinds) - 1
+    assert "".join(e.text for e in events if isinstance(e, TextDelta)) == step.reply
+    data = json.loads((tmp_path / "t.json").read_text())
+    assert data["stop_reason"] == "final_answer" and data["success"] is True and data["final_answer"] == "42"
+    assert data["steps"][0]["code"].startswith("x = 6 * 7")
+    assert data["steps"][0]["exec_result"]["ok"] is True
+    assert data["initial_messages"][1]["content"].endswith("Compute 6*7")
+    assert data["config"]["agent"]["max_steps"] == 10 and data["model"]["backend"] == "scripted"
+
+
+def test_error_goes_back_to_the_model_and_is_fixed(session, tmp_path):
+    replies = [code("def inv(x):\n    return 1 / x\nprint(inv(0))"),
+               code("print(inv(4))", "Division by zero; use 4."),
+               "The result is 0.25. Done."]
+    model, agent = run_agent(session, tmp_path, replies)
+    result = agent.run("Invert a number")
+    assert result.stop_reason == "done" and result.success
+    assert len(result.steps) == 3
+    first, second = result.steps[0], result.steps[1]
+    assert not first.exec_result.ok and "ZeroDivisionError" in first.observation
+    # the model saw the error in its next prompt, and the session kept `inv`
+    assert "ZeroDivisionError" in model.calls[1].messages[-1].content
+    assert second.exec_result.ok and "0.25" in second.exec_result.stdout
+
+
+def test_step_limit(session, tmp_path):
+    _, agent = run_agent(session, tmp_path, [code("print('working')")], max_steps=3)
+    result = agent.run("Never finish")
+    assert result.stop_reason == "max_steps" and not result.success
+    assert len(result.steps) == 3
+
+
+def test_format_errors_are_corrected_then_capped(session, tmp_path):
+    events: list = []
+    model, agent = run_agent(session, tmp_path, ["I think the answer is 5.", f"{F}bash\nls\n{F}"],
+                             events=events, max_format_errors=3)
+    result = agent.run("Count files")
+    assert result.stop_reason == "format_errors"
+    assert len(result.steps) == 3
+    assert [s.format_problem for s in result.steps] == ["no_code", "no_python_block", "no_python_block"]
+    assert sum(isinstance(e, FormatRejected) for e in events) == 3
+    # each corrective message reached the model
+    assert "python" in model.calls[1].messages[-1].content.lower()
+    assert all(s.exec_result is None for s in result.steps)
+
+
+def test_format_error_count_resets_after_good_code(session, tmp_path):
+    replies = ["no code", "still none", code("1 / 0"), "no code", "again none", code("final_answer('ok')")]
+    _, agent = run_agent(session, tmp_path, replies, max_format_errors=3)
+    result = agent.run("t")
+    assert result.stop_reason == "final_answer" and len(result.steps) == 6
+
+
+def test_final_answer_only_when_called(session, tmp_path):
+    replies = [code("def report():\n    final_answer('never')\nprint('defined')"),
+               code("raise ValueError('boom')"),
+               code("report()")]
+    _, agent = run_agent(session, tmp_path, replies)
+    result = agent.run("t")
+    assert result.stop_reason == "final_answer" and result.final_answer == "never"
+    assert len(result.steps) == 3
+    # a failed execution followed by a reply without code is not "done"
+    _, agent2 = run_agent(session, tmp_path, [code("1/0"), "All done!"], max_format_errors=1)
+    assert agent2.run("t").stop_reason == "format_errors"
+
+
+def test_figures_and_files_are_reported(session, tmp_path):
+    src = ("import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\n"
+           "plt.plot([1, 2, 3])\nplt.savefig('line.png')\nopen('data.csv', 'w').write('a,b\\n1,2\\n')\n"
+           "final_answer('saved')")
+    _, agent = run_agent(session, tmp_path, [code(src)])
+    result = agent.run("Plot a line")
+    assert result.success
+    assert "line.png" in result.files and "data.csv" in result.files
+    assert (session.workdir / "line.png").is_file()
+    assert "line.png" in result.steps[0].observation
+
+
+def test_transcript_complete_after_a_crash_mid_run(session, tmp_path):
+    def rule(request, index):
+        if len([m for m in request.messages if m.role == "assistant"]) == 1:
+            raise RuntimeError("backend died")
+        return code("print('step one')")
+
+    _, agent = run_agent(session, tmp_path, rule=rule)
+    with pytest.raises(RuntimeError, match="backend died"):
+        agent.run("Crash on the second step")
+    data = json.loads((tmp_path / "t.json").read_text())
+    assert data["stop_reason"] == "error" and "backend died" in data["error"]
+    assert data["finished_at"] is not None
+    assert len(data["steps"]) == 2
+    assert data["steps"][0]["exec_result"]["stdout"] == "step one\n"
+    assert data["steps"][0]["messages"][0]["role"] == "assistant"
+    # the program's error was never shown to the model as an observation
+    assert all("backend died" not in json.dumps(s["messages"]) for s in data["steps"])
+
+
+def test_interrupt_is_recorded(session, tmp_path):
+    def rule(request, index):
+        if len(request.messages) > 2:
+            raise KeyboardInterrupt
+        return code("print(1)")
+
+    _, agent = run_agent(session, tmp_path, rule=rule)
+    result = agent.run("t")
+    assert result.stop_reason == "interrupted"
+    assert json.loads((tmp_path / "t.json").read_text())["stop_reason"] == "interrupted"
+
+
+def test_token_budget(session, tmp_path):
+    _, agent = run_agent(session, tmp_path, [code("print('a fairly long output line')")],
+                         max_tokens_total=600)
+    result = agent.run("t")
+    assert result.stop_reason == "token_budget"
+    used = result.prompt_tokens + result.completion_tokens
+    assert used <= 600 and len(result.steps) >= 1
+
+
+def test_context_trimming_keeps_the_run_going(session, tmp_path):
+    events: list = []
+    model = ScriptedModel({"replies": [code("print('word ' * 120)")]}, context_length=700)
+    agent = CodeAgent(model, session, AgentConfig(max_steps=8, max_tokens_per_step=100),
+                      on_event=events.append)
+    result = agent.run("Loop")
+    assert result.stop_reason == "max_steps"
+    assert any(isinstance(e, ContextTrimmed) for e in events)
+    for req in model.calls:  # system prompt and task always kept
+        assert req.messages[0].role == "system" and req.messages[1].content.startswith("Task:")
+        assert model.count_tokens(req.messages) <= 700 - 64
+
+
+def test_native_tool_calls(session, tmp_path):
+    call = '<tool_call>\n{"name": "python", "arguments": {"code": "final_answer(2 + 3)"}}\n</tool_call>'
+    model, agent = run_agent(session, tmp_path, [call], native_tools=True)
+    result = agent.run("Add")
+    assert result.final_answer == "5"
+    assert "<tools>" in model.calls[0].messages[0].content
+    assert agent.messages[-1].role == "tool"
+
+
+def test_session_restart_redefines_final_answer(session, tmp_path):
+    replies = [code("import time\ntime.sleep(30)"), code("final_answer('after restart')")]
+    _, agent = run_agent(session, tmp_path, replies, cell_timeout_s=1)
+    result = agent.run("t")
+    assert result.steps[0].exec_result.timed_out
+    assert "longer than 1 seconds" in result.steps[0].observation
+    assert result.final_answer == "after restart"
