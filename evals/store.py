@@ -1,0 +1,246 @@
+"""The results store of an evaluation run: SQLite in WAL mode.
+
+One row per (run, sample, attempt) with the prompt, completion, tokens, timing,
+extracted answer and score; one result row per sample (the strategy's chosen
+answer and score); errors apart with their reason. A sample's attempts and its
+result are written in ONE transaction, so a sample is either fully stored or not
+at all: a sample is "done" exactly when its result row exists.
+
+Durability: WAL with synchronous=NORMAL. A committed transaction is in the WAL
+file before COMMIT returns, so killing the process (SIGKILL) never loses it; only
+an OS crash or power cut can lose the last few commits (the database stays
+consistent, and `--resume` regenerates those samples). FULL would fsync on every
+commit for a guarantee the requirement (kill -9 loses at most the generations in
+flight) does not need.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from evals.types import Attempt, Score, StrategyResult
+
+DB_NAME = "results.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY,
+    manifest TEXT NOT NULL,
+    created REAL NOT NULL,
+    status TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS attempts (
+    run_id TEXT NOT NULL,
+    sample_id TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    chain INTEGER NOT NULL,
+    step INTEGER NOT NULL,
+    prompt TEXT NOT NULL,
+    completion TEXT NOT NULL,
+    prompt_tokens INTEGER NOT NULL,
+    completion_tokens INTEGER NOT NULL,
+    finish_reason TEXT,
+    answer TEXT,
+    score TEXT,
+    explanation TEXT,
+    duration REAL,
+    extra TEXT,
+    UNIQUE (run_id, sample_id, idx)
+);
+CREATE TABLE IF NOT EXISTS results (
+    run_id TEXT NOT NULL,
+    sample_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    strategy TEXT NOT NULL,
+    budget INTEGER NOT NULL,
+    answer TEXT,
+    score TEXT,
+    explanation TEXT,
+    target TEXT,
+    extra TEXT,
+    UNIQUE (run_id, sample_id, strategy, budget)
+);
+CREATE TABLE IF NOT EXISTS errors (
+    run_id TEXT NOT NULL,
+    sample_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    run_id TEXT NOT NULL,
+    started REAL NOT NULL,
+    updated REAL NOT NULL,
+    samples INTEGER NOT NULL DEFAULT 0
+);
+"""
+
+
+@dataclass
+class StoredResult:
+    sample_id: str
+    position: int
+    strategy: str
+    budget: int
+    answer: str | None
+    score: str | None
+    explanation: str
+    target: str | None
+    extra: dict[str, Any]
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, default=str)
+
+
+class ResultStore:
+    """One SQLite file (`DIR/results.sqlite`). Used from one thread."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(str(self.path), timeout=30.0, isolation_level=None)
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.executescript(_SCHEMA)
+        self._session: int | None = None
+
+    @classmethod
+    def in_dir(cls, out_dir: str | Path) -> ResultStore:
+        return cls(Path(out_dir) / DB_NAME)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> ResultStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ runs
+    def create_run(self, manifest: dict[str, Any], run_id: str | None = None) -> str:
+        run_id = run_id or time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
+        self.conn.execute("INSERT INTO runs VALUES (?, ?, ?, ?)", (run_id, _dumps(manifest), time.time(), "running"))
+        return run_id
+
+    def runs(self) -> list[dict[str, Any]]:
+        rows = self.conn.execute("SELECT * FROM runs ORDER BY created").fetchall()
+        return [{"run_id": r["run_id"], "manifest": json.loads(r["manifest"]), "created": r["created"],
+                 "status": r["status"]} for r in rows]
+
+    def manifest(self, run_id: str) -> dict[str, Any]:
+        row = self.conn.execute("SELECT manifest FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise KeyError(run_id)
+        return json.loads(row["manifest"])
+
+    def update_manifest(self, run_id: str, manifest: dict[str, Any]) -> None:
+        self.conn.execute("UPDATE runs SET manifest = ? WHERE run_id = ?", (_dumps(manifest), run_id))
+
+    def set_status(self, run_id: str, status: str) -> None:
+        self.conn.execute("UPDATE runs SET status = ? WHERE run_id = ?", (status, run_id))
+
+    def status(self, run_id: str) -> str:
+        return self.conn.execute("SELECT status FROM runs WHERE run_id = ?", (run_id,)).fetchone()["status"]
+
+    # ------------------------------------------------------------------ sessions (wall time across resumes)
+    def start_session(self, run_id: str) -> None:
+        now = time.time()
+        cur = self.conn.execute("INSERT INTO sessions VALUES (?, ?, ?, 0)", (run_id, now, now))
+        self._session = cur.lastrowid
+
+    def touch_session(self, samples: int = 0) -> None:
+        if self._session is not None:
+            self.conn.execute("UPDATE sessions SET updated = ?, samples = samples + ? WHERE rowid = ?",
+                              (time.time(), samples, self._session))
+
+    def wall_time(self, run_id: str) -> float:
+        row = self.conn.execute("SELECT SUM(updated - started) AS t FROM sessions WHERE run_id = ?",
+                                (run_id,)).fetchone()
+        return float(row["t"] or 0.0)
+
+    def session_count(self, run_id: str) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM sessions WHERE run_id = ?", (run_id,)).fetchone()[0]
+
+    # ------------------------------------------------------------------ samples
+    def done_ids(self, run_id: str) -> set[str]:
+        rows = self.conn.execute("SELECT DISTINCT sample_id FROM results WHERE run_id = ?", (run_id,))
+        return {r[0] for r in rows}
+
+    def write_result(self, run_id: str, result: StrategyResult, *, position: int = 0,
+                     target: str | None = None) -> None:
+        """Store a sample's attempts and result atomically (and clear earlier errors of that sample)."""
+        score = result.score or Score("no_answer")
+        with self._transaction():
+            for a in result.attempts:
+                self.conn.execute(
+                    "INSERT INTO attempts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    _attempt_row(run_id, result.sample_id, a))
+            self.conn.execute(
+                "INSERT INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (run_id, result.sample_id, position, result.strategy, result.budget, result.answer,
+                 score.value, score.explanation, target, _dumps(result.extra)))
+            self.conn.execute("DELETE FROM errors WHERE run_id = ? AND sample_id = ?", (run_id, result.sample_id))
+
+    def write_error(self, run_id: str, sample_id: str, reason: str, *, position: int = 0) -> None:
+        with self._transaction():
+            self.conn.execute("DELETE FROM errors WHERE run_id = ? AND sample_id = ?", (run_id, sample_id))
+            self.conn.execute("INSERT INTO errors VALUES (?, ?, ?, ?, ?)",
+                              (run_id, sample_id, position, reason, time.time()))
+
+    def results(self, run_id: str) -> list[StoredResult]:
+        rows = self.conn.execute("SELECT * FROM results WHERE run_id = ? ORDER BY position, sample_id", (run_id,))
+        return [StoredResult(r["sample_id"], r["position"], r["strategy"], r["budget"], r["answer"], r["score"],
+                             r["explanation"] or "", r["target"], json.loads(r["extra"] or "{}")) for r in rows]
+
+    def attempts(self, run_id: str, sample_id: str | None = None) -> list[dict[str, Any]]:
+        q, args = "SELECT * FROM attempts WHERE run_id = ?", [run_id]
+        if sample_id is not None:
+            q, args = q + " AND sample_id = ?", [*args, sample_id]
+        rows = self.conn.execute(q + " ORDER BY sample_id, idx", args).fetchall()
+        out = []
+        for r in rows:
+            d = dict(r)
+            d["prompt"] = json.loads(d["prompt"])
+            d["extra"] = json.loads(d["extra"] or "{}")
+            out.append(d)
+        return out
+
+    def errors(self, run_id: str) -> list[dict[str, Any]]:
+        rows = self.conn.execute("SELECT sample_id, position, reason FROM errors WHERE run_id = ? ORDER BY position",
+                                 (run_id,))
+        return [dict(r) for r in rows]
+
+    # ------------------------------------------------------------------ internals
+    def _transaction(self):
+        return _Transaction(self.conn)
+
+
+class _Transaction:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
+
+
+def _attempt_row(run_id: str, sample_id: str, a: Attempt) -> tuple:
+    score = a.score
+    prompt = {"messages": a.messages, **({"prefill": a.extra["prefill"]} if "prefill" in a.extra else {})}
+    extra = {k: v for k, v in a.extra.items() if k != "prefill"}
+    if a.mean_logprob is not None:
+        extra["mean_logprob"] = a.mean_logprob
+    return (run_id, sample_id, a.index, a.chain, a.step, _dumps(prompt), a.text, a.prompt_tokens,
+            a.completion_tokens, a.finish_reason, a.answer, score.value if score else None,
+            score.explanation if score else None, a.duration_s, _dumps(extra))
