@@ -1,0 +1,255 @@
+"""Pure estimators behind `playground compare`: accuracy at a smaller budget
+derived from attempts generated once at the largest budget.
+
+Every estimator works on one question's attempts reduced to `Vote`s (a voting
+key, or None when nothing was extracted, and whether that answer is correct)
+and returns the *expected* correctness in [0, 1].
+
+Tie rule (documented, used everywhere): when several answers share the top
+count, the vote counts as the fraction of the tied answers that are correct,
+i.e. the expectation under a uniformly random tie-break. With exchangeable
+samples this equals first-occurrence voting on a random ordering. When no
+sample has an answer the vote is incorrect.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from math import comb
+
+from agent.adaptive import adaptive_draws
+
+
+@dataclass(frozen=True)
+class Vote:
+    key: str | None
+    """Canonical answer (voting key); None when nothing was extracted."""
+    correct: bool
+    passed: bool = False
+    """Verifier verdict (code: public examples pass), for best-of-k selection."""
+
+
+def vote_value(votes: Sequence[Vote]) -> float:
+    """Expected correctness of a majority vote over `votes` (ties shared, see module doc)."""
+    counts = Counter(v.key for v in votes if v.key is not None)
+    if not counts:
+        return 0.0
+    top = max(counts.values())
+    tied = [k for k, c in counts.items() if c == top]
+    correct = _correct_keys(votes)
+    return sum(1 for k in tied if k in correct) / len(tied)
+
+
+def _correct_keys(votes: Sequence[Vote]) -> set[str]:
+    """An answer class is correct when its first member is graded correct."""
+    seen: dict[str, bool] = {}
+    for v in votes:
+        if v.key is not None and v.key not in seen:
+            seen[v.key] = v.correct
+    return {k for k, ok in seen.items() if ok}
+
+
+def majority_at_k(votes: Sequence[Vote], k: int) -> float:
+    """Exact E[vote_value(S)] over all k-subsets S of `votes`, without enumerating them.
+
+    For each correct answer class c with n_c members, sum over j (its count in
+    the subset) the number of ways the other classes stay at most j (tracking
+    how many tie at j) and the unanswered samples fill the rest; divide by C(N, k).
+    """
+    n = len(votes)
+    if not 1 <= k <= n:
+        raise ValueError(f"k must be in 1..{n}, got {k}")
+    counts = Counter(v.key for v in votes if v.key is not None)
+    n_none = n - sum(counts.values())
+    correct = _correct_keys(votes)
+    total = 0.0
+    for c in correct:
+        others = [m for key, m in counts.items() if key != c]
+        for j in range(1, min(counts[c], k) + 1):
+            ways_c = comb(counts[c], j)
+            # dp[(used, ties)] = ways to choose `used` items from the other classes, each <= j
+            dp: dict[tuple[int, int], int] = {(0, 0): 1}
+            for m in others:
+                nxt: dict[tuple[int, int], int] = {}
+                for (used, ties), w in dp.items():
+                    for t in range(0, min(m, j, k - j - used) + 1):
+                        key = (used + t, ties + (t == j))
+                        nxt[key] = nxt.get(key, 0) + w * comb(m, t)
+                dp = nxt
+            for (used, ties), w in dp.items():
+                rest = k - j - used
+                if 0 <= rest <= n_none:
+                    total += ways_c * w * comb(n_none, rest) / (1 + ties)
+    return total / comb(n, k)
+
+
+def majority_at_k_sampled(votes: Sequence[Vote], k: int, *, draws: int = 2000, seed: int = 0) -> float:
+    """The same quantity by averaging over random k-subsets (a check on the exact form)."""
+    rng = random.Random(seed)
+    return sum(vote_value(rng.sample(list(votes), k)) for _ in range(draws)) / draws
+
+
+def best_of_k_verified(votes: Sequence[Vote], k: int) -> float:
+    """Exact expected correctness of: draw k of the N samples, pick uniformly among
+    those the verifier passed (or among all k when none passed)."""
+    n = len(votes)
+    if not 1 <= k <= n:
+        raise ValueError(f"k must be in 1..{n}, got {k}")
+    pc = sum(1 for v in votes if v.passed and v.correct)
+    pi = sum(1 for v in votes if v.passed and not v.correct)
+    fc = sum(1 for v in votes if not v.passed and v.correct)
+    fi = n - pc - pi - fc
+    total = 0.0
+    for a in range(min(pc, k) + 1):
+        for b in range(min(pi, k - a) + 1):
+            for c in range(min(fc, k - a - b) + 1):
+                d = k - a - b - c
+                if d > fi:
+                    continue
+                ways = comb(pc, a) * comb(pi, b) * comb(fc, c) * comb(fi, d)
+                value = a / (a + b) if a + b else c / k
+                total += ways * value
+    return total / comb(n, k)
+
+
+def pass_at_k(n: int, c: int, k: int) -> float:
+    """Unbiased pass@k (Chen et al. 2021): some of k samples correct. An oracle upper line."""
+    if n - c < k:
+        return 1.0
+    return 1.0 - comb(n - c, k) / comb(n, k)
+
+
+def adaptive_replay(votes: Sequence[Vote], tokens: Sequence[float], cap: int, *, batch: int,
+                    threshold: float, orders: int = 200, seed: int = 0) -> tuple[float, float]:
+    """Expected (correctness, spent tokens) of the adaptive strategy with a cap,
+    replayed on stored parallel samples over random orderings (samples are exchangeable);
+    the first ordering is the stored one."""
+    rng = random.Random(seed)
+    idx = list(range(len(votes)))
+    acc = spent = 0.0
+    for o in range(orders):
+        if o:
+            rng.shuffle(idx)
+        order = idx[:cap]
+        used = adaptive_draws([votes[i].key for i in order], cap, batch, threshold)
+        acc += vote_value([votes[i] for i in order[:used]])
+        spent += sum(tokens[i] for i in order[:used])
+    return acc / orders, spent / orders
+
+
+def bootstrap_mean_ci(values: Sequence[float], *, resamples: int = 2000, seed: int = 0,
+                      level: float = 0.95) -> tuple[float, float]:
+    """Percentile bootstrap CI of the mean across questions."""
+    if not values:
+        return (0.0, 0.0)
+    rng = random.Random(seed)
+    n = len(values)
+    means = sorted(sum(values[rng.randrange(n)] for _ in range(n)) / n for _ in range(resamples))
+    lo = means[int((1 - level) / 2 * resamples)]
+    hi = means[min(resamples - 1, int((1 + level) / 2 * resamples))]
+    return (lo, hi)
+
+
+# ---------------------------------------------------------------- per-question derived points
+
+@dataclass
+class Step:
+    """One stored attempt, reduced to what the estimators need."""
+
+    chain: int
+    step: int
+    vote: Vote
+    completion_tokens: int
+    prompt_tokens: int
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass
+class Point:
+    """One strategy at one budget for one question: expected correctness and cost."""
+
+    accuracy: float
+    generated_tokens: float
+    total_tokens: float
+
+
+def _mean(xs: Sequence[float]) -> float:
+    return sum(xs) / len(xs) if xs else 0.0
+
+
+def parallel_point(steps: Sequence[Step], k: int, kind: str = "number") -> Point:
+    """maj@k (best-of-k by the public-example verifier for code) from N parallel samples."""
+    votes = [s.vote for s in steps]
+    acc = best_of_k_verified(votes, k) if kind == "code" else majority_at_k(votes, k)
+    return Point(acc, k * _mean([s.completion_tokens for s in steps]), k * _mean([s.total_tokens for s in steps]))
+
+
+def chains_of(steps: Sequence[Step]) -> list[list[Step]]:
+    by_chain: dict[int, list[Step]] = {}
+    for s in steps:
+        by_chain.setdefault(s.chain, []).append(s)
+    return [sorted(c, key=lambda s: s.step) for _, c in sorted(by_chain.items())]
+
+
+def sequential_point(steps: Sequence[Step], k: int) -> Point:
+    """sequential@k: the answer of step k-1 of the chain; cost of its first k steps."""
+    chain = chains_of(steps)[0]
+    if len(chain) < k:
+        raise ValueError(f"the chain has {len(chain)} steps, fewer than {k}")
+    first = chain[:k]
+    return Point(float(first[-1].vote.correct and first[-1].vote.key is not None),
+                 sum(s.completion_tokens for s in first), sum(s.total_tokens for s in first))
+
+
+def hybrid_point(steps: Sequence[Step], budget: int, k: int = 2) -> Point | None:
+    """hybrid at `budget` from M stored chains of k steps: m = budget/k chains (majority over
+    their final answers, exact over subsets of chains); budget 1 = one chain's first step.
+    None when the budget is not 1 and not a multiple of k."""
+    chains = [c for c in chains_of(steps) if len(c) >= k]
+    if budget == 1:
+        firsts = [c[0] for c in chains_of(steps)]
+        return parallel_point(firsts, 1)
+    if budget % k or not chains:
+        return None
+    m = budget // k
+    if m > len(chains):
+        raise ValueError(f"budget {budget} needs {m} chains, only {len(chains)} stored")
+    finals = [c[k - 1].vote for c in chains]
+    gen = _mean([sum(s.completion_tokens for s in c[:k]) for c in chains])
+    tot = _mean([sum(s.total_tokens for s in c[:k]) for c in chains])
+    return Point(majority_at_k(finals, m), m * gen, m * tot)
+
+
+def adaptive_point(steps: Sequence[Step], cap: int, *, batch: int, threshold: float,
+                   orders: int = 200, seed: int = 0) -> Point:
+    """The adaptive strategy with a cap, replayed on the stored parallel samples."""
+    votes = [s.vote for s in steps]
+    acc, gen = adaptive_replay(votes, [s.completion_tokens for s in steps], cap, batch=batch,
+                               threshold=threshold, orders=orders, seed=seed)
+    _, tot = adaptive_replay(votes, [s.total_tokens for s in steps], cap, batch=batch,
+                             threshold=threshold, orders=orders, seed=seed)
+    return Point(acc, gen, tot)
+
+
+def pass_rate(steps: Sequence[Step]) -> float:
+    """The model's own pass rate on a question (fraction of parallel samples correct)."""
+    return _mean([float(s.vote.correct) for s in steps])
+
+
+def difficulty_bucket(rate: float, level: object | None = None) -> str:
+    """MATH level when known (1-2 easy, 3 medium, 4-5 hard), else the pass rate
+    (>= 0.75 easy, >= 0.25 medium, else hard)."""
+    if level is not None:
+        try:
+            lv = int(str(level).split()[-1])
+        except ValueError:
+            lv = None
+        if lv is not None:
+            return "easy" if lv <= 2 else "medium" if lv == 3 else "hard"
+    return "easy" if rate >= 0.75 else "medium" if rate >= 0.25 else "hard"

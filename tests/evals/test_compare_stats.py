@@ -1,0 +1,137 @@
+"""Estimators of compare: exact forms against brute-force enumeration, hand-computed values."""
+
+from __future__ import annotations
+
+import itertools
+from math import comb
+
+import pytest
+
+from agent.adaptive import adaptive_draws, beta_stop_probability, vote_settled
+from evals.compare_stats import (
+    Step,
+    Vote,
+    adaptive_point,
+    adaptive_replay,
+    best_of_k_verified,
+    bootstrap_mean_ci,
+    difficulty_bucket,
+    hybrid_point,
+    majority_at_k,
+    majority_at_k_sampled,
+    parallel_point,
+    pass_at_k,
+    sequential_point,
+    vote_value,
+)
+
+
+def votes(spec: str, correct: str = "a") -> list[Vote]:
+    """'aab-' -> votes a, a, b, no answer; answer `correct` is the right one."""
+    return [Vote(None if ch == "-" else ch, ch == correct) for ch in spec]
+
+
+def brute_force(vs: list[Vote], k: int) -> float:
+    subsets = list(itertools.combinations(vs, k))
+    return sum(vote_value(s) for s in subsets) / len(subsets)
+
+
+@pytest.mark.parametrize("spec", ["aaab", "abab", "abc-", "aabbc-d", "a---", "----", "abcde", "aaabbbcc-",
+                                  "babacbca"])
+def test_exact_majority_matches_brute_force(spec):
+    vs = votes(spec)
+    for k in range(1, len(vs) + 1):
+        assert majority_at_k(vs, k) == pytest.approx(brute_force(vs, k), abs=1e-12)
+
+
+def test_sampled_estimator_close_to_exact():
+    vs = votes("aabbbc-a")
+    assert majority_at_k_sampled(vs, 3, draws=4000) == pytest.approx(majority_at_k(vs, 3), abs=0.03)
+
+
+def test_majority_by_hand():
+    # 3 of 4 right: maj@1 = 3/4; maj@2: pairs aa (3) -> 1, ab (3) -> tie 1/2 => (3 + 1.5)/6 = 0.75
+    vs = votes("aaab")
+    assert majority_at_k(vs, 1) == 0.75
+    assert majority_at_k(vs, 2) == 0.75
+    # maj@3: aaa (1) -> 1, aab (3) -> 1 => 1.0; maj@4 = 1
+    assert majority_at_k(vs, 3) == 1.0
+    assert majority_at_k(vs, 4) == 1.0
+    assert vote_value(votes("ab")) == 0.5
+    assert vote_value(votes("--")) == 0.0
+
+
+def test_best_of_k_verified_matches_brute_force():
+    vs = [Vote("x", True, True), Vote("y", False, True), Vote("z", False, False), Vote("w", True, False),
+          Vote("v", False, False)]
+
+    def value(sub):
+        passing = [v for v in sub if v.passed]
+        pool = passing or list(sub)
+        return sum(v.correct for v in pool) / len(pool)
+
+    for k in range(1, 6):
+        subs = list(itertools.combinations(vs, k))
+        assert best_of_k_verified(vs, k) == pytest.approx(sum(value(s) for s in subs) / len(subs))
+
+
+def test_pass_at_k():
+    assert pass_at_k(8, 0, 4) == 0.0
+    assert pass_at_k(8, 5, 4) == 1.0
+    assert pass_at_k(4, 1, 2) == pytest.approx(1 - comb(3, 2) / comb(4, 2))
+
+
+def test_beta_rule_by_hand():
+    # P(Beta(3,1) > 1/2) = 1 - 1/8
+    assert beta_stop_probability(2, 0) == pytest.approx(7 / 8)
+    assert beta_stop_probability(3, 0) == pytest.approx(15 / 16)
+    assert beta_stop_probability(1, 1) == pytest.approx(0.5)
+    assert vote_settled(["a", "a", "a"], 0.9)
+    assert not vote_settled(["a", "a", "b"], 0.9)
+    assert not vote_settled([None, None], 0.5)
+    # unanimous: settled after 3 draws with batch 1; with batch 2 after 4
+    assert adaptive_draws(["a"] * 8, 8, 1, 0.9) == 3
+    assert adaptive_draws(["a"] * 8, 8, 2, 0.9) == 4
+    assert adaptive_draws(["a", "b"] * 4, 8, 1, 0.9) == 8  # never settles: spends the cap
+
+
+def test_adaptive_replay_saving_on_easy_and_hard():
+    easy = votes("aaaaaaaa")
+    acc, spent = adaptive_replay(easy, [10.0] * 8, 8, batch=1, threshold=0.9)
+    assert acc == 1.0 and spent == 30.0  # 3 of 8 samples: 37.5% of the tokens
+    split = votes("abababab")
+    acc, spent = adaptive_replay(split, [10.0] * 8, 8, batch=1, threshold=0.9, orders=50)
+    assert spent > 60.0  # contested questions spend most of the cap
+
+
+def steps_of(spec: str, chain_len: int = 1, completion: int = 10, prompt: int = 5) -> list[Step]:
+    return [Step(i // chain_len, i % chain_len, v, completion, prompt) for i, v in enumerate(votes(spec))]
+
+
+def test_points_tokens_exact():
+    par = steps_of("aabb")
+    p = parallel_point(par, 2)
+    assert (p.generated_tokens, p.total_tokens) == (20, 30)
+    seq = [Step(0, i, v, 10 + i, 5 * (i + 1)) for i, v in enumerate(votes("baa-"))]
+    assert sequential_point(seq, 1).accuracy == 0.0
+    assert sequential_point(seq, 2).accuracy == 1.0
+    assert sequential_point(seq, 4).accuracy == 0.0  # the last step gave no answer
+    s3 = sequential_point(seq, 3)
+    assert (s3.generated_tokens, s3.total_tokens) == (33, 33 + 30)
+    # hybrid: 4 chains of 2 steps, finals a, b, a, a
+    hyb = steps_of("bababbaa", chain_len=2)
+    assert hybrid_point(hyb, 1).accuracy == 0.25  # first steps: b, b, b, a
+    h4 = hybrid_point(hyb, 4)
+    assert h4.accuracy == majority_at_k(votes("abaa"), 2)
+    assert h4.generated_tokens == 40
+    assert hybrid_point(hyb, 3) is None
+    ad = adaptive_point(steps_of("aaaaaaaa"), 8, batch=1, threshold=0.9)
+    assert (ad.accuracy, ad.generated_tokens, ad.total_tokens) == (1.0, 30, 45)
+
+
+def test_bootstrap_and_buckets():
+    lo, hi = bootstrap_mean_ci([0.0, 1.0] * 20)
+    assert lo < 0.5 < hi and 0.25 < lo and hi < 0.75
+    assert bootstrap_mean_ci([1.0] * 5) == (1.0, 1.0)
+    assert difficulty_bucket(0.9) == "easy" and difficulty_bucket(0.5) == "medium" and difficulty_bucket(0.0) == "hard"
+    assert difficulty_bucket(1.0, level=5) == "hard" and difficulty_bucket(0.0, level="Level 1") == "easy"
