@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import re
+
+import pytest
+
+from agent.models.scripted import ScriptedModel, count_text_tokens
+from agent.types import SamplingParams
+from evals.compare import CompareSpec, run_compare
 from evals.compare_plot import plot_curves
 from evals.compare_report import CurvePoint, pick_winner, render_report
+from evals.compare_stats import Vote, majority_at_k
+from evals.types import Sample, Score
 
 
 def cp(strategy, acc, lo, hi, budget=4, bucket="all", gen=100.0):
@@ -37,3 +47,58 @@ def test_report_and_plot(tmp_path):
     assert "| 4 | easy | 30 | parallel" in text
     png = plot_curves(curve, tmp_path / "curves.png", title="t")
     assert png.stat().st_size > 5000 and png.read_bytes()[:4] == b"\x89PNG"
+
+
+# ---------------------------------------------------------------- end to end on a scripted model
+
+
+FIRST = {"easy": ["6"], "mixed": ["1", "2", "2", "1", "3", "1", "2", "2"]}
+
+
+def scripted_solver():
+    drawn = dict.fromkeys(FIRST, 0)
+
+    def rule(req, i):
+        if req.messages[-1].role == "user" and "Review your solution" in req.messages[-1].content:
+            return "Checked again. The answer is 1."  # every revision answers 1
+        q = next(k for k in FIRST if k in req.messages[-1].content)
+        drawn[q] += 1
+        return f"Thinking. The answer is {FIRST[q][(drawn[q] - 1) % len(FIRST[q])]}."
+    return ScriptedModel(rule=rule)
+
+
+def grader(text, sample):
+    m = re.findall(r"answer is (\d+)", text)
+    return Score("no_answer") if not m else Score("correct" if m[-1] == sample.target else "incorrect", m[-1])
+
+
+def test_compare_end_to_end_and_resume(tmp_path):
+    samples = [Sample("e", "Question easy?", "6"), Sample("m", "Question mixed?", "1")]
+    spec = CompareSpec(task="toy", budgets=(1, 2, 4, 8), chunk_size=1)
+    params = SamplingParams(temperature=0.7, max_tokens=30)
+    model = scripted_solver()
+    out = run_compare(model, samples, spec, params, tmp_path, grader=grader, progress=lambda s: None)
+    # generated once: 8 parallel + 7 sequential revisions + 4 hybrid revisions per question
+    assert sum(r.params.n for r in model.calls) == 2 * (8 + 7 + 4)
+    pts = {(p.strategy, p.budget): p for p in out.curve if p.bucket == "all"}
+    mixed = [Vote(a, a == "1") for a in FIRST["mixed"]]
+    for k in (1, 2, 4, 8):
+        assert pts[("parallel", k)].accuracy == pytest.approx((1 + majority_at_k(mixed, k)) / 2)
+    # sequential: step 0 is parallel sample 0 (6 right / 1 right), every revision answers 1
+    assert pts[("sequential", 1)].accuracy == 1.0 and pts[("sequential", 2)].accuracy == 0.5
+    # hybrid@2: one chain, revised to 1 -> easy wrong, mixed right
+    assert pts[("hybrid", 2)].accuracy == 0.5
+    tok = count_text_tokens("Thinking. The answer is 6.")
+    assert pts[("parallel", 4)].generated_tokens == 4 * tok
+    # adaptive on the easy question stops after 3 of 8 samples
+    data = json.loads((tmp_path / "results.json").read_text())
+    assert data["questions_done"] == 2 and data["winners"]
+    easy_adaptive = [p for p in out.curve if p.strategy == "adaptive" and p.budget == 8 and p.bucket == "easy"]
+    assert easy_adaptive[0].generated_tokens == 3 * tok
+    assert (tmp_path / "curves.png").stat().st_size > 5000
+    report = (tmp_path / "report.md").read_text()
+    assert "## Budget 8" in report and "Winner per budget" in report
+    # resume: nothing is regenerated, same curve
+    again = scripted_solver()
+    out2 = run_compare(again, samples, spec, params, tmp_path, grader=grader, progress=lambda s: None)
+    assert again.calls == [] and [p.accuracy for p in out2.curve] == [p.accuracy for p in out.curve]

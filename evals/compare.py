@@ -1,0 +1,268 @@
+"""Compute-matched comparison of test-time strategies (`playground compare`).
+
+Generation happens once, at the largest budget N, and every smaller budget is
+derived from it (never regenerated):
+- parallel: N samples; maj@k for k < N exact over all k-subsets (best-of-k by
+  the public-example verifier for code);
+- sequential: one chain of N steps; sequential@k is the answer of step k;
+- hybrid: chains of k=2 steps (a first attempt and one revision); hybrid at
+  budget b uses b/2 chains, majority over their final answers, exact over subsets
+  of the N/2 stored chains (budget 1 = a single first attempt; odd budgets > 1
+  have no hybrid point);
+- adaptive: the stopping rule replayed on the stored parallel samples over random
+  orderings (exact in distribution: adaptive draws exchangeable samples in sequence).
+To save compute, chains start from the stored parallel samples (sequential from
+sample 0, hybrid chain i from sample i); those shared first attempts are counted
+in each strategy's tokens, since each strategy alone would have had to generate them.
+
+Resumable: attempts go to DIR/results.sqlite (evals/store.py), one run per
+generated strategy, a chunk of questions at a time; a rerun skips what is stored.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from agent.adaptive import DEFAULT_BATCH, DEFAULT_THRESHOLD
+from agent.scaling import Job, ScalingOptions, extend_chains, finish, initial_messages, start_chains
+from agent.scaling_select import answer_key
+from agent.types import Model, SamplingParams
+from evals.compare_report import ORACLE, CurvePoint, aggregate, verdicts, write_report
+from evals.compare_stats import (
+    Point,
+    Step,
+    Vote,
+    adaptive_point,
+    difficulty_bucket,
+    hybrid_point,
+    parallel_point,
+    pass_at_k,
+    pass_rate,
+    sequential_point,
+)
+from evals.store import ResultStore
+from evals.types import Attempt, Sample, Score
+
+Grader = Callable[[str, Sample], Score]
+GENERATED = ("parallel", "sequential", "hybrid")
+ADAPTIVE_SWEEP = (0.8, 0.9, 0.95)
+
+
+@dataclass
+class CompareSpec:
+    task: str
+    budgets: tuple[int, ...] = (1, 2, 4, 8)
+    strategies: tuple[str, ...] = ("parallel", "sequential", "hybrid", "adaptive")
+    method: str = "cot"
+    hybrid_k: int = 2
+    """Steps per hybrid chain."""
+    adaptive_batch: int = DEFAULT_BATCH
+    adaptive_threshold: float = DEFAULT_THRESHOLD
+    chunk_size: int = 8
+    """Questions generated (and stored) together."""
+    seed: int = 0
+
+    @property
+    def largest(self) -> int:
+        return max(self.budgets)
+
+    def parallel_count(self) -> int:
+        """Parallel samples needed: N for parallel/adaptive, else the chains' first steps."""
+        need = 0
+        if {"parallel", "adaptive"} & set(self.strategies):
+            need = self.largest
+        if "hybrid" in self.strategies:
+            need = max(need, max(1, self.largest // self.hybrid_k))
+        if "sequential" in self.strategies:
+            need = max(need, 1)
+        return need
+
+
+@dataclass
+class CompareOutcome:
+    curve: list[CurvePoint]
+    out_dir: Path
+    files: dict[str, str] = field(default_factory=dict)
+    wall_time_s: float = 0.0
+
+
+def _run_id(name: str) -> str:
+    return f"compare-{name}"
+
+
+def _ensure_runs(store: ResultStore, spec: CompareSpec, meta: dict) -> None:
+    existing = {r["run_id"]: r for r in store.runs()}
+    manifest = {"spec": asdict(spec), **meta}
+    for name in (*GENERATED, "session"):
+        rid = _run_id(name)
+        if rid not in existing:
+            store.create_run(manifest, rid)
+
+
+def _attempt_from_row(row: dict) -> Attempt:
+    extra = dict(row["extra"])
+    score = Score(row["score"], row["answer"], row["explanation"] or "") if row["score"] else None
+    return Attempt(index=row["idx"], chain=row["chain"], step=row["step"], text=row["completion"],
+                   answer=row["answer"], prompt_tokens=row["prompt_tokens"],
+                   completion_tokens=row["completion_tokens"], finish_reason=row["finish_reason"] or "stop",
+                   mean_logprob=extra.pop("mean_logprob", None), score=score,
+                   messages=row["prompt"].get("messages", []), duration_s=row["duration"] or 0.0, extra=extra)
+
+
+def _chains_from(parallel: list[Attempt], starts: int, base: list, sample: Sample) -> Job:
+    """A job whose chains start from copies of the first `starts` parallel samples."""
+    job = Job(sample, base)
+    for i, a in enumerate(parallel[:starts]):
+        c = copy.deepcopy(a)
+        c.index, c.chain, c.step = i, i, 0
+        c.extra["shared_from"] = f"parallel:{a.index}"
+        job.chains.append([c])
+        job.attempts.append(c)
+    return job
+
+
+def generate(model: Model, samples: list[Sample], spec: CompareSpec, params: SamplingParams,
+             store: ResultStore, grader: Grader, progress: Callable[[str], None] = print) -> None:
+    """Generate (or resume) every stored run of the comparison, a chunk of questions at a time."""
+    options = ScalingOptions(revisions_per_chain=spec.hybrid_k)
+    done = {name: store.done_ids(_run_id(name)) for name in GENERATED}
+    wanted = [n for n in GENERATED if n == "parallel" or n in spec.strategies]
+    todo = [s for s in samples if any(s.id not in done[n] for n in wanted)]
+    store.start_session(_run_id("session"))
+    n_par, seed = spec.parallel_count(), str(spec.seed)
+    for start in range(0, len(todo), spec.chunk_size):
+        chunk = todo[start:start + spec.chunk_size]
+        t0 = time.perf_counter()
+        jobs = [Job(s, initial_messages(s, spec.method)) for s in chunk]
+        fresh = [j for j in jobs if j.sample.id not in done["parallel"]]
+        start_chains(model, fresh, [n_par] * len(fresh), params, options)
+        for j in fresh:
+            result = finish(j, "parallel", n_par, options, grader, seed)
+            store.write_result(_run_id("parallel"), result, position=samples.index(j.sample), target=j.sample.target)
+        for j in jobs:
+            if j.sample.id in done["parallel"]:
+                rows = store.attempts(_run_id("parallel"), j.sample.id)
+                j.attempts = [_attempt_from_row(r) for r in rows]
+        for name, starts, steps in (("sequential", 1, spec.largest),
+                                    ("hybrid", max(1, spec.largest // spec.hybrid_k), spec.hybrid_k)):
+            if name not in spec.strategies:
+                continue
+            cjobs = [_chains_from(j.attempts, starts, j.base, j.sample) for j in jobs if j.sample.id not in done[name]]
+            for _ in range(1, steps if spec.largest > 1 else 1):
+                extend_chains(model, cjobs, [list(range(starts))] * len(cjobs), params, options)
+            for j in cjobs:
+                result = finish(j, name, spec.largest, options, grader, seed)
+                store.write_result(_run_id(name), result, position=samples.index(j.sample), target=j.sample.target)
+        store.touch_session(len(chunk))
+        progress(f"compare: {start + len(chunk)}/{len(todo)} questions generated "
+                 f"({time.perf_counter() - t0:.0f} s for this chunk)")
+
+
+def load_steps(store: ResultStore, samples: list[Sample]) -> dict[str, dict[str, list[Step]]]:
+    """run name -> question id -> stored attempts reduced to Steps."""
+    kinds = {s.id: s.kind for s in samples}
+    out: dict[str, dict[str, list[Step]]] = {}
+    for name in GENERATED:
+        by_q: dict[str, list[Step]] = {}
+        for r in store.attempts(_run_id(name)):
+            if r["sample_id"] not in kinds:
+                continue
+            passed = (r["extra"].get("verifier") or {}).get("passed") is True
+            vote = Vote(answer_key(r["answer"], kinds[r["sample_id"]]), r["score"] == "correct", passed)
+            by_q.setdefault(r["sample_id"], []).append(
+                Step(r["chain"], r["step"], vote, r["completion_tokens"], r["prompt_tokens"]))
+        out[name] = by_q
+    return out
+
+
+def derive_points(samples: list[Sample], steps: dict[str, dict[str, list[Step]]], spec: CompareSpec,
+                  threshold: float | None = None) -> dict[str, dict[int, dict[str, Point]]]:
+    """points[strategy][budget][question id], every budget derived from the stored runs."""
+    threshold = spec.adaptive_threshold if threshold is None else threshold
+    par, seq, hyb = steps["parallel"], steps["sequential"], steps["hybrid"]
+    points: dict[str, dict[int, dict[str, Point]]] = {}
+
+    def put(strategy: str, budget: int, qid: str, p: Point | None) -> None:
+        if p is not None:
+            points.setdefault(strategy, {}).setdefault(budget, {})[qid] = p
+
+    for s in samples:
+        q = s.id
+        for b in spec.budgets:
+            if "parallel" in spec.strategies and len(par.get(q, [])) >= b:
+                put("parallel", b, q, parallel_point(par[q], b, s.kind))
+                c = sum(st.vote.correct for st in par[q])
+                pp = parallel_point(par[q], b, s.kind)
+                put(ORACLE, b, q, Point(pass_at_k(len(par[q]), c, b), pp.generated_tokens, pp.total_tokens))
+            if "adaptive" in spec.strategies and len(par.get(q, [])) >= b:
+                put("adaptive", b, q, adaptive_point(par[q], b, batch=spec.adaptive_batch, threshold=threshold,
+                                                     seed=spec.seed))
+            if "sequential" in spec.strategies and q in seq:
+                put("sequential", b, q, sequential_point(seq[q], b))
+            if "hybrid" in spec.strategies and q in hyb:
+                put("hybrid", b, q, hybrid_point(hyb[q], b, spec.hybrid_k))
+    return points
+
+
+def difficulty(samples: list[Sample], steps: dict[str, dict[str, list[Step]]]) -> dict[str, str]:
+    out = {}
+    for s in samples:
+        ref = steps["parallel"].get(s.id) or steps["sequential"].get(s.id) or []
+        if ref or s.metadata.get("level") is not None:
+            out[s.id] = difficulty_bucket(pass_rate(ref), s.metadata.get("level"))
+    return out
+
+
+def analyse(samples: list[Sample], store: ResultStore, spec: CompareSpec) -> tuple[list[CurvePoint], dict]:
+    """The curve (all questions and per difficulty bucket) and the extra analyses of results.json."""
+    steps = load_steps(store, samples)
+    done = [s for s in samples if all(s.id in steps[n] for n in GENERATED if n == "parallel" or n in spec.strategies)]
+    buckets = difficulty(done, steps)
+    curve = aggregate(derive_points(done, steps, spec), buckets, seed=spec.seed)
+    extra: dict = {"questions_done": len(done), "difficulty": buckets}
+    if "adaptive" in spec.strategies and done:
+        sweep = []
+        for th in ADAPTIVE_SWEEP:
+            pts = derive_points(done, steps, CompareSpec(**{**asdict(spec), "strategies": ("adaptive",),
+                                                          "budgets": (spec.largest,)}), threshold=th)
+            by_q = pts.get("adaptive", {}).get(spec.largest, {})
+            if by_q:
+                sweep.append({"threshold": th, "accuracy": sum(p.accuracy for p in by_q.values()) / len(by_q),
+                              "generated_tokens": sum(p.generated_tokens for p in by_q.values()) / len(by_q)})
+        extra["adaptive_sweep_at_largest_budget"] = sweep
+    return curve, extra
+
+
+def run_compare(model: Model, samples: list[Sample], spec: CompareSpec, params: SamplingParams,
+                out_dir: str | Path, *, grader: Grader | None = None, meta: dict | None = None,
+                progress: Callable[[str], None] = print) -> CompareOutcome:
+    """Generate (resuming what is stored), derive every budget, write results.json, report.md, curves.png."""
+    from evals.compare_plot import plot_curves
+
+    if grader is None:
+        from evals.solvers import grade_sample
+
+        grader = grade_sample
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    meta = dict(meta or {})
+    with ResultStore.in_dir(out) as store:
+        _ensure_runs(store, spec, meta)
+        generate(model, samples, spec, params, store, grader, progress)
+        curve, extra = analyse(samples, store, spec)
+        wall = store.wall_time(_run_id("session"))
+    meta.update({"task": spec.task, "questions": extra["questions_done"], "budgets": list(spec.budgets),
+                 "strategies": list(spec.strategies), "wall_time_s": round(wall, 1)})
+    files = {"results": str(out / "results.json"), "report": str(out / "report.md"),
+             "curves": str(out / "curves.png")}
+    Path(files["results"]).write_text(json.dumps(
+        {"meta": meta, "spec": asdict(spec), "curve": [p.to_dict() for p in curve],
+         "winners": [asdict(v) for v in verdicts(curve)], **extra}, indent=2), encoding="utf-8")
+    write_report(files["report"], curve, meta)
+    plot_curves(curve, files["curves"], title=f"{spec.task}: accuracy vs test-time compute")
+    return CompareOutcome(curve, out, files, wall)
