@@ -47,6 +47,9 @@ class ScalingOptions:
     """auto | majority | weighted | verifier (auto: verifier for code, majority otherwise)."""
     code_timeout_s: float = 10.0
     """code: seconds for running the public examples of one attempt."""
+    math_verifier: Literal["agreement", "self_check"] = "agreement"
+    """verifier selection for answers: agreement (= majority, free) or a model self-check
+    prompt per candidate (one extra greedy call each; its tokens in extra["verifier_tokens"])."""
 
 
 @dataclass
@@ -57,6 +60,8 @@ class Job:
     base: list[Message]
     chains: list[list[Attempt]] = field(default_factory=list)
     attempts: list[Attempt] = field(default_factory=list)
+    verifier_tokens: dict[str, int] | None = None
+    """Tokens of self-check calls (not attempts, so kept apart)."""
 
 
 def initial_messages(sample: Sample, method: str = "cot") -> list[Message]:
@@ -143,6 +148,20 @@ def extend_chains(model: Model, jobs: list[Job], chain_ids: list[list[int]], par
         chain.append(_make_attempt(job, comps[0], cid, len(chain), msgs, dt / len(todo), options))
 
 
+def self_check(model: Model, jobs: list[Job], params: SamplingParams) -> None:
+    """One generate call: the model checks every chain's final attempt (yes/no) -> extra["verifier"]."""
+    from agent.verifiers import parse_self_check, self_check_request
+
+    finals = [(j, c[-1]) for j in jobs for c in j.chains]
+    outs, _ = _generate(model, [self_check_request(j.sample.input, a.text, params) for j, a in finals])
+    for (j, a), comps in zip(finals, outs, strict=True):
+        c = comps[0]
+        a.extra["verifier"] = {"passed": parse_self_check(c.text), "reply": c.text}
+        j.verifier_tokens = j.verifier_tokens or {"prompt_tokens": 0, "completion_tokens": 0}
+        j.verifier_tokens["prompt_tokens"] += c.prompt_tokens
+        j.verifier_tokens["completion_tokens"] += c.completion_tokens
+
+
 def hybrid_shape(budget: int, k: int) -> list[int]:
     """Chain lengths of a hybrid run: budget // k chains of k steps, the remainder
     spread one step each over the first chains (a budget below k: one chain)."""
@@ -207,6 +226,8 @@ def finish(job: Job, strategy: str, budget: int, options: ScalingOptions, grader
         score = chosen.score if chosen is not None and answer is not None else Score("no_answer")
     if chosen is not None:
         extra["chosen_attempt"] = chosen.index
+    if job.verifier_tokens:
+        extra["verifier_tokens"] = job.verifier_tokens
     return StrategyResult(job.sample.id, strategy, budget, job.attempts, answer, score, extra)
 
 
@@ -222,6 +243,8 @@ def run_strategy(model: Model, samples: list[Sample], strategy: str, budget: int
     options = options or ScalingOptions()
     jobs = [Job(s, initial_messages(s, method)) for s in samples]
     run_rounds(model, jobs, strategy, budget, params, options)
+    if options.selection == "verifier" and options.math_verifier == "self_check":
+        self_check(model, [j for j in jobs if j.sample.kind != "code"], params)
     return [finish(j, strategy, budget, options, grader, f"{rng_seed}:{j.sample.id}") for j in jobs]
 
 

@@ -133,3 +133,32 @@ def test_solve_with_strategy_and_bad_input():
         run_strategy(model, [], "beam", 2, params=PARAMS)
     with pytest.raises(ValueError):
         run_strategy(model, [], "parallel", 0, params=PARAMS)
+
+
+def test_self_check_verifier_picks_the_checked_answer():
+    def rule(req, i):
+        if "Proposed solution" in req.messages[-1].content:
+            return "yes" if "answer is 5" in req.messages[-1].content else "no"
+        return ["The answer is 3.", "The answer is 3.", "The answer is 5."][i]
+    model = ScriptedModel(rule=rule)
+    r = run_strategy(model, [Sample("q", "Q?", "5")], "parallel", 3, params=PARAMS,
+                     options=ScalingOptions(selection="verifier", math_verifier="self_check"))[0]
+    assert r.answer == "5" and r.extra["answers"]["majority"] == "3"
+    assert r.extra["verifier_tokens"]["completion_tokens"] == 3  # one word per check
+
+
+def test_code_verifier_runs_public_examples_and_feeds_back(tmp_path):
+    pytest.importorskip("tools.sandbox")
+    wrong = "```python\ndef add(a, b):\n    return a - b\n```"
+    right = "```python\ndef add(a, b):\n    return a + b\n```"
+    sample = Sample("c", "Write add(a, b).\nassert add(2, 3) == 5", "", kind="code",
+                    metadata={"test_list": ["assert add(2, 3) == 5", "assert add(0, 0) == 0"]})
+    model = ScriptedModel(rule=lambda req, i: [wrong, right, wrong][i])
+    r = run_strategy(model, [sample], "parallel", 3, params=PARAMS)[0]
+    assert [a.extra["verifier"]["passed"] for a in r.attempts] == [False, True, False]
+    assert r.answer.strip().endswith("return a + b")
+    seq_model = ScriptedModel(rule=lambda req, i: right if len(req.messages) > 1 else wrong)
+    s = run_strategy(seq_model, [sample], "sequential", 2, params=PARAMS)[0]
+    feedback = s.attempts[1].messages[-1]["content"]
+    assert "failed the example tests" in feedback and "assert add(2, 3) == 5" in feedback
+    assert s.attempts[1].extra["verifier"]["passed"] is True
