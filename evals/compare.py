@@ -148,14 +148,21 @@ def generate(model: Model, samples: list[Sample], spec: CompareSpec, params: Sam
             if j.sample.id in done["parallel"]:
                 rows = store.attempts(_run_id("parallel"), j.sample.id)
                 j.attempts = [_attempt_from_row(r) for r in rows]
-        for name, starts, steps in (("sequential", 1, spec.largest),
-                                    ("hybrid", max(1, spec.largest // spec.hybrid_k), spec.hybrid_k)):
-            if name not in spec.strategies:
-                continue
-            cjobs = [_chains_from(j.attempts, starts, j.base, j.sample) for j in jobs if j.sample.id not in done[name]]
-            for _ in range(1, steps if spec.largest > 1 else 1):
-                extend_chains(model, cjobs, [list(range(starts))] * len(cjobs), params, options)
-            for j in cjobs:
+        plans = [(name, starts, steps) for name, starts, steps in (
+            ("sequential", 1, spec.largest), ("hybrid", max(1, spec.largest // spec.hybrid_k), spec.hybrid_k))
+            if name in spec.strategies]
+        chained = {name: [_chains_from(j.attempts, starts, j.base, j.sample) for j in jobs
+                          if j.sample.id not in done[name]] for name, starts, _ in plans}
+        for step in range(1, max((min(steps, spec.largest) for _, _, steps in plans), default=1)):
+            # one generate call per round for every chain of every strategy still growing
+            round_jobs, round_ids = [], []
+            for name, starts, steps in plans:
+                if step < min(steps, spec.largest):
+                    round_jobs += chained[name]
+                    round_ids += [list(range(starts))] * len(chained[name])
+            extend_chains(model, round_jobs, round_ids, params, options)
+        for name, _, _ in plans:
+            for j in chained[name]:
                 result = finish(j, name, spec.largest, options, grader, seed)
                 store.write_result(_run_id(name), result, position=samples.index(j.sample), target=j.sample.target)
         store.touch_session(len(chunk))
