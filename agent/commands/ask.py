@@ -1,13 +1,151 @@
-"""`playground ask` (being built)."""
+"""`playground ask "QUESTION"`: one question to the model.
 
-HELP = "ask (being built)"
+Without --method the model's answer is streamed as in a chat. With --method
+(direct, cot, cot2, fewshot) the reasoning is streamed, then "Answer: X" (the
+extracted answer); cot2 streams stage 1 (the rationale), then prints the
+stage-2 answer trigger and answer. --json prints one JSON object instead (both
+stages, the answer, every extraction pipeline, token counts). --n N and
+--strategy S run a test-time scaling strategy (agent/scaling.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+
+HELP = "ask one question: stream the answer, or reason step by step (--method) and extract it"
+DESCRIPTION = __doc__
+
+# kept literal so that `playground --help` does not import the reasoning stack;
+# tests check they equal agent.reasoning.METHODS / KINDS
+METHOD_CHOICES = ("direct", "cot", "cot2", "fewshot")
+KIND_CHOICES = ("number", "math", "choice")
 
 
-def add_arguments(parser) -> None:
-    pass
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("question", help="the question (quote it)")
+    parser.add_argument("--method", choices=METHOD_CHOICES,
+                        help="reasoning method; without it the answer is streamed as in a chat "
+                             "(default cot with --json or --strategy)")
+    parser.add_argument("--kind", choices=KIND_CHOICES, default="number",
+                        help="answer kind: number (arabic numerals), math (LaTeX), choice (letter A-E)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object: stages, answer, tokens")
+    parser.add_argument("--n", type=int, default=1,
+                        help="attempts for a test-time scaling strategy (n > 1 implies --strategy parallel)")
+    parser.add_argument("--strategy", help="test-time scaling strategy: parallel, sequential, hybrid, adaptive")
+    parser.add_argument("--system", help="system prompt (default: the model's own)")
 
 
-def main(args) -> int:
+def main(args: argparse.Namespace) -> int:
+    from agent.cli import config_from_args
     from agent.errors import UsageError
+    from agent.types import SamplingParams
 
-    raise UsageError("'playground ask' is not available yet")
+    cfg = config_from_args(args)
+    if args.n < 1:
+        raise UsageError(f"--n must be >= 1, got {args.n}")
+    if not args.question.strip():
+        raise UsageError("the question is empty")
+    strategy = args.strategy or ("parallel" if args.n > 1 else None)
+    method = args.method or ("cot" if args.json or strategy else None)
+    if strategy and importlib.util.find_spec("agent.scaling") is None:
+        raise UsageError("--strategy needs agent.scaling, which is not installed")
+    params = SamplingParams(temperature=cfg.sampling.temperature, top_p=cfg.sampling.top_p,
+                            max_tokens=cfg.sampling.max_tokens)
+    model = open_model(cfg.model)
+    try:
+        if strategy:
+            return _ask_with_strategy(model, args, strategy, method, params)
+        if method is None:
+            return _chat(model, args.question, args.system, params)
+        if args.json:
+            from agent import reasoning
+
+            [sol] = reasoning.solve(model, args.question, method, args.kind, params, system=args.system)
+            _print_json(sol.to_dict())
+            return 0
+        return _ask_streaming(model, args.question, method, args.kind, args.system, params)
+    finally:
+        model.close()
+
+
+def open_model(config):
+    """load_model, with loading failures turned into one-line usage errors."""
+    from agent.errors import BackendUnavailableError, PlaygroundError, UsageError
+    from agent.models import load_model
+
+    try:
+        return load_model(config)
+    except PlaygroundError:
+        raise
+    except ImportError as e:
+        raise BackendUnavailableError(f"backend '{config.backend}' is not available: {e}") from None
+    except (OSError, ValueError, RuntimeError) as e:
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise UsageError(f"cannot load model '{config.model}': {first}") from None
+
+
+def _write(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def _print_json(data: dict) -> None:
+    _write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def _chat(model, question: str, system: str | None, params) -> int:
+    from agent.types import Message
+
+    messages = ([Message("system", system)] if system else []) + [Message("user", question)]
+    for piece in model.stream(messages, params):
+        _write(piece)
+    _write("\n")
+    return 0
+
+
+def _ask_streaming(model, question: str, method: str, kind: str, system: str | None, params) -> int:
+    """Stream stage 1, then finish the solution (cot2: the batched stage 2) and print the answer."""
+    from agent import reasoning
+    from agent.types import Completion
+
+    messages = reasoning.build_messages(question, method, kind, system)
+    pieces = []
+    for piece in model.stream(messages, params):
+        pieces.append(piece)
+        _write(piece)
+    _write("\n")
+    # stream() gives no token counts; they are not shown here (--json has them)
+    first = Completion("".join(pieces), "stop", model.count_tokens(messages), 0)
+    [[sol]] = reasoning.finish_batch(model, [question], method, [kind], [messages], [[first]], params)
+    if method == "cot2":
+        stage2 = reasoning.first_line(sol.stages[1]["completion"]["text"])
+        _write(f"{reasoning.answer_trigger(kind)} {stage2}\n")
+    _write(f"Answer: {sol.answer if sol.answer is not None else '(none extracted)'}\n")
+    return 0
+
+
+def _ask_with_strategy(model, args: argparse.Namespace, strategy: str, method: str, params) -> int:
+    from dataclasses import asdict, replace
+
+    from agent.errors import UsageError
+    from agent.scaling import STRATEGIES, solve_with_strategy
+
+    if strategy not in STRATEGIES:
+        raise UsageError(f"unknown strategy '{strategy}' (choose from {', '.join(STRATEGIES)})")
+    if params.temperature == 0:  # n greedy samples would all be the same
+        params = replace(params, temperature=0.7)
+    res = solve_with_strategy(model, args.question, strategy, args.n, method, args.kind, params)
+    if args.json:
+        _print_json({"question": args.question, "method": method, "kind": args.kind, **asdict(res),
+                     "prompt_tokens": res.prompt_tokens, "completion_tokens": res.completion_tokens})
+        return 0
+    chosen = res.extra.get("chosen_attempt")
+    shown = next((a for a in res.attempts if a.index == chosen), res.attempts[-1] if res.attempts else None)
+    if shown is not None:
+        _write(shown.text.rstrip() + "\n")
+    _write(f"Answers of {len(res.attempts)} attempts ({strategy}): {[a.answer for a in res.attempts]}\n")
+    _write(f"Answer: {res.answer if res.answer is not None else '(none extracted)'}\n")
+    return 0
