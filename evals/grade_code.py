@@ -1,0 +1,154 @@
+"""Code grading: run the model's program with the dataset's tests in the sandbox.
+
+Each program runs in its own sandbox process with a wall-clock timeout, so an
+infinite loop or a crash in one problem cannot touch another. The outcome is a
+`Score`: `correct` (all tests pass), `incorrect` (a test failed, the program
+crashed, or it timed out, with the error's last line as explanation) or
+`no_answer` (the completion holds no code). `error` means the sandbox itself
+could not run.
+
+HumanEval: the program is the problem's prompt (imports, helper functions, the
+signature and docstring) followed by the model's code, then the dataset's
+`check` function and `check(entry_point)`. If the model rewrote the whole
+function, its definition comes after the prompt's stub and replaces it; if it
+wrote only the body, the body continues the prompt. MBPP: the test imports,
+the model's code, then the dataset's asserts.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from evals.types import Sample, Score
+
+_FENCE = re.compile(r"^[ \t]*```[ \t]*(?P<lang>[\w+.-]*)[^\n]*\n(?P<body>.*?)(?:^[ \t]*```[ \t]*$|\Z)", re.S | re.M)
+_ANY_FENCE = re.compile(r"^[ \t]*```[ \t]*(?P<lang>[\w+.-]*)", re.M)
+_PYTHON_LANGS = {"python", "py", "python3", ""}
+
+
+def _fenced_blocks(text: str) -> list[str]:
+    return [m.group("body") for m in _FENCE.finditer(text) if m.group("lang").lower() in _PYTHON_LANGS]
+
+
+def _parses(code: str) -> bool:
+    try:
+        compile(code, "<solution>", "exec")  # unlike ast.parse, flags `return` outside a function
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+def _defines(code: str, name: str) -> bool:
+    return re.search(rf"^[ \t]*(?:async[ \t]+)?def[ \t]+{re.escape(name)}[ \t]*\(", code, re.M) is not None
+
+
+def _pick_block(text: str, entry_point: str | None) -> str:
+    """The fenced python block holding the entry point (else the first), or the raw text.
+
+    Completions continue a prefill that opened a ```python block, so a bare ``` after
+    some code is the closing fence: the code is what comes before it."""
+    first = _ANY_FENCE.search(text)
+    if first and first.group("lang") == "" and text[:first.start()].strip():
+        return text[:first.start()]
+    blocks = _fenced_blocks(text)
+    if not blocks:
+        return text
+    if entry_point:
+        for b in blocks:
+            if _defines(b, entry_point):
+                return b
+    return blocks[0]
+
+
+def _humaneval_code(completion: str, sample: Sample) -> str:
+    prompt: str = sample.metadata.get("prompt", sample.input)
+    entry = sample.metadata.get("entry_point")
+    code = _pick_block(completion, entry)
+    if not code.strip():
+        return ""
+    if entry and _defines(code, entry):
+        # the model wrote the whole function (maybe indented, maybe repeating the signature):
+        # its definition follows the prompt's stub and replaces it; the prompt keeps imports and helpers
+        whole = textwrap.dedent(code).strip("\n") + "\n"
+        program = prompt.rstrip() + "\n\n\n" + whole
+        if _parses(program) or not _parses(whole):
+            return program
+        imports = [ln for ln in prompt.splitlines() if ln.startswith(("import ", "from "))]
+        return "\n".join(imports) + "\n\n" + whole
+    body = code.rstrip()
+    program = prompt.rstrip("\n") + "\n" + body.strip("\n") + "\n"
+    if not _parses(program):
+        indented = textwrap.indent(textwrap.dedent(body.strip("\n")), "    ")
+        candidate = prompt.rstrip("\n") + "\n" + indented + "\n"
+        if _parses(candidate):
+            return candidate
+    return program
+
+
+def extract_code(completion: str, sample: Sample) -> str:
+    """The program the completion stands for ("" when it holds no code).
+
+    A fenced ```python block is used if present (the one defining the entry point),
+    else the raw text. HumanEval: the prompt + the model's function or body."""
+    if sample.metadata.get("test") is not None and "entry_point" in sample.metadata and "test_list" not in sample.metadata:
+        return _humaneval_code(completion, sample)
+    code = _pick_block(completion, sample.metadata.get("entry_point"))
+    return textwrap.dedent(code).strip("\n") + "\n" if code.strip() else ""
+
+
+def build_program(code: str, sample: Sample) -> str:
+    """The program to run: the solution followed by the dataset's tests."""
+    meta = sample.metadata
+    if "test_list" in meta:  # MBPP
+        imports = "\n".join(meta.get("test_imports") or [])
+        tests = "\n".join(meta["test_list"])
+        return f"{imports}\n{code}\n\n{tests}\n"
+    entry = meta["entry_point"]
+    return f"{code}\n\n{meta['test']}\n\ncheck({entry})\n"
+
+
+def _last_error_line(stderr: str, stdout: str) -> str:
+    for text in (stderr, stdout):
+        lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+        if lines:
+            return lines[-1][:300]
+    return ""
+
+
+def grade_code(completion: str, sample: Sample, timeout_s: float = 10.0) -> Score:
+    """Run `completion` (as extracted by `extract_code`) against the sample's tests."""
+    code = extract_code(completion, sample)
+    if not code.strip():
+        return Score("no_answer", None, "no code in the completion")
+    return run_program(build_program(code, sample), code, timeout_s)
+
+
+def run_program(program: str, answer: str, timeout_s: float = 10.0) -> Score:
+    """Run a full test program in its own sandbox process -> Score (answer = the solution code)."""
+    from tools.sandbox import run
+    from tools.types import Limits
+
+    try:
+        result = run(program, Limits(timeout_s=timeout_s, memory_mb=1024))
+    except Exception as e:  # the sandbox itself failed to start: not the model's fault
+        return Score("error", answer, f"sandbox failed: {type(e).__name__}: {e}")
+    if result.timed_out:
+        return Score("incorrect", answer, f"timed out after {timeout_s:g}s")
+    if result.memory_exceeded:
+        return Score("incorrect", answer, "memory limit exceeded")
+    if result.returncode == 0:
+        return Score("correct", answer, "all tests passed")
+    last = _last_error_line(result.stderr, result.stdout) or f"exit code {result.returncode}"
+    return Score("incorrect", answer, last)
+
+
+def grade_code_many(items: Sequence[tuple[str, Sample]], timeout_s: float = 10.0,
+                    workers: int = 2) -> list[Score]:
+    """Grade (completion, sample) pairs in parallel, each in its own sandbox process; in order."""
+    if not items:
+        return []
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        return list(pool.map(lambda it: grade_code(it[0], it[1], timeout_s), items))
