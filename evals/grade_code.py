@@ -95,8 +95,10 @@ def extract_code(completion: str, sample: Sample) -> str:
     else the raw text. HumanEval: the prompt + the model's function or body."""
     if sample.metadata.get("test") is not None and "entry_point" in sample.metadata and "test_list" not in sample.metadata:
         return _humaneval_code(completion, sample)
-    code = _pick_block(completion, sample.metadata.get("entry_point"))
-    return textwrap.dedent(code).strip("\n") + "\n" if code.strip() else ""
+    code = textwrap.dedent(_pick_block(completion, sample.metadata.get("entry_point"))).strip("\n")
+    if not code.strip() or (not _parses(code) and not re.search(r"^\s*(def|class|import|from)\s", code, re.M)):
+        return ""  # prose, not code
+    return code + "\n"
 
 
 def build_program(code: str, sample: Sample) -> str:

