@@ -40,7 +40,8 @@ REPORTED: dict[str, tuple[str, ...]] = {
 """Pipelines `extract_all` reports, per kind."""
 
 _ANSWER_PHRASE = re.compile(
-    r"\banswer\b\**\s*(?:is\b|was\b|would\s+be\b|will\s+be\b|should\s+be\b|=|:)\s*:?\**\s*", re.IGNORECASE)
+    r"\banswer\b\**\s*(?:(?P<neg>(?:is|was)n['’]t\b)|is\b|was\b|would\s+be\b|will\s+be\b|should\s+be\b|=|:)"
+    r"\s*:?\**\s*", re.IGNORECASE)
 _NEGATED = re.compile(r"^(?:not\b|n['’]t\b|never\b|unknown\b|unclear\b|undefined\b|none\b)", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"\.(?=\s|$)|\n")
 _INLINE_MATH = re.compile(r"^\$\$?([^$]+)\$\$?|^\\\((.+?)\\\)|^\\\[(.+?)\\\]")
@@ -59,7 +60,7 @@ def strict_raw(text: str) -> str | None:
     """What follows the last non-negated answer phrase, up to the end of its sentence."""
     for m in reversed(list(_ANSWER_PHRASE.finditer(text))):
         rest = text[m.end():]
-        if not rest.strip() or _NEGATED.match(rest):
+        if not rest.strip() or _negated(m, text):
             continue
         if rest.startswith(("\\boxed", "\\fbox")):
             boxed = last_boxed(rest[: _box_window(rest)])
@@ -186,7 +187,11 @@ def _states_no_answer(text: str) -> bool:
     """The text has answer statements and every one is negated ("The answer is not 5"):
     the last number written is then no answer, so the fallback must not guess it."""
     phrases = list(_ANSWER_PHRASE.finditer(text))
-    return bool(phrases) and all(_NEGATED.match(text[m.end():]) for m in phrases)
+    return bool(phrases) and all(_negated(m, text) for m in phrases)
+
+
+def _negated(phrase: re.Match, text: str) -> bool:
+    return bool(phrase.group("neg") or _NEGATED.match(text[phrase.end():]))
 
 
 def _check_kind(kind: str) -> None:

@@ -172,13 +172,15 @@ _NUMBER_TOKEN = re.compile(
 
 def number_tokens(text: str) -> list[str]:
     """Every number written in `text`, in order (for the last-number pipeline). A minus
-    sign counts only when it does not follow an operand ("16 - 3" gives 16 and 3)."""
+    sign counts only when it does not follow an operand: "16 - 3" and "x-3" give 3,
+    "owes -5" and "(-2)" give negatives."""
     out = []
     for m in _NUMBER_TOKEN.finditer(text):
         num = m.group("num")
         if m.group("minus"):
             before = text[: m.start()].rstrip()[-1:]
-            if not (before.isalnum() or before in ")]}"):
+            attached = text[m.start() - 1: m.start()].isalpha()
+            if not (before.isdigit() or before in ")]}" or attached):
                 num = "-" + num
         out.append(num)
     return out
