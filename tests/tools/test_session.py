@@ -1,0 +1,98 @@
+"""The persistent session: state between cells, clean tracebacks, restarts on
+timeout or death, figures and files per cell. Real subprocesses."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.tools.conftest import processes_matching, require_level
+from tools.session import PythonSession
+from tools.types import Limits
+
+LEVELS = ["bwrap", "unshare", "subprocess"]
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_state_persists_and_errors_do_not_kill(level):
+    require_level(level)
+    with PythonSession(isolation=level) as s:
+        assert s.isolation == level
+        r = s.run("import math\nx = 41")
+        assert r.ok and r.stdout == "" and not r.restarted
+        assert s.run("x + 1").stdout == "42\n"  # the last expression is echoed
+        r = s.run("def f():\n    raise KeyError('k')\nf()")
+        assert r.returncode == 1 and "KeyError: 'k'" in r.stderr and 'File "<cell 3>", line 3' in r.stderr
+        assert "boot.py" not in r.stderr and not r.restarted
+        assert s.run("print(math.pi > 3, x)").stdout == "True 41\n"
+        r = s.run("print('before')\ndef g(:\n")
+        assert r.returncode == 1 and "SyntaxError" in r.stderr and r.stdout == ""
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_timeout_restarts_session(level):
+    require_level(level)
+    with PythonSession(isolation=level) as s:
+        s.run("x = 1")
+        r = s.run("print('partial')\nwhile True:\n    pass", timeout_s=1)
+        assert r.timed_out and r.restarted and not r.ok
+        assert r.stdout == "partial\n" and "restarted" in r.stderr
+        r = s.run("x")
+        assert r.returncode == 1 and "NameError" in r.stderr  # state was lost
+        assert s.run("print('alive')").stdout == "alive\n"
+
+
+def test_process_death_restarts_session():
+    with PythonSession() as s:
+        r = s.run("import os\nos._exit(7)")
+        assert r.restarted and r.returncode == 7 and not r.ok
+        r = s.run("import ctypes\nctypes.string_at(0)")
+        assert r.restarted and r.returncode == -11
+        assert s.run("print(2)").stdout == "2\n"
+
+
+def test_memory_error_keeps_session():
+    with PythonSession(limits=Limits(memory_mb=512)) as s:
+        s.run("y = 5")
+        r = s.run("x = bytearray(8 * 2**30)")
+        assert r.memory_exceeded and not r.restarted and "MemoryError" in r.stderr
+        assert s.run("y").stdout == "5\n"
+
+
+def test_output_cap_and_subprocess_output():
+    with PythonSession(limits=Limits(output_bytes=50)) as s:
+        r = s.run("print('z' * 1000)")
+        assert r.output_truncated and r.stdout.startswith("z" * 50) and "truncated" in r.stdout
+        r = s.run("import subprocess\nsubprocess.run(['echo', 'from a child'])\nprint('after')")
+        assert r.stdout.startswith("from a child\n") and "after" in r.stdout and not r.output_truncated
+
+
+@pytest.mark.slow
+def test_figures_and_files_per_cell(tmp_path):
+    with PythonSession(workdir=tmp_path) as s:
+        assert s.workdir == tmp_path.resolve()
+        r = s.run("import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()", timeout_s=60)
+        assert r.ok and r.figures == ["figure_1.png"] and r.files == ["figure_1.png"]
+        r = s.run("plt.figure()\nplt.plot([2, 1])\nopen('a.txt', 'w').write('x')")
+        assert r.figures == ["figure_2.png"] and r.files == ["a.txt", "figure_2.png"]
+        r = s.run("print(1)")
+        assert r.files == [] and r.figures == []
+        assert r.workdir == str(tmp_path.resolve())
+    assert (tmp_path / "figure_2.png").read_bytes()[:4] == b"\x89PNG"
+    assert (tmp_path / "a.txt").stat().st_uid == __import__("os").getuid()
+
+
+def test_close_kills_everything_and_removes_temp_workdir():
+    s = PythonSession()
+    workdir = s.workdir
+    tag = "8765.4321"
+    s.run(f"import subprocess\nsubprocess.Popen(['sleep', '{tag}'])")
+    s.close()
+    assert processes_matching(f"sleep {tag}") == []
+    assert not workdir.exists()
+
+
+def test_restart_clears_state():
+    with PythonSession() as s:
+        s.run("a = 1")
+        s.restart()
+        assert "NameError" in s.run("a").stderr
