@@ -38,12 +38,14 @@ from evals.compare_stats import (
     Step,
     Vote,
     adaptive_point,
+    chains_of,
     difficulty_bucket,
     hybrid_point,
     parallel_point,
     pass_at_k,
     pass_rate,
     sequential_point,
+    vote_value,
 )
 from evals.store import ResultStore
 from evals.types import Attempt, Sample, Score
@@ -232,6 +234,11 @@ def analyse(samples: list[Sample], store: ResultStore, spec: CompareSpec) -> tup
     buckets = difficulty(done, steps)
     curve = aggregate(derive_points(done, steps, spec), buckets, seed=spec.seed)
     extra: dict = {"questions_done": len(done), "difficulty": buckets}
+    if "sequential" in spec.strategies and done:
+        # the optional answer of a chain: majority over its first k steps instead of the last step
+        extra["sequential_chain_majority"] = {
+            b: sum(vote_value([st.vote for st in chains_of(steps["sequential"][s.id])[0][:b]]) for s in done) / len(done)
+            for b in spec.budgets}
     if "adaptive" in spec.strategies and done:
         sweep = []
         for th in ADAPTIVE_SWEEP:

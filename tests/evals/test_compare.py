@@ -93,6 +93,8 @@ def test_compare_end_to_end_and_resume(tmp_path):
     # adaptive on the easy question stops after 3 of 8 samples
     data = json.loads((tmp_path / "results.json").read_text())
     assert data["questions_done"] == 2 and data["winners"]
+    # chain majority: steps 6,1 (easy) tie -> 1/2 right; 1,1 (mixed) -> right
+    assert data["sequential_chain_majority"]["2"] == pytest.approx((0.5 + 1) / 2)
     easy_adaptive = [p for p in out.curve if p.strategy == "adaptive" and p.budget == 8 and p.bucket == "easy"]
     assert easy_adaptive[0].generated_tokens == 3 * tok
     assert (tmp_path / "curves.png").stat().st_size > 5000
