@@ -93,6 +93,10 @@ class CompareOutcome:
     wall_time_s: float = 0.0
 
 
+def _print(line: str) -> None:
+    print(line, flush=True)
+
+
 def _run_id(name: str) -> str:
     return f"compare-{name}"
 
@@ -129,7 +133,7 @@ def _chains_from(parallel: list[Attempt], starts: int, base: list, sample: Sampl
 
 
 def generate(model: Model, samples: list[Sample], spec: CompareSpec, params: SamplingParams,
-             store: ResultStore, grader: Grader, progress: Callable[[str], None] = print) -> None:
+             store: ResultStore, grader: Grader, progress: Callable[[str], None] = _print) -> None:
     """Generate (or resume) every stored run of the comparison, a chunk of questions at a time."""
     options = ScalingOptions(revisions_per_chain=spec.hybrid_k)
     done = {name: store.done_ids(_run_id(name)) for name in GENERATED}
@@ -254,7 +258,7 @@ def analyse(samples: list[Sample], store: ResultStore, spec: CompareSpec) -> tup
 
 def run_compare(model: Model, samples: list[Sample], spec: CompareSpec, params: SamplingParams,
                 out_dir: str | Path, *, grader: Grader | None = None, meta: dict | None = None,
-                progress: Callable[[str], None] = print) -> CompareOutcome:
+                progress: Callable[[str], None] = _print) -> CompareOutcome:
     """Generate (resuming what is stored), derive every budget, write results.json, report.md, curves.png."""
     from evals.compare_plot import plot_curves
 
