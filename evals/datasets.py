@@ -100,14 +100,14 @@ def _humaneval(row: dict, f: _Fields, line: int) -> Sample:
 def mbpp_entry_point(test: str, code: str = "") -> str | None:
     """The function a test calls: the first called name that the solution defines, else
     the first called name that is not a builtin."""
-    called = re.findall(r"\b([A-Za-z_]\w*)\s*\(", test)
+    called = re.findall(r"(?<![\w.])([A-Za-z_]\w*)\s*\(", test)  # not methods: math.isclose
     defined = set(re.findall(r"^\s*def\s+([A-Za-z_]\w*)\s*\(", code, re.MULTILINE))
     for name in called:
         if name in defined:
             return name
     import builtins
 
-    return next((n for n in called if not hasattr(builtins, n) and n not in ("assert", "math")), None)
+    return next((n for n in called if not hasattr(builtins, n) and n != "assert"), None)
 
 
 def _mbpp(row: dict, f: _Fields, line: int) -> Sample:

@@ -1,0 +1,86 @@
+"""Metrics with hand-computed numbers."""
+
+from __future__ import annotations
+
+from math import comb
+
+import pytest
+
+from evals.metrics import accuracy, bootstrap_ci, majority_vote, pass_at_k, weighted_vote, wilson_interval
+
+
+@pytest.mark.parametrize(("values", "expected"), [
+    ([True, False, True, True], 0.75),
+    ([False, False], 0.0),
+    ([True], 1.0),
+    ([], 0.0),
+])
+def test_accuracy(values, expected):
+    assert accuracy(values) == expected
+
+
+@pytest.mark.parametrize(("n", "c", "k", "expected"), [
+    (10, 3, 1, 0.3),
+    (5, 0, 1, 0.0),
+    (5, 0, 3, 0.0),
+    (5, 5, 1, 1.0),
+    (5, 5, 5, 1.0),
+    (10, 3, 5, 1 - comb(7, 5) / comb(10, 5)),
+    (10, 8, 5, 1.0),  # fewer than k failures: every k-subset has a pass
+    (4, 1, 2, 0.5),
+    (200, 1, 100, 0.5),
+])
+def test_pass_at_k(n, c, k, expected):
+    assert pass_at_k(n, c, k) == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.parametrize(("n", "c", "k"), [(5, 6, 1), (5, -1, 1), (5, 1, 0), (5, 1, 6)])
+def test_pass_at_k_rejects_impossible_arguments(n, c, k):
+    with pytest.raises(ValueError):
+        pass_at_k(n, c, k)
+
+
+def test_wilson_interval_hand_computed():
+    lo, hi = wilson_interval(8, 10)  # p=0.8, z=1.96: centre 0.7167, half 0.2265
+    assert lo == pytest.approx(0.4902, abs=1e-3) and hi == pytest.approx(0.9433, abs=1e-3)
+    assert wilson_interval(0, 0) == (0.0, 1.0)
+    lo, hi = wilson_interval(0, 20)
+    assert lo == 0.0 and 0.0 < hi < 0.2
+
+
+def test_bootstrap_ci_brackets_the_mean_and_is_reproducible():
+    values = [1.0] * 30 + [0.0] * 70
+    lo, hi = bootstrap_ci(values, n_boot=1000, seed=1)
+    assert lo < 0.3 < hi and 0.15 < lo and hi < 0.45
+    assert bootstrap_ci(values, n_boot=1000, seed=1) == (lo, hi)
+    assert bootstrap_ci([1.0, 1.0, 1.0]) == (1.0, 1.0)
+    assert bootstrap_ci([]) == (0.0, 0.0)
+    lo, hi = bootstrap_ci([1.0, 5.0, 9.0], stat=max, n_boot=500)
+    assert lo in (1.0, 5.0, 9.0) and hi == 9.0
+
+
+@pytest.mark.parametrize(("answers", "kind", "expected"), [
+    (["18", "17", "18"], "number", "18"),
+    (["18.00", "17", "$18"], "number", "18.00"),  # same key: first of the winning cluster, as written
+    (["17", "18", "18", "17"], "number", "17"),  # tie: first occurrence
+    ([None, None, "5"], "number", "5"),
+    ([None, None], "number", None),
+    ([], "number", None),
+    (["3/4", "0.75", "1"], "number", "3/4"),
+    (["\\frac{1}{2}", "0.5", "\\sqrt{2}"], "math", "\\frac{1}{2}"),
+    (["B", "(b)", "A"], "choice", "B"),
+])
+def test_majority_vote(answers, kind, expected):
+    assert majority_vote(answers, kind=kind) == expected
+
+
+def test_majority_vote_with_custom_key():
+    assert majority_vote(["Yes", "yes", "no"], key=str.lower) == "Yes"
+
+
+def test_weighted_vote():
+    assert weighted_vote(["1", "2", "2"], [0.9, 0.3, 0.3]) == "1"
+    assert weighted_vote(["1", "2", "2"], [0.5, 0.3, 0.3]) == "2"
+    assert weighted_vote(["1", None, "2"], [0.5, 9.0, 0.5]) == "1"  # tie: first; None ignored
+    with pytest.raises(ValueError):
+        weighted_vote(["1"], [1.0, 2.0])
