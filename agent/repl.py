@@ -109,6 +109,8 @@ class ChatRepl:
                 self.converse(line)
         except KeyboardInterrupt:
             self.console.print(Text("[stopped]", style="yellow"))
+        except Exception as e:  # one failed turn must not end the session; say what failed, in one line
+            self.console.print(Text(f"error: {type(e).__name__}: {e}", style="red"))
         return True
 
     def close(self) -> None:
@@ -207,8 +209,9 @@ class ChatRepl:
                 if solve_with_strategy is None:
                     self.console.print(Text("test-time scaling is not available", style="yellow"))
                     return
+                # greedy decoding would make n identical samples: let the strategy pick its sampling then
                 res = solve_with_strategy(self.model, question, s.strategy or "parallel", s.n, method, s.kind,
-                                          params)
+                                          params if params.temperature > 0 else None)
                 attempts = list(getattr(res, "attempts", []) or [])
                 text = getattr(attempts[-1], "text", "") if attempts else ""
                 answer = getattr(res, "answer", None)

@@ -4,6 +4,7 @@ in a sandboxed session; every step is shown as it happens."""
 from __future__ import annotations
 
 import argparse
+import signal
 from datetime import datetime
 from pathlib import Path
 
@@ -48,6 +49,10 @@ def _paths(args: argparse.Namespace) -> tuple[Path, Path]:
     return workdir, transcript
 
 
+def _raise_interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def main(args: argparse.Namespace) -> int:
     from rich.console import Console
 
@@ -74,6 +79,8 @@ def main(args: argparse.Namespace) -> int:
     from tools.session import PythonSession
 
     model = load_model(cfg.model)
+    # a kill (SIGTERM) ends the run like Ctrl-C: the transcript is finished in the loop's finally
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         workdir.mkdir(parents=True, exist_ok=True)
         display = RunDisplay(console, agent_cfg.max_steps)
@@ -83,6 +90,7 @@ def main(args: argparse.Namespace) -> int:
                               metadata={"playground": cfg.model_dump()})
             result = agent.run(args.task)
     finally:
+        signal.signal(signal.SIGTERM, previous)
         model.close()
     if result.stop_reason == "interrupted":
         return 130

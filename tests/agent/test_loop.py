@@ -201,3 +201,33 @@ def test_session_restart_redefines_final_answer(session, tmp_path):
     assert result.steps[0].exec_result.timed_out
     assert "longer than 1 seconds" in result.steps[0].observation
     assert result.final_answer == "after restart"
+
+
+def test_playground_run_command(tmp_path, capsys):
+    from agent.cli import main
+
+    script = tmp_path / "script.yaml"
+    script.write_text(
+        "replies:\n"
+        "  - |\n"
+        "    I will write the file.\n"
+        "    ```python\n"
+        "    open('hello.txt', 'w').write('hi')\n"
+        "    final_answer('wrote hello.txt')\n"
+        "    ```\n")
+    work, transcript = tmp_path / "work", tmp_path / "run.json"
+    code = main(["run", "write hello.txt", "--backend", "scripted", "--model", str(script),
+                 "--workdir", str(work), "--transcript", str(transcript)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert (work / "hello.txt").read_text() == "hi"
+    assert str(work / "hello.txt") in out and "final answer: wrote hello.txt" in out
+    assert json.loads(transcript.read_text())["success"] is True
+
+    never = tmp_path / "never.yaml"
+    never.write_text("replies: ['I cannot do that.']\n")
+    code = main(["run", "impossible", "--backend", "scripted", "--model", str(never), "--max-steps", "2",
+                 "--workdir", str(tmp_path / "w2")])
+    assert code == 1
+    assert (tmp_path / "w2.transcript.json").is_file()
+    assert main(["run", "x", "--backend", "scripted", "--model", str(never), "--max-steps", "0"]) == 2

@@ -150,3 +150,14 @@ def test_model_switch(tmp_path):
     assert "from the other model" in screen
     assert "could not load" in screen
     assert repl.model.name == str(script)
+
+
+def test_strategy_answers_through_scaling(tmp_path):
+    from agent.repl_commands import load_scaling
+
+    if load_scaling() is None:
+        pytest.skip("agent.scaling.solve_with_strategy is not there yet")
+    model = ScriptedModel({"default": "2 + 3 = 5. The answer is 5."})
+    repl, screen, _ = drive(tmp_path, model, f"/n 3\n/strategy parallel\nWhat is 2 + 3?\n{CTRL_D}")
+    assert "answer: 5" in screen
+    assert len(model.calls) >= 1 and repl.messages[0].content == "What is 2 + 3?"

@@ -1,0 +1,90 @@
+"""Success rate of the code-acting agent (the loop behind `playground run`) on the
+ten small code tasks of bench/agent_tasks.yaml: mean steps and wall time.
+The model is loaded once; each task gets a fresh session and work dir.
+
+    python bench/agent_tasks.py --out bench-out/agent-tasks [--max-steps 5] [--max-tokens 700]
+        [--backend transformers --model ID|PATH] [--only mandelbrot,primes]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+
+import yaml
+from tools.session import PythonSession
+
+from agent.config import ModelConfig
+from agent.loop import CodeAgent
+from agent.loop_types import AgentConfig
+from agent.models import load_model
+from agent.transcript import write_json_atomic
+
+TASKS = Path(__file__).with_name("agent_tasks.yaml")
+
+
+def check(task: dict, result, workdir: Path) -> tuple[bool, str]:
+    """Did the agent finish and leave what the task asks for?"""
+    if not result.success:
+        return False, f"stopped: {result.stop_reason}"
+    for pattern in task.get("files", []):
+        if not any(p.is_file() for p in workdir.glob(pattern)):
+            return False, f"no file matching {pattern}"
+    stdout = "".join(s.exec_result.stdout for s in result.steps if s.exec_result)
+    stdout += result.final_answer or ""
+    for needle in task.get("stdout_contains", []):
+        if needle not in stdout:
+            return False, f"output lacks {needle!r}"
+    return True, "ok"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default="bench-out/agent-tasks")
+    ap.add_argument("--max-steps", type=int, default=5)
+    ap.add_argument("--max-tokens", type=int, default=700, help="per reply")
+    ap.add_argument("--backend", default="transformers")
+    ap.add_argument("--model", default=None)
+    ap.add_argument("--only", default="", help="comma-separated task ids")
+    args = ap.parse_args()
+    tasks = yaml.safe_load(TASKS.read_text())["tasks"]
+    if args.only:
+        keep = set(args.only.split(","))
+        tasks = [t for t in tasks if t["id"] in keep]
+    out = Path(args.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    mcfg = ModelConfig(backend=args.backend, **({"model": args.model} if args.model else {}))
+    t_load = time.perf_counter()
+    model = load_model(mcfg)
+    print(f"model {model.name} ({model.backend}) loaded in {time.perf_counter() - t_load:.1f}s", flush=True)
+    cfg = AgentConfig(max_steps=args.max_steps, max_tokens_per_step=args.max_tokens, cell_timeout_s=60)
+    rows = []
+    for task in tasks:
+        workdir = out / task["id"] / "work"
+        with PythonSession(workdir=workdir) as session:
+            agent = CodeAgent(model, session, cfg, transcript_path=out / task["id"] / "transcript.json")
+            result = agent.run(task["task"])
+        ok, why = check(task, result, workdir)
+        model_s = sum(s.model_s for s in result.steps)
+        exec_s = sum(s.exec_s for s in result.steps)
+        row = {"id": task["id"], "success": ok, "why": why, "stop_reason": result.stop_reason,
+               "steps": len(result.steps), "wall_s": round(result.wall_s, 2), "model_s": round(model_s, 2),
+               "exec_s": round(exec_s, 2), "completion_tokens": result.completion_tokens,
+               "prompt_tokens": result.prompt_tokens, "files": result.files}
+        rows.append(row)
+        write_json_atomic(out / "results.json", {"config": cfg.model_dump(), "model": model.name, "tasks": rows})
+        print(f"{task['id']:<14} {'OK ' if ok else 'FAIL'} steps={row['steps']} wall={row['wall_s']:.1f}s "
+              f"({why})", flush=True)
+    model.close()
+    n = len(rows)
+    print(f"\nsuccess {sum(r['success'] for r in rows)}/{n}, "
+          f"mean steps {statistics.mean(r['steps'] for r in rows):.2f}, "
+          f"mean wall {statistics.mean(r['wall_s'] for r in rows):.1f}s, total {sum(r['wall_s'] for r in rows):.0f}s")
+    print(json.dumps(rows, indent=1))
+
+
+if __name__ == "__main__":
+    main()
