@@ -179,8 +179,8 @@ def number_tokens(text: str) -> list[str]:
         num = m.group("num")
         if m.group("minus"):
             before = text[: m.start()].rstrip()[-1:]
-            attached = text[m.start() - 1: m.start()].isalpha()
-            if not (before.isdigit() or before in ")]}" or attached):
+            attached = m.start() > 0 and text[m.start() - 1].isalpha()
+            if not (before.isdigit() or (before and before in ")]}") or attached):
                 num = "-" + num
         out.append(num)
     return out

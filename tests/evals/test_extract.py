@@ -164,6 +164,8 @@ EXTRACT_ANSWER = [
     ("3 + 4 = 7", "number", "7"),
     ("Total: 16 - 3 - 4 = 9", "number", "9"),
     ("He owes -5 dollars", "number", "-5"),
+    ("-3", "number", "-3"),
+    ("-3 degrees", "number", "-3"),
     ("It costs $2,500 in total", "number", "2500"),
     ("So 18.00 dollars", "number", "18"),
     ("no numbers here", "number", None),
