@@ -102,7 +102,10 @@ class _WorkerProcess:
     def check(self, pred: str, target: str, timeout_s: float) -> bool | None:
         with self._lock:
             if self._proc is None or self._proc.poll() is not None:
-                self._proc = self._start()
+                try:
+                    self._proc = self._start()
+                except (OSError, RuntimeError, ValueError):
+                    return None  # graded like a timeout: incorrect, never a crash
             proc = self._proc
             try:
                 proc.stdin.write(json.dumps({"pred": pred, "target": target}) + "\n")
