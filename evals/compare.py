@@ -256,10 +256,11 @@ def analyse(samples: list[Sample], store: ResultStore, spec: CompareSpec) -> tup
     return curve, extra
 
 
-def run_compare(model: Model, samples: list[Sample], spec: CompareSpec, params: SamplingParams,
+def run_compare(model: Model | None, samples: list[Sample], spec: CompareSpec, params: SamplingParams,
                 out_dir: str | Path, *, grader: Grader | None = None, meta: dict | None = None,
                 progress: Callable[[str], None] = _print) -> CompareOutcome:
-    """Generate (resuming what is stored), derive every budget, write results.json, report.md, curves.png."""
+    """Generate (resuming what is stored), derive every budget, write results.json, report.md, curves.png.
+    With model None nothing is generated: the outputs are rewritten from what is stored."""
     from evals.compare_plot import plot_curves
 
     if grader is None:
@@ -271,7 +272,8 @@ def run_compare(model: Model, samples: list[Sample], spec: CompareSpec, params: 
     meta = dict(meta or {})
     with ResultStore.in_dir(out) as store:
         _ensure_runs(store, spec, meta)
-        generate(model, samples, spec, params, store, grader, progress)
+        if model is not None:
+            generate(model, samples, spec, params, store, grader, progress)
         curve, extra = analyse(samples, store, spec)
         wall = store.wall_time(_run_id("session"))
     meta.update({"task": spec.task, "questions": extra["questions_done"], "budgets": list(spec.budgets),

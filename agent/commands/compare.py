@@ -34,6 +34,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--method", default="cot", help="reasoning method of each attempt (default cot)")
     parser.add_argument("--out", required=True, help="output folder (results.sqlite, results.json, report.md, curves.png)")
     parser.add_argument("--adaptive-threshold", type=float, help="adaptive stopping threshold (default 0.9)")
+    parser.add_argument("--report-only", action="store_true",
+                        help="generate nothing: rewrite report.md, results.json, curves.png from the stored attempts")
     parser.add_argument("--chunk-size", type=int, default=8, help="questions generated and stored together (default 8)")
 
 
@@ -91,13 +93,14 @@ def main(args) -> int:
                        adaptive_threshold=threshold, chunk_size=args.chunk_size, seed=config.model.seed or 0)
     from agent.models import load_model
 
-    model = load_model(config.model)
-    meta = {"model": model.name, "backend": model.backend, "temperature": params.temperature,
-            "max_tokens": params.max_tokens, "method": args.method}
+    model = None if args.report_only else load_model(config.model)
+    meta = {"model": model.name if model else config.model.model, "backend": config.model.backend,
+            "temperature": params.temperature, "max_tokens": params.max_tokens, "method": args.method}
     try:
         outcome = run_compare(model, samples, spec, params, args.out, meta=meta)
     finally:
-        model.close()
+        if model is not None:
+            model.close()
     for v in verdicts(outcome.curve):
         if v.bucket == "all":
             print(f"budget {v.budget}: {v.text}")

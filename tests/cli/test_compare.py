@@ -46,6 +46,12 @@ def test_compare_command_writes_outputs(files, tmp_path, capsys):
     assert seq4["accuracy"] == 0.5  # every revision answers 4: right for apples, wrong for pears
     assert (out / "curves.png").stat().st_size > 5000 and "## Budget 4" in (out / "report.md").read_text()
     assert main(argv) == 0  # resumes: nothing left to generate
+    # report only: no model is loaded (a missing script would fail to load), a subset of strategies
+    only = [a if a != str(script) else str(tmp_path / "missing.yaml") for a in argv]
+    only[only.index("parallel,sequential,hybrid,adaptive")] = "parallel,adaptive"
+    assert main([*only, "--report-only"]) == 0
+    results = json.loads((out / "results.json").read_text())
+    assert {p["strategy"] for p in results["curve"]} == {"parallel", "adaptive", "pass@k"}
 
 
 @pytest.mark.parametrize("extra, message", [
