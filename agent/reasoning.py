@@ -116,6 +116,18 @@ _LETTER = re.compile(r"\(?\b([A-E])\b\)?")
 _BOXED = re.compile(r"\\boxed\s*\{")
 
 
+def continue_trigger(trigger: str, text: str) -> str:
+    """The stage-2 continuation, with the trigger's open \\boxed{ (or $\\boxed{) if it ends in one."""
+    opened = re.search(r"\$?\\boxed\s*\{$", trigger.rstrip())
+    return (opened.group(0) if opened else "") + (text.lstrip() if opened else text)
+
+
+def stage2_line(text: str) -> str:
+    """The first line of a stage-2 continuation, keeping one leading space if it had one."""
+    line = first_line(text)
+    return (" " if line and text[:1].isspace() else "") + line
+
+
 def first_line(text: str) -> str:
     """The first non-empty line of `text`, stripped."""
     return next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
@@ -133,12 +145,13 @@ def _boxed_content(text: str) -> str | None:
     return None
 
 
-def stage2_answer(text: str, kind: str) -> str | None:
-    """The answer that follows the cot2 answer trigger: the first number (number),
-    the first letter A-E (choice), the boxed or first-line expression (math)."""
+def stage2_answer(text: str, kind: str, trigger: str = "") -> str | None:
+    """The answer in the stage-2 continuation `text` of the answer `trigger`: the
+    first number (number), the first letter A-E (choice), the boxed or first-line
+    expression (math). A trigger ending in an open \\boxed{ is closed by `text`."""
     from evals.extract import extract_answer
 
-    line = first_line(text)
+    line = first_line(continue_trigger(trigger, text))
     if kind == "number":
         boxed = _boxed_content(line)
         m = _NUMBER.search(boxed if boxed is not None else line)
@@ -184,9 +197,8 @@ def two_stage_solution(question: str, kind: str, messages: list[Message], ration
     """A cot2 solution: the answer after the trigger first, else the rationale's."""
     from evals.extract import extract_all, extract_answer
 
-    stage2_text = first_line(answer.text)
-    text = f"{prefill} {stage2_text}".rstrip() if stage2_text else prefill
-    extracted = stage2_answer(answer.text, kind) or extract_answer(rationale.text, kind)
+    text = prefill + stage2_line(answer.text)
+    extracted = stage2_answer(answer.text, kind, answer_trigger(kind)) or extract_answer(rationale.text, kind)
     stages = [_stage(messages, "", rationale), _stage(messages, prefill, answer)]
     return Solution(question, "cot2", kind, text, extracted, extract_all(text, kind), stages,
                     rationale.prompt_tokens + answer.prompt_tokens,

@@ -121,8 +121,8 @@ def _ask_streaming(model, question: str, method: str, kind: str, system: str | N
     first = Completion("".join(pieces), "stop", model.count_tokens(messages), 0)
     [[sol]] = reasoning.finish_batch(model, [question], method, [kind], [messages], [[first]], params)
     if method == "cot2":
-        stage2 = reasoning.first_line(sol.stages[1]["completion"]["text"])
-        _write(f"{reasoning.answer_trigger(kind)} {stage2}\n")
+        stage2 = reasoning.stage2_line(sol.stages[1]["completion"]["text"])
+        _write(f"{reasoning.answer_trigger(kind)}{stage2}\n")
     _write(f"Answer: {sol.answer if sol.answer is not None else '(none extracted)'}\n")
     return 0
 

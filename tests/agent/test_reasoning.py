@@ -216,3 +216,20 @@ def test_stage2_answer(text, kind, expected):
         assert got in ("1250.5", "1250.50")
     else:
         assert got == expected
+
+
+@pytest.mark.parametrize("text,kind,trigger,expected", [
+    ("56}.", "number", "the answer is \\boxed{", "56"),
+    (" 1,000} dollars", "number", "the answer is \\boxed{", "1000"),
+    ("\\frac{2}{3}}$.", "math", "the final answer is $\\boxed{", "\\frac{2}{3}"),
+    (" 56.", "number", "the answer (arabic numerals) is", "56"),
+])
+def test_stage2_answer_closes_a_boxed_trigger(text, kind, trigger, expected):
+    assert reasoning.stage2_answer(text, kind, trigger) == expected
+
+
+def test_stage2_line_joins_the_trigger_as_written():
+    assert reasoning.stage2_line(" 56.\n\nmore") == " 56."
+    assert reasoning.stage2_line("56}.\nmore") == "56}."
+    assert reasoning.stage2_line("\n\n56") == " 56"
+    assert reasoning.stage2_line("") == ""
