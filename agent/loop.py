@@ -99,6 +99,7 @@ class CodeAgent:
                    "context_length": self.model.context_length},
             initial_messages=[m.to_dict() for m in self.messages], workdir=workdir)
         self._transcript = transcript
+        transcript.save([])
         t0 = perf_counter()
         stop: StopReason = "error"
         answer: str | None = None

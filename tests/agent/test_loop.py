@@ -231,3 +231,23 @@ def test_playground_run_command(tmp_path, capsys):
     assert code == 1
     assert (tmp_path / "w2.transcript.json").is_file()
     assert main(["run", "x", "--backend", "scripted", "--model", str(never), "--max-steps", "0"]) == 2
+
+
+@pytest.mark.real_model
+@pytest.mark.slow
+def test_real_model_mandelbrot_leaves_a_png(default_model_dir, tmp_path):
+    from agent.config import ModelConfig
+    from agent.models import load_model
+
+    model = load_model(ModelConfig(model=str(default_model_dir)))
+    try:
+        with session_mod.PythonSession(workdir=tmp_path / "work") as s:
+            agent = CodeAgent(model, s, AgentConfig(max_steps=5, max_tokens_per_step=700),
+                              transcript_path=tmp_path / "t.json")
+            result = agent.run("Write a mandelbrot fractal algorithm in Python")
+    finally:
+        model.close()
+    pngs = sorted(p.name for p in (tmp_path / "work").rglob("*.png"))
+    assert pngs, f"no PNG after {len(result.steps)} steps (stop: {result.stop_reason})"
+    assert len(result.steps) <= 5
+    assert json.loads((tmp_path / "t.json").read_text())["steps"]
