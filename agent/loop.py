@@ -174,6 +174,8 @@ class CodeAgent:
                 raise Submitted("done", None)
             raise FormatError("no_code")
         self._format_errors = 0
+        repeated = any(s.code == parsed.code and s.exec_result is not None and not s.exec_result.ok
+                       for s in self.steps[:-1])
         step.code = parsed.code
         self._emit(CodeReady(step.index, parsed.code))
         t0 = perf_counter()
@@ -186,7 +188,7 @@ class CodeAgent:
         self._note_files(result.files, result.figures)
         obs, final = render_observation(result, timeout_s=self.config.cell_timeout_s,
                                         max_chars=self.config.max_observation_chars,
-                                        native_tools=self.config.native_tools)
+                                        native_tools=self.config.native_tools, repeated=repeated)
         step.observation, step.final_answer = obs, final
         self._add(step, Message("tool" if self.config.native_tools else "user", obs))
         self._emit(CodeExecuted(step.index, result, obs))

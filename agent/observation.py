@@ -51,10 +51,10 @@ def clip(text: str, max_chars: int) -> tuple[str, bool]:
 
 
 def render_observation(result: ExecResult, *, timeout_s: float, max_chars: int,
-                       native_tools: bool = False, prompt: tuple[str, str] = ("agent", "observation"),
+                       native_tools: bool = False, repeated: bool = False, prompt: tuple[str, str] = ("agent", "observation"),
                        ) -> tuple[str, str | None]:
     """(the observation message text, the final answer the code gave or None).
-    `prompt`: (prompts file, key) of the template."""
+    `repeated`: the same code already failed before. `prompt`: (prompts file, key) of the template."""
     stdout, final = split_final_answer(result.stdout)
     stdout, cut_out = clip(stdout.rstrip("\n"), max_chars)
     stderr, cut_err = clip(trim_traceback(result.stderr).rstrip("\n"), max_chars)
@@ -65,6 +65,6 @@ def render_observation(result: ExecResult, *, timeout_s: float, max_chars: int,
         timed_out=result.timed_out, timeout_s=timeout_s, memory_exceeded=result.memory_exceeded,
         truncated=result.output_truncated or cut_out or cut_err, restarted=result.restarted,
         figures=sorted(figures), files=[f for f in result.files if f not in figures],
-        final_answer=final, native_tools=native_tools,
+        final_answer=final, native_tools=native_tools, repeated=repeated and not result.ok,
     )
     return text, final

@@ -120,6 +120,13 @@ def test_final_answer_only_when_called(session, tmp_path):
     assert agent2.run("t").stop_reason == "format_errors"
 
 
+def test_repeated_failing_code_is_pointed_out(session, tmp_path):
+    _, agent = run_agent(session, tmp_path, [code("1/0")], max_steps=2)
+    result = agent.run("t")
+    assert "same code that failed before" not in result.steps[0].observation
+    assert "same code that failed before" in result.steps[1].observation
+
+
 def test_figures_and_files_are_reported(session, tmp_path):
     src = ("import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\n"
            "plt.plot([1, 2, 3])\nplt.savefig('line.png')\nopen('data.csv', 'w').write('a,b\\n1,2\\n')\n"
