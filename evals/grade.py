@@ -87,6 +87,15 @@ def answers_equal(pred: str, target: str, kind: str = "number") -> bool:
     return compare(pred, target, kind)[0] is True
 
 
+def grade_answer(answer: str | None, target: str, kind: str = "number",
+                 timeout_s: float = SYMBOLIC_TIMEOUT_S) -> Score:
+    """Score an answer that was already extracted (e.g. the stage-2 answer of cot2)."""
+    if answer is None:
+        return Score("no_answer", None, "no answer extracted")
+    equal, how = compare(answer, target, kind, timeout_s)
+    return Score("correct" if equal else "incorrect", answer, how)
+
+
 def grade_math(response: str, target: str, kind: str = "number", pipeline: str | None = None,
                timeout_s: float = SYMBOLIC_TIMEOUT_S) -> Score:
     """Score a model response against the gold answer. `pipeline` None uses

@@ -137,7 +137,7 @@ def _solve_code(model: Model, samples: list[Sample], spec: SolveSpec) -> list[St
 # ---------------------------------------------------------------------- math
 def _solve_math(model: Model, samples: list[Sample], spec: SolveSpec) -> list[StrategyResult | SampleError]:
     from agent.reasoning import solve_batch
-    from evals.grade import grade_math
+    from evals.grade import grade_answer, grade_math
 
     params = replace(spec.params, n=spec.n)
     t0 = time.perf_counter()
@@ -147,7 +147,9 @@ def _solve_math(model: Model, samples: list[Sample], spec: SolveSpec) -> list[St
     for s, sols in zip(samples, solutions, strict=True):
         attempts = []
         for i, sol in enumerate(sols):
-            score = grade_math(sol.text, s.target, s.kind)
+            # the method's own answer: for cot2 that is the stage-2 answer, for the others
+            # the same as extract_answer(text); the per-pipeline scores below read the text
+            score = grade_answer(sol.answer, s.target, s.kind)
             pipelines: dict[str, Any] = dict(sol.pipelines or {})
             pipeline_scores = {p: grade_math(sol.text, s.target, s.kind, pipeline=p).value for p in pipelines}
             stages = list(sol.stages or [])
