@@ -206,7 +206,12 @@ class CodeAgent:
 
     # ------------------------------------------------------------------ edges
     def _generate(self, step: StepRecord, messages: list[Message], max_new: int) -> str:
-        params = SamplingParams(temperature=self.config.temperature, top_p=self.config.top_p, max_tokens=max_new)
+        cfg = self.config
+        temperature = cfg.temperature
+        if self._last_exec_ok is False:  # the previous code failed: don't resend it greedily
+            temperature = max(temperature, cfg.retry_temperature)
+        params = SamplingParams(temperature=temperature, top_p=cfg.top_p, max_tokens=max_new,
+                                seed=cfg.seed + step.index)
         pieces: list[str] = []
         t0 = perf_counter()
         stream = self.model.stream(messages, params)

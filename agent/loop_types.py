@@ -40,6 +40,11 @@ class AgentConfig(BaseModel):
     """Sampling temperature of the replies (0 = greedy)."""
     top_p: float = 1.0
     """Nucleus sampling of the replies."""
+    retry_temperature: float = 0.7
+    """Temperature of the reply that follows failed code (at least `temperature`): greedy decoding
+    of a small model tends to resend the same failing code, sampling gets it out of that rut."""
+    seed: int = 0
+    """Seed of sampled replies (step i uses seed + i), so runs reproduce."""
     native_tools: bool = False
     """Use the model's native tool-call format (Qwen's <tool_call> JSON, observations as role 'tool')
     instead of fenced code blocks."""

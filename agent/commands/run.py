@@ -74,7 +74,7 @@ def main(args: argparse.Namespace) -> int:
     agent_cfg = AgentConfig(
         max_steps=args.max_steps, max_tokens_total=args.max_total_tokens, cell_timeout_s=args.timeout,
         max_tokens_per_step=cfg.sampling.max_tokens, temperature=cfg.sampling.temperature,
-        top_p=cfg.sampling.top_p, native_tools=args.native_tools)
+        top_p=cfg.sampling.top_p, native_tools=args.native_tools, seed=cfg.model.seed or 0)
     console = Console(highlight=False)
     from tools.session import PythonSession
 

@@ -77,6 +77,11 @@ def test_error_goes_back_to_the_model_and_is_fixed(session, tmp_path):
     # the model saw the error in its next prompt, and the session kept `inv`
     assert "ZeroDivisionError" in model.calls[1].messages[-1].content
     assert second.exec_result.ok and "0.25" in second.exec_result.stdout
+    # greedy first; the reply after failed code is sampled (seeded) so it need not resend the same bug;
+    # back to greedy once the code works
+    temps = [c.params.temperature for c in model.calls]
+    assert temps == [0.0, 0.7, 0.0]
+    assert model.calls[1].params.seed == 2
 
 
 def test_step_limit(session, tmp_path):
