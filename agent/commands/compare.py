@@ -117,17 +117,6 @@ def replace_temperature(sampling):
 
 
 def load_samples(args):
-    import sys
+    from agent.commands.dataset_args import load_cli_dataset
 
-    from agent.errors import UsageError
-    from evals.datasets import load_dataset
-
-    if args.limit is not None and args.limit < 1:
-        raise UsageError("--limit must be >= 1")
-    dataset = load_dataset(args.task, args.data, limit=args.limit, question_field=args.question_field,
-                           answer_field=args.answer_field, id_field=args.id_field)
-    if not dataset.samples:
-        raise UsageError(f"no usable samples in {dataset.source}")
-    for line, reason in dataset.skipped[:5]:
-        sys.stderr.write(f"skipped dataset line {line}: {reason}\n")
-    return list(dataset.samples)
+    return list(load_cli_dataset(args).samples)

@@ -91,10 +91,10 @@ def resume_command(argv: list[str]) -> str:
 
 def main(args) -> int:
     from agent.cli import config_from_args
+    from agent.commands.dataset_args import load_cli_dataset
     from agent.errors import UsageError
     from agent.models import load_model
     from agent.types import SamplingParams
-    from evals.datasets import load_dataset
     from evals.manifest import build_manifest
     from evals.runner import EvalSpec, run_eval
     from evals.solvers import SolveSpec
@@ -105,12 +105,7 @@ def main(args) -> int:
         raise UsageError("--n > 1 samples the same greedy completion: set --temperature > 0")
     out = Path(args.out)
     _check_out(out, args.resume)
-    dataset = load_dataset(args.task, args.data, limit=args.limit, question_field=args.question_field,
-                           answer_field=args.answer_field, id_field=args.id_field)
-    if not dataset.samples:
-        raise UsageError(f"no usable samples in {dataset.source}")
-    for line, reason in dataset.skipped[:5]:
-        sys.stderr.write(f"skipped dataset line {line}: {reason}\n")
+    dataset = load_cli_dataset(args)
     chunk = args.chunk_size or (256 if config.model.backend == "openai" else 64)
     spec = EvalSpec(task=args.task, data=args.data, limit=args.limit, method=args.method,
                     strategy=args.strategy, budget=args.budget or args.n, n=args.n, chunk_size=chunk,

@@ -32,6 +32,7 @@ from collections.abc import Iterator
 
 from agent.config import ModelConfig
 from agent.errors import ModelNotFoundError, UsageError
+from agent.models.chat_template import encode_prompt, render_prompt
 from agent.types import Completion, Message, Request, SamplingParams
 
 DTYPES = ("auto", "float32", "bfloat16", "float16", "int8")
@@ -99,15 +100,10 @@ class TransformersModel:
 
     def render(self, messages: list[Message], prefill: str = "") -> str:
         """The prompt text: chat template with the generation prompt, then the prefill."""
-        chat = [m.to_dict() for m in messages]
-        try:
-            text = self.tokenizer.apply_chat_template(chat, tokenize=False, add_generation_prompt=True)
-        except Exception as e:  # template rejects a role or the tokenizer has none
-            raise UsageError(f"{self.name}: cannot apply the chat template: {str(e).splitlines()[0]}") from None
-        return text + prefill
+        return render_prompt(self.tokenizer, messages, prefill, self.name)
 
     def encode(self, messages: list[Message], prefill: str = "") -> list[int]:
-        return self.tokenizer(self.render(messages, prefill), add_special_tokens=False)["input_ids"]
+        return encode_prompt(self.tokenizer, messages, prefill, self.name)
 
     def count_tokens(self, messages: list[Message]) -> int:
         return len(self.encode(messages))

@@ -37,6 +37,7 @@ from collections.abc import Iterator
 
 from agent.config import ModelConfig
 from agent.errors import BackendUnavailableError, ModelError, ModelNotFoundError, UsageError
+from agent.models.chat_template import encode_prompt, render_prompt
 from agent.types import Completion, FinishReason, Message, Request, SamplingParams
 
 INSTALL_HINT = ("vllm is not installed: pip install 'llm-playground[vllm]' (GPU) "
@@ -116,15 +117,10 @@ class VLLMModel:
 
     def render(self, messages: list[Message], prefill: str = "") -> str:
         """The prompt text: chat template with the generation prompt, then the prefill."""
-        try:
-            text = self.tokenizer.apply_chat_template([m.to_dict() for m in messages], tokenize=False,
-                                                      add_generation_prompt=True)
-        except Exception as e:  # template rejects a role or the tokenizer has none
-            raise UsageError(f"{self.name}: cannot apply the chat template: {str(e).splitlines()[0]}") from None
-        return text + prefill
+        return render_prompt(self.tokenizer, messages, prefill, self.name)
 
     def encode(self, messages: list[Message], prefill: str = "") -> list[int]:
-        return self.tokenizer(self.render(messages, prefill), add_special_tokens=False)["input_ids"]
+        return encode_prompt(self.tokenizer, messages, prefill, self.name)
 
     def count_tokens(self, messages: list[Message]) -> int:
         return len(self.encode(messages))
