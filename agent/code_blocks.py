@@ -127,3 +127,29 @@ def split_final_answer(stdout: str) -> tuple[str, str | None]:
         else:
             kept.append(line)
     return "".join(kept), answer
+
+
+_DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_FILE_NAME = re.compile(r"(?<![\w/.-])([\w-]+(?:/[\w-]+)*\.(?:png|jpe?g|gif|svg|pdf|csv|txt|json|html|md|npy))\b", re.I)
+
+
+def only_defines(code: str) -> bool:
+    """True when the code's top level only imports and defines functions/classes: running it
+    does nothing visible (a common small-model slip: the functions are never called)."""
+    try:
+        body = ast.parse(code).body
+    except SyntaxError:
+        return False
+    defines = [n for n in body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)]
+    rest = [n for n in body if not isinstance(n, _DEFINITIONS)
+            and not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
+    return bool(defines) and not rest
+
+
+def mentioned_files(text: str) -> list[str]:
+    """File names (with a common data/figure extension) that a final answer claims, in order."""
+    seen: list[str] = []
+    for m in _FILE_NAME.finditer(text or ""):
+        if m.group(1) not in seen:
+            seen.append(m.group(1))
+    return seen

@@ -20,7 +20,13 @@ from time import perf_counter
 from typing import Any
 
 import prompts
-from agent.code_blocks import FINAL_ANSWER_PRELUDE, parse_reply
+from agent.code_blocks import (
+    FINAL_ANSWER_PRELUDE,
+    mentioned_files,
+    only_defines,
+    parse_reply,
+    split_final_answer,
+)
 from agent.history import count_completion_tokens, fit_to_context
 from agent.loop_types import (
     AgentConfig,
@@ -186,9 +192,16 @@ class CodeAgent:
         if result.restarted:
             self._run_prelude()
         self._note_files(result.files, result.figures)
+        _, final = split_final_answer(result.stdout)
+        defines_only = result.ok and only_defines(parsed.code)
+        missing = [f for f in mentioned_files(final) if not (Path(self.session.workdir) / f).exists()] \
+            if final is not None else []
         obs, final = render_observation(result, timeout_s=self.config.cell_timeout_s,
                                         max_chars=self.config.max_observation_chars,
-                                        native_tools=self.config.native_tools, repeated=repeated)
+                                        native_tools=self.config.native_tools, repeated=repeated,
+                                        defines_only=defines_only, missing_files=missing)
+        if missing or defines_only:  # nothing was done, or the claim is not true on disk
+            self._last_exec_ok, final = False, None
         step.observation, step.final_answer = obs, final
         self._add(step, Message("tool" if self.config.native_tools else "user", obs))
         self._emit(CodeExecuted(step.index, result, obs))

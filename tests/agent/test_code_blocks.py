@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from agent.code_blocks import FINAL_ANSWER_MARKER, FINAL_ANSWER_PRELUDE, parse_reply, split_final_answer
+from agent.code_blocks import (
+    FINAL_ANSWER_MARKER,
+    FINAL_ANSWER_PRELUDE,
+    mentioned_files,
+    only_defines,
+    parse_reply,
+    split_final_answer,
+)
 from agent.observation import clip, render_observation, trim_traceback
 from tools.types import ExecResult
 
@@ -119,3 +126,25 @@ def test_observation_success_error_timeout():
     slow = ExecResult(stdout="", stderr="", returncode=None, timed_out=True, restarted=True)
     text, _ = render_observation(slow, timeout_s=5, max_chars=1000)
     assert "longer than 5 seconds" in text and "restarted" in text
+
+
+@pytest.mark.parametrize("src, expected", [
+    ("import numpy as np\ndef f(x):\n    return x", True),
+    ("class A:\n    pass", True),
+    ("def f():\n    pass\nf()", False),
+    ("import os", False),
+    ("x = 1", False),
+    ("def f(:\n", False),
+])
+def test_only_defines(src, expected):
+    assert only_defines(src) is expected
+
+
+@pytest.mark.parametrize("text, files", [
+    ("Saved the mandelbrot set to mandelbrot.png", ["mandelbrot.png"]),
+    ("wrote out/summary.csv and out/summary.csv and data.json", ["out/summary.csv", "data.json"]),
+    ("The answer is 3.14", []),
+    ("see https://example.org/a.png", []),
+])
+def test_mentioned_files(text, files):
+    assert mentioned_files(text) == files

@@ -274,8 +274,30 @@ def test_real_model_mandelbrot_runs_model_code_in_the_sandbox(default_model_dir,
     if not first.exec_result.ok and not first.exec_result.timed_out:  # the error goes back to the model
         error_line = first.exec_result.stderr.strip().splitlines()[-1]
         assert error_line.split(":")[0] in first.observation
-    pngs = sorted(p.name for p in (tmp_path / "work").rglob("*.png"))
-    if result.stop_reason == "final_answer":
-        assert pngs, "final_answer called but no PNG on disk"
+    from agent.code_blocks import mentioned_files
+
+    for name in mentioned_files(result.final_answer or ""):  # an accepted claim is true on disk
+        assert (tmp_path / "work" / name).is_file(), f"final answer names {name}, not on disk"
     saved = json.loads((tmp_path / "t.json").read_text())
     assert len(saved["steps"]) == len(result.steps)
+
+
+def test_code_that_only_defines_functions_is_pointed_out(session, tmp_path):
+    replies = [code("def square(x):\n    return x * x"),
+               "Done.",  # a no-code reply does not end the run: nothing was computed yet
+               code("print(square(7))\nfinal_answer('49')")]
+    model, agent = run_agent(session, tmp_path, replies)
+    result = agent.run("Square 7")
+    assert result.stop_reason == "final_answer" and result.final_answer == "49"
+    assert "never called them" in result.steps[0].observation
+    assert result.steps[1].format_problem == "no_code"
+
+
+def test_final_answer_naming_a_missing_file_is_not_accepted(session, tmp_path):
+    replies = [code("final_answer('Saved the plot to plot.png')"),
+               code("open('plot.png', 'wb').write(b'png')\nfinal_answer('Saved the plot to plot.png')")]
+    _, agent = run_agent(session, tmp_path, replies)
+    result = agent.run("Make plot.png")
+    assert len(result.steps) == 2 and result.stop_reason == "final_answer"
+    assert "no such file" in result.steps[0].observation and result.steps[0].final_answer is None
+    assert (tmp_path / "work" / "plot.png").is_file()
