@@ -120,15 +120,6 @@ def test_commands_report_mistakes_without_crashing(tmp_path):
     assert "/strategy" in screen  # help lists the commands
 
 
-def test_scaling_commands_say_when_unavailable(tmp_path):
-    from agent.repl_commands import load_scaling
-
-    if load_scaling() is not None:
-        pytest.skip("agent.scaling is available")
-    _, screen, _ = drive(tmp_path, ScriptedModel({"replies": ["ok"]}), f"/n 4\n/strategy parallel\n{CTRL_D}")
-    assert screen.count("test-time scaling is not available") == 2
-
-
 def test_long_conversations_are_trimmed_with_a_note(tmp_path):
     model = ScriptedModel({"replies": ["word " * 60]}, context_length=400)
     keys = "".join(f"question number {i}\n" for i in range(6)) + CTRL_D
