@@ -19,7 +19,6 @@ if ! command -v bwrap >/dev/null 2>&1; then
 fi
 
 PY="${PYTHON:-python3}"
-"$PY" -m pip install -q --upgrade pip
 # 2. torch: the CPU build unless a GPU build is already installed
 if ! "$PY" -c "import torch" 2>/dev/null; then
   if command -v nvidia-smi >/dev/null 2>&1; then
