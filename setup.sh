@@ -24,7 +24,7 @@ if ! "$PY" -c "import torch" 2>/dev/null; then
   if command -v nvidia-smi >/dev/null 2>&1; then
     "$PY" -m pip install -q "torch<=2.14.1"
   else
-    "$PY" -m pip install -q "torch==2.13.0" || "$PY" -m pip install -q "torch==2.13.0" --index-url https://download.pytorch.org/whl/cpu
+    "$PY" -m pip install -q "torch==2.13.0"
   fi
 fi
 # 3. the package and its extras

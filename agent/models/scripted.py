@@ -23,6 +23,7 @@ import itertools
 import re
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +86,7 @@ class ScriptedModel:
         return out
 
     def stream(self, messages: list[Message], params: SamplingParams) -> Iterator[str]:
-        comp = self.generate([Request(messages, SamplingParams(**{**params.__dict__, "n": 1}))])[0][0]
+        comp = self.generate([Request(messages, replace(params, n=1))])[0][0]
         yield from (m.group(0) for m in _TOKEN.finditer(comp.text))
 
     def count_tokens(self, messages: list[Message]) -> int:
