@@ -4,7 +4,8 @@ smolagents' CodeAgent), a persistent session runs it, the output goes back.
     with PythonSession(workdir) as session:
         result = CodeAgent(model, session, AgentConfig(max_steps=5)).run("Plot sin(x)")
 
-Each step: one streamed reply -> its code (agent/code_blocks.py) -> the session
+Each step: one streamed reply (after a failure, optionally the best of k sampled
+replies, each tried in a scratch session: agent/candidates.py) -> its code (agent/code_blocks.py) -> the session
 -> an observation (agent/observation.py). The run ends on final_answer(...), a
 reply without code after a successful execution, the step limit, the token
 budget, or too many unusable replies in a row. Errors of the user's code go back
@@ -20,18 +21,22 @@ from time import perf_counter
 from typing import Any
 
 import prompts
+from agent.candidates import ScratchChecker, pick
 from agent.code_blocks import (
     FINAL_ANSWER_PRELUDE,
+    has_image,
     mentioned_files,
     only_defines,
     parse_reply,
     split_final_answer,
+    wants_image,
 )
 from agent.history import count_completion_tokens, fit_to_context
 from agent.loop_types import (
     AgentConfig,
     AgentEvent,
     AgentResult,
+    CandidatesChecked,
     CodeExecuted,
     CodeReady,
     ContextTrimmed,
@@ -45,7 +50,7 @@ from agent.loop_types import (
 )
 from agent.observation import render_observation
 from agent.transcript import RunTranscript
-from agent.types import Message, Model, SamplingParams
+from agent.types import Message, Model, Request, SamplingParams
 
 
 class Submitted(Exception):
@@ -89,6 +94,7 @@ class CodeAgent:
         self.figures: list[str] = []
         self._format_errors = 0
         self._last_exec_ok: bool | None = None
+        self._wants_image = False
 
     # ------------------------------------------------------------------ run
     def run(self, task: str) -> AgentResult:
@@ -98,6 +104,7 @@ class CodeAgent:
                          Message("user", prompts.render("agent", "task", task=task))]
         self.steps, self.files, self.figures = [], [], []
         self._format_errors, self._last_exec_ok = 0, None
+        self._wants_image = wants_image(task)
         workdir = str(getattr(self.session, "workdir", "") or "") or None
         transcript = RunTranscript(
             self.transcript_path, task=task, config={"agent": cfg.model_dump(), **self.metadata},
@@ -158,12 +165,15 @@ class CodeAgent:
                 max_new = min(max_new, budget_left - fitted.prompt_tokens)
             if max_new < 1:
                 raise LimitsExceeded("token_budget")
-            step.reply = self._generate(step, fitted.messages, max_new)
             step.tokens.prompt = fitted.prompt_tokens
-            step.tokens.completion = count_completion_tokens(self.model, step.reply)
+            if self._wants_candidates():
+                by_length = self._generate_candidates(step, fitted.messages, max_new)
+            else:
+                step.reply = self._generate(step, fitted.messages, max_new)
+                step.tokens.completion = count_completion_tokens(self.model, step.reply)
+                by_length = step.tokens.completion >= max_new
             self._add(step, Message("assistant", step.reply))
-            parsed = parse_reply(step.reply, finished_by_length=step.tokens.completion >= max_new,
-                                 native_tools=cfg.native_tools)
+            parsed = parse_reply(step.reply, finished_by_length=by_length, native_tools=cfg.native_tools)
             try:
                 self._act(step, parsed)
             except FormatError as e:
@@ -196,11 +206,13 @@ class CodeAgent:
         defines_only = result.ok and only_defines(parsed.code)
         missing = [f for f in mentioned_files(final) if not (Path(self.session.workdir) / f).exists()] \
             if final is not None else []
+        no_image = final is not None and not missing and self._wants_image \
+            and not has_image(self.session.workdir)
         obs, final = render_observation(result, timeout_s=self.config.cell_timeout_s,
                                         max_chars=self.config.max_observation_chars,
                                         native_tools=self.config.native_tools, repeated=repeated,
-                                        defines_only=defines_only, missing_files=missing)
-        if missing or defines_only:  # nothing was done, or the claim is not true on disk
+                                        defines_only=defines_only, missing_files=missing, no_image=no_image)
+        if missing or defines_only or no_image:  # nothing was done, or the claim is not true on disk
             self._last_exec_ok, final = False, None
         step.observation, step.final_answer = obs, final
         self._add(step, Message("tool" if self.config.native_tools else "user", obs))
@@ -239,6 +251,56 @@ class CodeAgent:
             step.model_s = perf_counter() - t0
             step.reply = "".join(pieces)
         return step.reply
+
+    def _wants_candidates(self) -> bool:
+        return self.config.candidates > 1 and (self._last_exec_ok is False or self._format_errors > 0)
+
+    def _generate_candidates(self, step: StepRecord, messages: list[Message], max_new: int) -> bool:
+        """Best-of-k (agent/candidates.py): k replies sampled in one batch, each run in a scratch session;
+        the best becomes the step's reply. A quarter (at least one) are repairs (the whole conversation,
+        failure included); the rest are fresh attempts at the task (system + task only), because a small model
+        asked to repair mostly copies its failed reply, even when sampled. Returns whether the chosen
+        reply was cut at max_new."""
+        cfg = self.config
+        k_fresh = cfg.candidates - max(1, cfg.candidates // 4)
+        temperature = max(cfg.temperature, cfg.retry_temperature)
+
+        def params(n: int, salt: int) -> SamplingParams:
+            return SamplingParams(n=n, temperature=temperature, top_p=cfg.top_p, max_tokens=max_new,
+                                  seed=cfg.seed + 1000 * salt + step.index)
+
+        requests = [Request(messages, params(cfg.candidates - k_fresh, 0))]
+        if k_fresh:
+            requests.append(Request(self.messages[:2], params(k_fresh, 1)))
+        t0 = perf_counter()
+        try:
+            batches = self.model.generate(requests)
+        finally:
+            step.model_s = perf_counter() - t0
+        repairs = [(c, "repair") for c in batches[0]]
+        fresh = [(c, "fresh") for c in batches[1]] if k_fresh else []
+        # interleaved, so the early stop in check_all tries both kinds first
+        completions = [c for pair in zip(repairs, fresh, strict=False) for c in pair]
+        completions += repairs[len(fresh):] + fresh[len(repairs):]
+        step.tokens.completion = sum(c.completion_tokens for c, _ in completions)
+        if fresh:
+            step.tokens.prompt += fresh[0][0].prompt_tokens
+        history = [s.code for s in self.steps if s.code and s.exec_result is not None and s.exec_result.ok]
+        tried = [s.code for s in self.steps if s.code]  # re-running any earlier code verbatim gets nowhere
+        checker = ScratchChecker(self.session, history, timeout_s=cfg.cell_timeout_s, tried_codes=tried,
+                                 native_tools=cfg.native_tools, want_image=self._wants_image)
+        t0 = perf_counter()
+        try:
+            checks = checker.check_all([(c.text, c.finish_reason == "length", kind) for c, kind in completions])
+        finally:
+            step.check_s = perf_counter() - t0
+        best = pick(checks)
+        step.candidates = [c.to_dict() for c in checks]
+        step.chosen_candidate = best.index
+        step.reply = best.reply
+        self._emit(CandidatesChecked(step.index, tuple(checks), len(completions), best.index))
+        self._emit(TextDelta(step.index, best.reply))
+        return completions[best.index][0].finish_reason == "length"
 
     def _run_prelude(self) -> None:
         """Define final_answer() in the session (again after a restart lost it)."""

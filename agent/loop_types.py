@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from tools.types import ExecResult
 
@@ -43,6 +43,10 @@ class AgentConfig(BaseModel):
     retry_temperature: float = 0.7
     """Temperature of the reply that follows failed code (at least `temperature`): greedy decoding
     of a small model tends to resend the same failing code, sampling gets it out of that rut."""
+    candidates: int = Field(1, ge=1)
+    """Best-of-k after a failure: when the last code failed or the reply was unusable, sample this many
+    replies in one request, run each in a scratch copy of the session (agent/candidates.py) and
+    continue with the best. 1 = off."""
     seed: int = 0
     """Seed of sampled replies (step i uses seed + i), so runs reproduce."""
     native_tools: bool = False
@@ -74,14 +78,19 @@ class StepRecord:
     tokens: StepTokens = field(default_factory=StepTokens)
     model_s: float = 0.0
     exec_s: float = 0.0
+    check_s: float = 0.0
+    """Time spent running candidate replies in scratch sessions (best-of-k)."""
     total_s: float = 0.0
+    candidates: list[dict] = field(default_factory=list)
+    """Best-of-k: every sampled reply with what its code did (CandidateCheck.to_dict()); empty when off."""
+    chosen_candidate: int | None = None
     dropped_messages: int = 0
     """Earlier messages dropped before this call to fit the model's context."""
 
     @property
     def overhead_s(self) -> float:
-        """Time of the loop itself: everything but the model call and the session call."""
-        return max(0.0, self.total_s - self.model_s - self.exec_s)
+        """Time of the loop itself: everything but the model call and the session calls."""
+        return max(0.0, self.total_s - self.model_s - self.exec_s - self.check_s)
 
 
 @dataclass
@@ -130,6 +139,16 @@ class CodeExecuted:
 
 
 @dataclass(frozen=True)
+class CandidatesChecked:
+    """Best-of-k: the sampled replies were run in scratch sessions; `chosen` is the index used."""
+
+    step: int
+    checks: tuple  # of agent.candidates.CandidateCheck
+    sampled: int
+    chosen: int
+
+
+@dataclass(frozen=True)
 class FormatRejected:
     step: int
     problem: str
@@ -147,5 +166,6 @@ class RunFinished:
     result: AgentResult
 
 
-AgentEvent = StepStarted | TextDelta | CodeReady | CodeExecuted | FormatRejected | ContextTrimmed | RunFinished
+AgentEvent = (StepStarted | TextDelta | CandidatesChecked | CodeReady | CodeExecuted | FormatRejected
+              | ContextTrimmed | RunFinished)
 EventHandler = Callable[[AgentEvent], None]

@@ -9,10 +9,12 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.text import Text
 
+from agent.candidates import describe
 from agent.code_blocks import split_final_answer
 from agent.loop_types import (
     AgentEvent,
     AgentResult,
+    CandidatesChecked,
     CodeExecuted,
     CodeReady,
     ContextTrimmed,
@@ -79,6 +81,8 @@ class RunDisplay:
             if self._stream is None:
                 self._stream = MarkdownStream(self.console).__enter__()
             self._stream.add(event.text)
+        elif isinstance(event, CandidatesChecked):
+            self._show_candidates(event)
         elif isinstance(event, CodeReady):
             self.console.print(Text("running the code...", style="dim"))
         elif isinstance(event, CodeExecuted):
@@ -96,6 +100,17 @@ class RunDisplay:
         if self._stream is not None:
             self._stream.__exit__(None, None, None)
             self._stream = None
+
+    def _show_candidates(self, event: CandidatesChecked) -> None:
+        """Best-of-k after a failure: one line per candidate tried in a scratch session."""
+        self.console.print(Text(f"sampled {event.sampled} replies; tried their code in a scratch session:",
+                                style="dim"))
+        for c in event.checks:
+            mark = "->" if c.index == event.chosen else "  "
+            self.console.print(Text(f" {mark} #{c.index + 1}: {describe(c)}",
+                                    style="bold" if c.index == event.chosen else "dim"))
+        if len(event.checks) < event.sampled:
+            self.console.print(Text(f"    (the other {event.sampled - len(event.checks)} not needed)", style="dim"))
 
     def _show_result(self, event: CodeExecuted) -> None:
         print_exec_result(self.console, event.result, self.workdir)

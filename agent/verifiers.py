@@ -64,7 +64,6 @@ def verify_code(program: str | None, sample: Sample, timeout_s: float = 10.0) ->
     if not program:
         return CodeVerdict(False, tests, "no code block found in the reply")
     from tools.sandbox import run
-
     from tools.types import Limits
 
     result = run(f"{program}\n\n{tests}\n", Limits(timeout_s=timeout_s))

@@ -3,7 +3,11 @@ ten small code tasks of bench/agent_tasks.yaml: mean steps and wall time.
 The model is loaded once; each task gets a fresh session and work dir.
 
     python bench/agent_tasks.py --out bench-out/agent-tasks [--max-steps 5] [--max-tokens 700]
-        [--backend transformers --model ID|PATH] [--only mandelbrot,primes]
+        [--candidates 1,4] [--backend transformers|vllm --model ID|PATH] [--only mandelbrot,primes]
+
+`--candidates 1,4` runs every task once per setting (1 = one reply per step; k > 1 =
+best-of-k after a failure, agent/candidates.py) with the same model, so the two
+are compared in one run.
 """
 
 from __future__ import annotations
@@ -15,13 +19,13 @@ import time
 from pathlib import Path
 
 import yaml
-from tools.session import PythonSession
 
 from agent.config import ModelConfig
 from agent.loop import CodeAgent
 from agent.loop_types import AgentConfig
 from agent.models import load_model
 from agent.transcript import write_json_atomic
+from tools.session import PythonSession
 
 TASKS = Path(__file__).with_name("agent_tasks.yaml")
 
@@ -46,7 +50,9 @@ def main() -> None:
     ap.add_argument("--out", default="bench-out/agent-tasks")
     ap.add_argument("--max-steps", type=int, default=5)
     ap.add_argument("--max-tokens", type=int, default=700, help="per reply")
+    ap.add_argument("--candidates", default="1", help="comma-separated best-of-k settings to compare")
     ap.add_argument("--backend", default="transformers")
+    ap.add_argument("--max-model-len", type=int, default=None, help="vllm: context length (memory)")
     ap.add_argument("--model", default=None)
     ap.add_argument("--only", default="", help="comma-separated task ids")
     args = ap.parse_args()
@@ -56,35 +62,49 @@ def main() -> None:
         tasks = [t for t in tasks if t["id"] in keep]
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    mcfg = ModelConfig(backend=args.backend, **({"model": args.model} if args.model else {}))
+    extra = {"model": args.model} if args.model else {}
+    if args.max_model_len:
+        extra["max_model_len"] = args.max_model_len
+    mcfg = ModelConfig(backend=args.backend, **extra)
     t_load = time.perf_counter()
     model = load_model(mcfg)
     print(f"model {model.name} ({model.backend}) loaded in {time.perf_counter() - t_load:.1f}s", flush=True)
-    cfg = AgentConfig(max_steps=args.max_steps, max_tokens_per_step=args.max_tokens, cell_timeout_s=60)
+    settings = [int(k) for k in args.candidates.split(",")]
     rows = []
-    for task in tasks:
-        workdir = out / task["id"] / "work"
-        with PythonSession(workdir=workdir) as session:
-            agent = CodeAgent(model, session, cfg, transcript_path=out / task["id"] / "transcript.json")
-            result = agent.run(task["task"])
-        ok, why = check(task, result, workdir)
-        model_s = sum(s.model_s for s in result.steps)
-        exec_s = sum(s.exec_s for s in result.steps)
-        row = {"id": task["id"], "success": ok, "why": why, "stop_reason": result.stop_reason,
-               "steps": len(result.steps), "wall_s": round(result.wall_s, 2), "model_s": round(model_s, 2),
-               "exec_s": round(exec_s, 2), "completion_tokens": result.completion_tokens,
-               "prompt_tokens": result.prompt_tokens, "files": result.files}
-        rows.append(row)
-        write_json_atomic(out / "results.json", {"config": cfg.model_dump(), "model": model.name, "tasks": rows})
-        print(f"{task['id']:<14} {'OK ' if ok else 'FAIL'} steps={row['steps']} wall={row['wall_s']:.1f}s "
-              f"({why})", flush=True)
+    for k in settings:
+        cfg = AgentConfig(max_steps=args.max_steps, max_tokens_per_step=args.max_tokens, cell_timeout_s=60,
+                          candidates=k)
+        for task in tasks:
+            rows.append(run_task(model, cfg, task, out / f"k{k}" / task["id"]))
+            write_json_atomic(out / "results.json", {"model": model.name, "backend": model.backend,
+                                                     "max_steps": args.max_steps, "tasks": rows})
     model.close()
-    n = len(rows)
-    print(f"\nsuccess {sum(r['success'] for r in rows)}/{n}, "
-          f"mean steps {statistics.mean(r['steps'] for r in rows):.2f}, "
-          f"mean wall {statistics.mean(r['wall_s'] for r in rows):.1f}s, total {sum(r['wall_s'] for r in rows):.0f}s")
+    for k in settings:
+        mine = [r for r in rows if r["candidates"] == k]
+        n = len(mine)
+        print(f"candidates={k}: success {sum(r['success'] for r in mine)}/{n}, "
+              f"mean steps {statistics.mean(r['steps'] for r in mine):.2f}, "
+              f"mean wall {statistics.mean(r['wall_s'] for r in mine):.1f}s, "
+              f"mean completion tokens {statistics.mean(r['completion_tokens'] for r in mine):.0f}, "
+              f"total {sum(r['wall_s'] for r in mine):.0f}s")
     print(json.dumps(rows, indent=1))
 
+
+def run_task(model, cfg: AgentConfig, task: dict, out: Path) -> dict:
+    workdir = out / "work"
+    with PythonSession(workdir=workdir) as session:
+        agent = CodeAgent(model, session, cfg, transcript_path=out / "transcript.json")
+        result = agent.run(task["task"])
+    ok, why = check(task, result, workdir)
+    row = {"id": task["id"], "candidates": cfg.candidates, "success": ok, "why": why,
+           "stop_reason": result.stop_reason, "steps": len(result.steps), "wall_s": round(result.wall_s, 2),
+           "model_s": round(sum(s.model_s for s in result.steps), 2),
+           "exec_s": round(sum(s.exec_s + s.check_s for s in result.steps), 2),
+           "completion_tokens": result.completion_tokens, "prompt_tokens": result.prompt_tokens,
+           "files": result.files}
+    print(f"k={cfg.candidates} {task['id']:<14} {'OK ' if ok else 'FAIL'} steps={row['steps']} "
+          f"wall={row['wall_s']:.1f}s ({why})", flush=True)
+    return row
 
 if __name__ == "__main__":
     main()

@@ -14,11 +14,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from tools.session import PythonSession
-
 from agent.loop import CodeAgent
 from agent.loop_types import AgentConfig
 from agent.models.scripted import ScriptedModel
+from tools.session import PythonSession
 
 REPLY = ("I will compute a few values and print them.\n```python\n"
          "vals = [i * i for i in range(50)]\nprint(sum(vals))\nprint(vals[:10])\n```\n")

@@ -12,6 +12,8 @@ HELP = "let the model solve a task by writing and running Python code"
 DESCRIPTION = """\
 The model writes Python, a sandboxed persistent session runs it, the output goes
 back to the model, until it calls final_answer(...) or stops writing code.
+After code fails, K replies are sampled at once (--candidates, default 4); each one's
+code is tried in a scratch copy of the session and the best one goes on.
 
   playground run "Write a mandelbrot fractal algorithm in Python and save it as a PNG"
 
@@ -27,6 +29,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--transcript", help="transcript JSON file (default: next to the work dir)")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per code block (default 60)")
     parser.add_argument("--max-total-tokens", type=int, help="token budget for the whole run (prompt + completion)")
+    parser.add_argument("--candidates", type=int, default=4, metavar="K",
+                        help="after failed code, sample K replies in one request, try each in a scratch "
+                             "copy of the session and go on with the best (default 4; 1 = off)")
     parser.add_argument("--native-tools", action="store_true",
                         help="use the model's native tool-call format (Qwen) instead of code blocks")
 
@@ -69,12 +74,15 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError("--max-steps must be at least 1")
     if args.timeout <= 0:
         raise UsageError("--timeout must be positive")
+    if args.candidates < 1:
+        raise UsageError("--candidates must be at least 1")
     cfg = config_from_args(args)
     workdir, transcript = _paths(args)
     agent_cfg = AgentConfig(
         max_steps=args.max_steps, max_tokens_total=args.max_total_tokens, cell_timeout_s=args.timeout,
         max_tokens_per_step=cfg.sampling.max_tokens, temperature=cfg.sampling.temperature,
-        top_p=cfg.sampling.top_p, native_tools=args.native_tools, seed=cfg.model.seed or 0)
+        top_p=cfg.sampling.top_p, native_tools=args.native_tools, seed=cfg.model.seed or 0,
+        candidates=args.candidates)
     console = Console(highlight=False)
     from tools.session import PythonSession
 

@@ -1,0 +1,205 @@
+"""Best-of-k replies after a failure: when the last code failed (or the reply
+could not be used), the agent samples k replies in one request (n=k, one
+prefill), runs each candidate's code in a throwaway copy of the session and
+continues with the best one. A small model that resends near-verbatim "fixes"
+one reply at a time often has a working variant among a few samples; the
+sandbox, not the model, says which.
+
+Half the k replies repair (sampled from the whole conversation); the other half
+are fresh attempts at the task (system prompt + task only): asked to repair, a
+small model mostly copies its failed reply, even when sampled.
+
+The copy: a fresh session in a copy of the work dir, with final_answer() and the
+code cells that succeeded so far replayed, so a candidate that uses earlier
+variables is judged fairly. Nothing a candidate does reaches the real work dir;
+the chosen code then runs in the real session like any reply.
+
+    checker = ScratchChecker(session, history=["import numpy as np"], timeout_s=60)
+    checks = checker.check_all(replies)        # stops at the first top-scoring one
+    best = pick(checks)
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from time import perf_counter
+from typing import Any
+
+from agent.code_blocks import (
+    FINAL_ANSWER_PRELUDE,
+    has_image,
+    mentioned_files,
+    only_defines,
+    parse_reply,
+    split_final_answer,
+)
+
+TOP_SCORE = 4
+MAX_COPY_BYTES = 64 * 1024 * 1024
+"""A work dir larger than this is not copied: candidates then run in an empty folder."""
+
+
+@dataclass
+class CandidateCheck:
+    """One sampled reply and what its code did in the scratch session."""
+
+    index: int
+    reply: str
+    kind: str = "repair"
+    """"repair": sampled from the whole conversation; "fresh": a new attempt at the task alone."""
+    code: str | None = None
+    problem: str | None = None
+    """Format problem of the reply (no code, unclosed block, ...), if any."""
+    ok: bool = False
+    defines_only: bool = False
+    repeats: bool = False
+    """The same code already ran in an earlier step."""
+    no_image: bool = False
+    """The task asks for an image and the code left none."""
+    missing_files: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    printed: bool = False
+    """The code printed something (besides the final answer)."""
+    final_answer: str | None = None
+    error: str = ""
+    """The last line of stderr when the code failed."""
+    exec_s: float = 0.0
+    score: int = -1
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def score(check: CandidateCheck) -> int:
+    """4 ran and did something (files, output or a final answer), with no false claim and, when the
+    task asks for an image, an image file; 3 ran with no visible effect or no image; 2 ran but only
+    defined functions or named a missing file; 1 failed; 0 repeats earlier code; -1 no runnable code."""
+    if check.code is None or check.problem:
+        return -1
+    if check.repeats:
+        return 0
+    if not check.ok:
+        return 1
+    if check.defines_only or check.missing_files:
+        return 2
+    if check.no_image:
+        return 3
+    return TOP_SCORE if check.files or check.printed or check.final_answer is not None else 3
+
+
+def describe(check: CandidateCheck) -> str:
+    """A few words for the display: what the candidate's code did."""
+    if check.code is None or check.problem:
+        return f"{check.kind}: no runnable code ({check.problem or 'no code'})"
+    return f"{check.kind}: {_effect(check)}"
+
+
+def _effect(check: CandidateCheck) -> str:
+    if not check.ok:
+        return f"failed: {check.error or 'error'}" + (" (repeats earlier code)" if check.repeats else "")
+    if check.repeats:
+        return "repeats earlier code"
+    if check.defines_only:
+        return "ran, but only defined functions"
+    if check.missing_files:
+        return f"ran, but {', '.join(check.missing_files)} was not written"
+    if check.files:
+        return f"ran, wrote {', '.join(check.files[:3])}" + (", but no image" if check.no_image else "")
+    if check.no_image:
+        return "ran, but saved no image"
+    return "ran" + (", final answer" if check.final_answer is not None else "")
+
+
+def pick(checks: list[CandidateCheck]) -> CandidateCheck:
+    """The highest score; ties go to the earliest sample."""
+    return max(checks, key=lambda c: (c.score, -c.index))
+
+
+def _tree_bytes(root: Path) -> int:
+    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+
+
+class ScratchChecker:
+    """Runs candidate code in a fresh session over a copy of `session`'s work dir."""
+
+    def __init__(self, session: Any, history: list[str], timeout_s: float,
+                 tried_codes: list[str] | None = None, native_tools: bool = False,
+                 want_image: bool = False) -> None:
+        """`history`: code cells that succeeded so far (replayed first); `tried_codes`: code of earlier
+        steps (a verbatim repeat scores 0); `want_image`: the task asks for an image, so only a
+        candidate that leaves an image file gets the top score."""
+        self.session = session
+        self.history = history
+        self.timeout_s = timeout_s
+        self.tried_codes = set(tried_codes or [])
+        self.native_tools = native_tools
+        self.want_image = want_image
+
+    def _new_session(self, workdir: Path):
+        from tools.session import PythonSession
+
+        return PythonSession(workdir=workdir, limits=getattr(self.session, "limits", None) or _default_limits(),
+                             isolation=getattr(self.session, "isolation", None))
+
+    def _copy_workdir(self, dest: Path) -> None:
+        src = Path(getattr(self.session, "workdir", "") or "")
+        if src.is_dir() and _tree_bytes(src) <= MAX_COPY_BYTES:
+            shutil.copytree(src, dest, dirs_exist_ok=True, symlinks=True)
+
+    def check(self, index: int, reply: str, finished_by_length: bool = False, kind: str = "repair") -> CandidateCheck:
+        parsed = parse_reply(reply, finished_by_length=finished_by_length, native_tools=self.native_tools)
+        c = CandidateCheck(index=index, reply=reply, kind=kind, code=parsed.code, problem=parsed.problem)
+        if parsed.code is None or parsed.problem:
+            c.score = score(c)
+            return c
+        c.repeats = parsed.code in self.tried_codes
+        tmp = Path(tempfile.mkdtemp(prefix="candidate-"))
+        work = tmp / "work"
+        work.mkdir()
+        try:
+            self._copy_workdir(work)
+            session = self._new_session(work)
+            try:
+                for cell in [FINAL_ANSWER_PRELUDE, *self.history]:
+                    session.run(cell, timeout_s=self.timeout_s)
+                t0 = perf_counter()
+                result = session.run(parsed.code, timeout_s=self.timeout_s)
+                c.exec_s = perf_counter() - t0
+            finally:
+                session.close()
+            stdout, c.final_answer = split_final_answer(result.stdout)
+            c.printed = bool(stdout.strip())
+            c.ok = result.ok
+            c.files = list(result.files)
+            c.error = "" if result.ok else _last_line(result.stderr) or ("timed out" if result.timed_out else "")
+            c.defines_only = result.ok and only_defines(parsed.code)
+            if c.final_answer is not None:
+                c.missing_files = [f for f in mentioned_files(c.final_answer) if not (work / f).exists()]
+            c.no_image = self.want_image and not has_image(work)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        c.score = score(c)
+        return c
+
+    def check_all(self, replies: list[tuple[str, bool, str]]) -> list[CandidateCheck]:
+        """Check (reply, finished_by_length, kind) triples in order, stopping at the first top-scoring one."""
+        checks: list[CandidateCheck] = []
+        for i, (reply, by_length, kind) in enumerate(replies):
+            checks.append(self.check(i, reply, by_length, kind))
+            if checks[-1].score >= TOP_SCORE:
+                break
+        return checks
+
+
+def _last_line(text: str) -> str:
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+    return lines[-1][:200] if lines else ""
+
+
+def _default_limits():
+    from tools.types import Limits
+
+    return Limits()

@@ -1,0 +1,195 @@
+"""Best-of-k after a failure (agent/candidates.py): the scripted backend samples
+k replies, each runs in a real scratch session, the loop continues with the best."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from agent.candidates import CandidateCheck, ScratchChecker, describe, pick, score
+from agent.loop import CodeAgent
+from agent.loop_types import AgentConfig, CandidatesChecked, TextDelta
+from agent.models.scripted import ScriptedModel, count_text_tokens
+
+session_mod = pytest.importorskip("tools.session")
+
+F = "```"
+
+
+def code(src: str, text: str = "I will run this.") -> str:
+    return f"{text}\n{F}python\n{src}\n{F}\n"
+
+
+@pytest.fixture
+def session(tmp_path):
+    with session_mod.PythonSession(workdir=tmp_path / "work") as s:
+        yield s
+
+
+FAILING = code("print(undefined_name)")
+DEFINES = code("def f():\n    open('x.txt', 'w').write('no')")
+WORKS = code("open('out.txt', 'w').write('hi')\nfinal_answer('wrote out.txt')")
+SIDE_EFFECT_THEN_FAIL = code("open('junk.txt', 'w').write('j')\nraise ValueError('boom')")
+
+
+def candidate_rule(first: str, repairs: list[str], fresh: list[str]):
+    """The first (greedy) call gets `first`; then sample i of a repair request (whole conversation)
+    gets repairs[i], of a fresh request (system + task only) fresh[i]."""
+    def rule(request, i):
+        if len(request.messages) <= 2:
+            return first if request.params.temperature == 0 else fresh[i % len(fresh)]
+        return repairs[i % len(repairs)]
+    return rule
+
+
+def test_failed_code_then_best_of_k_picks_the_candidate_that_works(session, tmp_path):
+    events: list = []
+    model = ScriptedModel(rule=candidate_rule(FAILING, repairs=[SIDE_EFFECT_THEN_FAIL],
+                                              fresh=[FAILING, DEFINES, WORKS]))
+    agent = CodeAgent(model, session, AgentConfig(candidates=4, cell_timeout_s=30), on_event=events.append,
+                      transcript_path=tmp_path / "t.json")
+    result = agent.run("Write out.txt")
+    assert result.success and result.final_answer == "wrote out.txt"
+    assert len(result.steps) == 2 and len(model.calls) == 3
+    repair_call, fresh_call = model.calls[1], model.calls[2]
+    # a quarter (at least one) repair the conversation, the rest start afresh from the task
+    assert repair_call.params.n == 1 and repair_call.params.temperature == 0.7 and len(repair_call.messages) == 4
+    assert fresh_call.params.n == 3 and [m.role for m in fresh_call.messages] == ["system", "user"]
+    step = result.steps[1]
+    # repair and fresh interleaved; the repeat of the failed code scores lowest
+    assert [(c["kind"], c["score"]) for c in step.candidates] == [("repair", 1), ("fresh", 0), ("fresh", 2),
+                                                                  ("fresh", 4)]
+    assert step.chosen_candidate == 3 and step.reply == WORKS and step.code.startswith("open('out.txt'")
+    # all four samples are paid for; each request's prompt once
+    assert step.tokens.completion == sum(count_text_tokens(r) for r in
+                                         [SIDE_EFFECT_THEN_FAIL, DEFINES, WORKS, FAILING])
+    assert step.tokens.prompt == model.count_tokens(repair_call.messages) + model.count_tokens(fresh_call.messages)
+    # scratch sessions leave nothing in the real work dir: only the chosen code's file is there
+    assert sorted(p.name for p in session.workdir.iterdir()) == ["out.txt"]
+    checked = [e for e in events if isinstance(e, CandidatesChecked)]
+    assert len(checked) == 1 and checked[0].chosen == 3 and checked[0].sampled == 4
+    assert any(isinstance(e, TextDelta) and e.text == WORKS for e in events)
+    data = json.loads((tmp_path / "t.json").read_text())
+    assert data["steps"][1]["chosen_candidate"] == 3 and len(data["steps"][1]["candidates"]) == 4
+    assert data["steps"][1]["check_s"] > 0
+
+
+def test_candidates_see_the_state_of_earlier_successful_cells(session, tmp_path):
+    first = code("base = 40")
+    then_fail = code("print(base + missing)")
+    uses_state = code("print(base + 2)\nfinal_answer(base + 2)")
+
+    def rule(request, i):
+        n_user = sum(m.role == "user" for m in request.messages)
+        if n_user == 1:  # the first call, or a fresh attempt
+            return first if request.params.temperature == 0 else code("print(nothing_here)")
+        return then_fail if n_user == 2 else uses_state
+
+    model = ScriptedModel(rule=rule)
+    agent = CodeAgent(model, session, AgentConfig(candidates=2, cell_timeout_s=30))
+    result = agent.run("Add two to base")
+    assert result.final_answer == "42"
+    # step 2 was greedy (the previous code had succeeded), step 3 best-of-2: 1 repair + 1 fresh
+    assert [c.params.n for c in model.calls] == [1, 1, 1, 1]
+    assert [c["kind"] for c in result.steps[2].candidates] == ["repair"]  # top score at once: fresh not run
+    assert result.steps[2].chosen_candidate == 0
+
+
+def test_no_candidates_after_success_or_when_off(session, tmp_path):
+    model = ScriptedModel({"replies": [FAILING, WORKS]})
+    agent = CodeAgent(model, session, AgentConfig(candidates=1, cell_timeout_s=30))
+    result = agent.run("Write out.txt")
+    assert result.success and [c.params.n for c in model.calls] == [1, 1]
+    assert all(not s.candidates for s in result.steps)
+
+
+def test_when_every_candidate_fails_the_earliest_best_is_used(session, tmp_path):
+    repeat = FAILING
+    other = code("print(also_undefined)")
+    model = ScriptedModel(rule=candidate_rule(FAILING, repairs=[repeat], fresh=[other, "no code at all"]))
+    agent = CodeAgent(model, session, AgentConfig(candidates=3, cell_timeout_s=30, max_steps=2))
+    result = agent.run("Do something")
+    assert result.stop_reason == "max_steps"
+    step = result.steps[1]
+    # the repeat of the failed code scores below a new failure; no code scores lowest
+    assert [c["score"] for c in step.candidates] == [0, 1, -1]
+    assert step.chosen_candidate == 1 and step.reply == other
+
+
+def test_scratch_checker_copies_the_work_dir(tmp_path):
+    work = tmp_path / "work"
+    with session_mod.PythonSession(workdir=work) as s:
+        (work / "data.csv").write_text("a\n1\n2\n")
+        checker = ScratchChecker(s, history=[], timeout_s=30)
+        c = checker.check(0, code("print(sum(int(x) for x in open('data.csv').read().split()[1:]))"))
+        assert c.ok and c.printed and c.score == 4
+        c = checker.check(1, code("final_answer('saved plot.png')"))
+        assert c.missing_files == ["plot.png"] and c.score == 2
+        assert "plot.png" in describe(c)
+    assert sorted(p.name for p in work.iterdir()) == ["data.csv"]
+
+
+def test_score_and_pick_on_crafted_checks():
+    ran_silently = CandidateCheck(index=0, reply="r", code="x = 1", ok=True)
+    printed = CandidateCheck(index=1, reply="r", code="print(1)", ok=True, printed=True)
+    wrote = CandidateCheck(index=2, reply="r", code="...", ok=True, files=["a.png"])
+    unclosed = CandidateCheck(index=3, reply="r", code=None, problem="unclosed_block")
+    assert [score(c) for c in (ran_silently, printed, wrote, unclosed)] == [3, 4, 4, -1]
+    for c in (ran_silently, printed, wrote, unclosed):
+        c.score = score(c)
+    assert pick([ran_silently, printed, wrote, unclosed]).index == 1  # ties go to the earliest
+    assert "a.png" in describe(wrote) and "unclosed_block" in describe(unclosed)
+
+
+def test_playground_run_shows_the_candidates(tmp_path, capsys):
+    from agent.cli import main
+
+    script = tmp_path / "script.yaml"
+    script.write_text(
+        "rules:\n"
+        "  - match: 'failed'\n"
+        "    replies: [\"Again.\\n```python\\nprint(still_undefined)\\n```\\n\"]\n"
+        "  - match: 'write ok'\n"
+        "    replies:\n"
+        "      - \"First try.\\n```python\\nprint(undefined_name)\\n```\\n\"\n"
+        "      - \"Fixed.\\n```python\\nopen('ok.txt', 'w').write('ok')\\nfinal_answer('wrote ok.txt')\\n```\\n\"\n")
+    work = tmp_path / "work"
+    code = main(["run", "write ok.txt", "--backend", "scripted", "--model", str(script),
+                 "--workdir", str(work), "--candidates", "4"])
+    out = capsys.readouterr().out
+    assert code == 0 and (work / "ok.txt").read_text() == "ok"
+    assert "sampled 4 replies" in out and "#1: repair: failed: NameError" in out
+    assert "-> #2: fresh: ran, wrote ok.txt" in out and "(the other 2 not needed)" in out
+    assert main(["run", "x", "--backend", "scripted", "--model", str(script), "--candidates", "0"]) == 2
+
+
+def test_a_visual_task_needs_an_image(session, tmp_path):
+    """Asked for a plot, a candidate that only prints ranks below one that saves an image, and a
+    final answer with no image in the work dir is not accepted."""
+    prints = code("print([x * x for x in range(5)])\nfinal_answer('computed the parabola')")
+    saves = code("import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\n"
+                 "plt.plot([x * x for x in range(5)])\nplt.savefig('p.png')\nfinal_answer('saved p.png')")
+    model = ScriptedModel(rule=candidate_rule(prints, repairs=[code("print(list(range(6)))\nfinal_answer('computed it')")], fresh=[prints, saves]))
+    agent = CodeAgent(model, session, AgentConfig(candidates=3, cell_timeout_s=30, max_steps=3))
+    result = agent.run("Plot a parabola")
+    first = result.steps[0]
+    assert first.final_answer is None and "no image file" in first.observation
+    step = result.steps[1]
+    assert [c["score"] for c in step.candidates] == [3, 0, 4] and step.chosen_candidate == 2
+    assert result.success and result.final_answer == "saved p.png" and (session.workdir / "p.png").is_file()
+
+
+def test_wants_image_and_has_image(tmp_path):
+    from agent.code_blocks import has_image, wants_image
+
+    assert wants_image("Write a mandelbrot fractal algorithm in Python")
+    assert wants_image("Draw a histogram of 1000 random numbers") and wants_image("Plot y = x**2")
+    assert not wants_image("Print all prime numbers below 50")
+    assert not wants_image("Create a CSV file data.csv and print the mean score")
+    assert not has_image(tmp_path) and not has_image(None)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.txt").write_text("x")
+    assert not has_image(tmp_path)
+    (tmp_path / "sub" / "f.PNG").write_bytes(b"png")
+    assert has_image(tmp_path)
