@@ -247,39 +247,29 @@ def test_playground_run_command(tmp_path, capsys):
 
 @pytest.mark.real_model
 @pytest.mark.slow
-@pytest.mark.timeout(1800)
-def test_real_model_mandelbrot_runs_model_code_in_the_sandbox(default_model_dir, tmp_path):
-    """The real default model on the Mandelbrot task, end to end: every reply it writes is parsed,
-    its code runs in the real sandbox session, the observation goes back, and the transcript holds
-    every step. Whether the 0.5B model's code is right is measured in RESULTS.md, not asserted:
-    greedy, it writes a loop with an uninitialised counter first (see RESULTS.md)."""
+@pytest.mark.timeout(2400)
+def test_real_model_mandelbrot_leaves_a_png(default_model_dir, tmp_path):
+    """The real default model on the README's main job, as `playground run` runs it (best-of-4
+    after a failure): within the step limit the model's own code, run in the real sandbox
+    session, leaves a PNG in the work dir, and the transcript holds every step."""
     from agent.config import ModelConfig
     from agent.models import load_model
 
     model = load_model(ModelConfig(model=str(default_model_dir)))
     try:
         with session_mod.PythonSession(workdir=tmp_path / "work") as s:
-            agent = CodeAgent(model, s, AgentConfig(max_steps=3, max_tokens_per_step=500),
+            agent = CodeAgent(model, s, AgentConfig(max_steps=6, max_tokens_per_step=700, candidates=4),
                               transcript_path=tmp_path / "t.json")
             result = agent.run("Write a mandelbrot fractal algorithm in Python")
     finally:
         model.close()
-    assert 1 <= len(result.steps) <= 3
-    assert result.stop_reason in {"final_answer", "done", "max_steps", "format_errors"}
-    executed = [st for st in result.steps if st.exec_result is not None]
-    assert executed, "the model wrote no runnable code block in 3 steps"
-    first = executed[0]
-    assert "mandelbrot" in first.code.lower()
-    assert first.exec_result.isolation == s.isolation
-    if not first.exec_result.ok and not first.exec_result.timed_out:  # the error goes back to the model
-        error_line = first.exec_result.stderr.strip().splitlines()[-1]
-        assert error_line.split(":")[0] in first.observation
-    from agent.code_blocks import mentioned_files
-
-    for name in mentioned_files(result.final_answer or ""):  # an accepted claim is true on disk
-        assert (tmp_path / "work" / name).is_file(), f"final answer names {name}, not on disk"
     saved = json.loads((tmp_path / "t.json").read_text())
-    assert len(saved["steps"]) == len(result.steps)
+    assert len(saved["steps"]) == len(result.steps) <= 6
+    executed = [st for st in result.steps if st.exec_result is not None]
+    assert executed and all(st.exec_result.isolation == s.isolation for st in executed)
+    pngs = sorted(p.name for p in (tmp_path / "work").glob("*.png"))
+    assert pngs, f"no PNG after {len(result.steps)} steps ({result.stop_reason})"
+    assert result.success and result.stop_reason == "final_answer"
 
 
 def test_code_that_only_defines_functions_is_pointed_out(session, tmp_path):
