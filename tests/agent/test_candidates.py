@@ -11,20 +11,9 @@ from agent.candidates import CandidateCheck, ScratchChecker, describe, pick, sco
 from agent.loop import CodeAgent
 from agent.loop_types import AgentConfig, CandidatesChecked, TextDelta
 from agent.models.scripted import ScriptedModel, count_text_tokens
+from tests.agent.conftest import code
 
 session_mod = pytest.importorskip("tools.session")
-
-F = "```"
-
-
-def code(src: str, text: str = "I will run this.") -> str:
-    return f"{text}\n{F}python\n{src}\n{F}\n"
-
-
-@pytest.fixture
-def session(tmp_path):
-    with session_mod.PythonSession(workdir=tmp_path / "work") as s:
-        yield s
 
 
 FAILING = code("print(undefined_name)")

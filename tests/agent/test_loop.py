@@ -18,20 +18,9 @@ from agent.loop_types import (
     TextDelta,
 )
 from agent.models.scripted import ScriptedModel
+from tests.agent.conftest import F, code
 
 session_mod = pytest.importorskip("tools.session")
-
-F = "```"
-
-
-def code(src: str, text: str = "I will run this.") -> str:
-    return f"{text}\n{F}python\n{src}\n{F}\n"
-
-
-@pytest.fixture
-def session(tmp_path):
-    with session_mod.PythonSession(workdir=tmp_path / "work") as s:
-        yield s
 
 
 def run_agent(session, tmp_path, replies=None, rule=None, events=None, **cfg):
