@@ -1,12 +1,11 @@
 """Best-of-k replies after a failure: when the last code failed (or the reply
-could not be used), the agent samples k replies in one request (n=k, one
-prefill), runs each candidate's code in a throwaway copy of the session and
+could not be used), the agent samples k replies in one batch, runs each candidate's code in a throwaway copy of the session and
 continues with the best one. A small model that resends near-verbatim "fixes"
 one reply at a time often has a working variant among a few samples; the
 sandbox, not the model, says which.
 
-Half the k replies repair (sampled from the whole conversation); the other half
-are fresh attempts at the task (system prompt + task only): asked to repair, a
+A quarter of the k replies (at least one) repair (sampled from the whole
+conversation); the rest are fresh attempts at the task (system prompt + task only): asked to repair, a
 small model mostly copies its failed reply, even when sampled.
 
 The copy: a fresh session in a copy of the work dir, with final_answer() and the
@@ -28,14 +27,9 @@ from pathlib import Path
 from time import perf_counter
 from typing import Any
 
-from agent.code_blocks import (
-    FINAL_ANSWER_PRELUDE,
-    has_image,
-    mentioned_files,
-    only_defines,
-    parse_reply,
-    split_final_answer,
-)
+from agent.code_blocks import FINAL_ANSWER_PRELUDE, parse_reply
+from agent.outcome import judge
+from tools.types import Limits
 
 TOP_SCORE = 4
 MAX_COPY_BYTES = 64 * 1024 * 1024
@@ -137,17 +131,15 @@ class ScratchChecker:
         self.tried_codes = set(tried_codes or [])
         self.native_tools = native_tools
         self.want_image = want_image
+        src = Path(getattr(session, "workdir", "") or "")
+        self._copy_from = src if src.is_dir() and _tree_bytes(src) <= MAX_COPY_BYTES else None
+        """The work dir copied for every candidate (measured once per step, not per candidate)."""
 
     def _new_session(self, workdir: Path):
         from tools.session import PythonSession
 
-        return PythonSession(workdir=workdir, limits=getattr(self.session, "limits", None) or _default_limits(),
+        return PythonSession(workdir=workdir, limits=getattr(self.session, "limits", Limits()),
                              isolation=getattr(self.session, "isolation", None))
-
-    def _copy_workdir(self, dest: Path) -> None:
-        src = Path(getattr(self.session, "workdir", "") or "")
-        if src.is_dir() and _tree_bytes(src) <= MAX_COPY_BYTES:
-            shutil.copytree(src, dest, dirs_exist_ok=True, symlinks=True)
 
     def check(self, index: int, reply: str, finished_by_length: bool = False, kind: str = "repair") -> CandidateCheck:
         parsed = parse_reply(reply, finished_by_length=finished_by_length, native_tools=self.native_tools)
@@ -160,7 +152,8 @@ class ScratchChecker:
         work = tmp / "work"
         work.mkdir()
         try:
-            self._copy_workdir(work)
+            if self._copy_from is not None:
+                shutil.copytree(self._copy_from, work, dirs_exist_ok=True, symlinks=True)
             session = self._new_session(work)
             try:
                 for cell in [FINAL_ANSWER_PRELUDE, *self.history]:
@@ -170,15 +163,11 @@ class ScratchChecker:
                 c.exec_s = perf_counter() - t0
             finally:
                 session.close()
-            stdout, c.final_answer = split_final_answer(result.stdout)
-            c.printed = bool(stdout.strip())
-            c.ok = result.ok
-            c.files = list(result.files)
+            done = judge(parsed.code, result, work, self.want_image)
+            c.ok, c.files = result.ok, list(result.files)
             c.error = "" if result.ok else _last_line(result.stderr) or ("timed out" if result.timed_out else "")
-            c.defines_only = result.ok and only_defines(parsed.code)
-            if c.final_answer is not None:
-                c.missing_files = [f for f in mentioned_files(c.final_answer) if not (work / f).exists()]
-            c.no_image = self.want_image and not has_image(work)
+            c.final_answer, c.printed, c.defines_only = done.final_answer, done.printed, done.defines_only
+            c.missing_files, c.no_image = done.missing_files, done.no_image
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         c.score = score(c)
@@ -198,8 +187,3 @@ def _last_line(text: str) -> str:
     lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
     return lines[-1][:200] if lines else ""
 
-
-def _default_limits():
-    from tools.types import Limits
-
-    return Limits()

@@ -19,7 +19,6 @@ import ast
 import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 FormatProblem = Literal["unclosed_block", "empty_block", "no_python_block", "bad_tool_call"]
@@ -155,22 +154,3 @@ def mentioned_files(text: str) -> list[str]:
             seen.append(m.group(1))
     return seen
 
-
-_VISUAL_TASK = re.compile(
-    r"\b(plot|draw|image|picture|fractal|chart|graph|figure|png|jpe?g|svg|visuali[sz]|render|histogram|"
-    r"heat ?map|diagram|mandelbrot|julia set)", re.I)
-IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".svg", ".pdf", ".webp", ".bmp"})
-
-
-def wants_image(task: str) -> bool:
-    """Does the task ask for something to look at (a plot, a fractal, an image)? Then a run is only
-    done when an image file is in the work dir."""
-    return bool(_VISUAL_TASK.search(task or ""))
-
-
-def has_image(workdir: str | Path | None) -> bool:
-    """Is there an image file anywhere in the work dir?"""
-    if not workdir:
-        return False
-    root = Path(workdir)
-    return root.is_dir() and any(p.suffix.lower() in IMAGE_SUFFIXES and p.is_file() for p in root.rglob("*"))

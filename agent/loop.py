@@ -22,15 +22,7 @@ from typing import Any
 
 import prompts
 from agent.candidates import ScratchChecker, pick
-from agent.code_blocks import (
-    FINAL_ANSWER_PRELUDE,
-    has_image,
-    mentioned_files,
-    only_defines,
-    parse_reply,
-    split_final_answer,
-    wants_image,
-)
+from agent.code_blocks import FINAL_ANSWER_PRELUDE, parse_reply
 from agent.history import count_completion_tokens, fit_to_context
 from agent.loop_types import (
     AgentConfig,
@@ -49,6 +41,7 @@ from agent.loop_types import (
     TextDelta,
 )
 from agent.observation import render_observation
+from agent.outcome import judge, wants_image
 from agent.transcript import RunTranscript
 from agent.types import Message, Model, Request, SamplingParams
 
@@ -202,12 +195,9 @@ class CodeAgent:
         if result.restarted:
             self._run_prelude()
         self._note_files(result.files, result.figures)
-        _, final = split_final_answer(result.stdout)
-        defines_only = result.ok and only_defines(parsed.code)
-        missing = [f for f in mentioned_files(final) if not (Path(self.session.workdir) / f).exists()] \
-            if final is not None else []
-        no_image = final is not None and not missing and self._wants_image \
-            and not has_image(self.session.workdir)
+        done = judge(parsed.code, result, self.session.workdir, self._wants_image)
+        defines_only, missing = done.defines_only, done.missing_files
+        no_image = done.final_answer is not None and not missing and done.no_image
         obs, final = render_observation(result, timeout_s=self.config.cell_timeout_s,
                                         max_chars=self.config.max_observation_chars,
                                         native_tools=self.config.native_tools, repeated=repeated,

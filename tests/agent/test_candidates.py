@@ -170,7 +170,7 @@ def test_a_visual_task_needs_an_image(session, tmp_path):
 
 
 def test_wants_image_and_has_image(tmp_path):
-    from agent.code_blocks import has_image, wants_image
+    from agent.outcome import has_image, wants_image
 
     assert wants_image("Write a mandelbrot fractal algorithm in Python")
     assert wants_image("Draw a histogram of 1000 random numbers") and wants_image("Plot y = x**2")

@@ -1,0 +1,55 @@
+"""What a code cell achieved, judged the same way for the real session
+(agent/loop.py) and for best-of-k candidates in scratch sessions
+(agent/candidates.py): the final answer it gave, whether it only defined
+functions, which files its final answer names that are not on disk, and, for a
+task that asks for something to look at, whether an image is in the work dir."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agent.code_blocks import mentioned_files, only_defines, split_final_answer
+from tools.types import ExecResult
+
+_VISUAL_TASK = re.compile(
+    r"\b(plot|draw|image|picture|fractal|chart|graph|figure|png|jpe?g|svg|visuali[sz]|render|histogram|"
+    r"heat ?map|diagram|mandelbrot|julia set)", re.I)
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".svg", ".pdf", ".webp", ".bmp"})
+
+
+def wants_image(task: str) -> bool:
+    """Does the task ask for something to look at (a plot, a fractal, an image)? Then a run is only
+    done when an image file is in the work dir."""
+    return bool(_VISUAL_TASK.search(task or ""))
+
+
+def has_image(workdir: str | Path | None) -> bool:
+    """Is there an image file anywhere in the work dir?"""
+    if not workdir:
+        return False
+    root = Path(workdir)
+    return root.is_dir() and any(p.suffix.lower() in IMAGE_SUFFIXES and p.is_file() for p in root.rglob("*"))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    final_answer: str | None
+    """What the code passed to final_answer(...), or None."""
+    printed: bool
+    """The code printed something besides the final answer."""
+    defines_only: bool
+    """The code ran but only defined functions (nothing was computed)."""
+    missing_files: list[str] = field(default_factory=list)
+    """Files the final answer names that are not in the work dir."""
+    no_image: bool = False
+    """The task asks for an image and the work dir holds none."""
+
+
+def judge(code: str, result: ExecResult, workdir: str | Path, want_image: bool) -> Outcome:
+    stdout, final = split_final_answer(result.stdout)
+    missing = [f for f in mentioned_files(final) if not (Path(workdir) / f).exists()] if final is not None else []
+    return Outcome(final_answer=final, printed=bool(stdout.strip()),
+                   defines_only=result.ok and only_defines(code), missing_files=missing,
+                   no_image=want_image and not has_image(workdir))
