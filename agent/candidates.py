@@ -53,6 +53,8 @@ class CandidateCheck:
     """The same code already ran in an earlier step."""
     no_image: bool = False
     """The task asks for an image and the code left none."""
+    bad_image: list[str] = field(default_factory=list)
+    """The task asks for an image and what the code drew cannot show it (the sandbox's plot warnings)."""
     missing_files: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     printed: bool = False
@@ -69,8 +71,9 @@ class CandidateCheck:
 
 def score(check: CandidateCheck) -> int:
     """4 ran and did something (files, output or a final answer), with no false claim and, when the
-    task asks for an image, an image file; 3 ran with no visible effect or no image; 2 ran but only
-    defined functions or named a missing file; 1 failed; 0 repeats earlier code; -1 no runnable code."""
+    task asks for an image, an image that shows something; 3 ran with no visible effect, no image, or
+    a picture that shows nothing (plot warnings); 2 ran but only defined functions or named a missing
+    file; 1 failed; 0 repeats earlier code; -1 no runnable code."""
     if check.code is None or check.problem:
         return -1
     if check.repeats:
@@ -79,7 +82,7 @@ def score(check: CandidateCheck) -> int:
         return 1
     if check.defines_only or check.missing_files:
         return 2
-    if check.no_image:
+    if check.no_image or check.bad_image:
         return 3
     return TOP_SCORE if check.files or check.printed or check.final_answer is not None else 3
 
@@ -101,7 +104,8 @@ def _effect(check: CandidateCheck) -> str:
     if check.missing_files:
         return f"ran, but {', '.join(check.missing_files)} was not written"
     if check.files:
-        return f"ran, wrote {', '.join(check.files[:3])}" + (", but no image" if check.no_image else "")
+        but = ", but no image" if check.no_image else ", but the picture shows nothing" if check.bad_image else ""
+        return f"ran, wrote {', '.join(check.files[:3])}{but}"
     if check.no_image:
         return "ran, but saved no image"
     return "ran" + (", final answer" if check.final_answer is not None else "")
@@ -167,7 +171,7 @@ class ScratchChecker:
             c.ok, c.files = result.ok, list(result.files)
             c.error = "" if result.ok else _last_line(result.stderr) or ("timed out" if result.timed_out else "")
             c.final_answer, c.printed, c.defines_only = done.final_answer, done.printed, done.defines_only
-            c.missing_files, c.no_image = done.missing_files, done.no_image
+            c.missing_files, c.no_image, c.bad_image = done.missing_files, done.no_image, done.bad_image
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         c.score = score(c)

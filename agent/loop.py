@@ -5,8 +5,9 @@ smolagents' CodeAgent), a persistent session runs it, the output goes back.
         result = CodeAgent(model, session, AgentConfig(max_steps=5)).run("Plot sin(x)")
 
 Each step: one streamed reply (after a failure, optionally the best of k sampled
-replies, each tried in a scratch session: agent/candidates.py) -> its code (agent/code_blocks.py) -> the session
--> an observation (agent/observation.py). The run ends on final_answer(...), a
+replies, each tried in a scratch session: agent/candidates.py; a sampled reply that
+stops before its code is continued: agent/continuation.py) -> its code
+(agent/code_blocks.py) -> the session -> an observation (agent/observation.py). The run ends on final_answer(...), a
 reply without code after a successful execution, the step limit, the token
 budget, or too many unusable replies in a row. Errors of the user's code go back
 to the model; errors of the program itself (backend, sandbox) end the run and
@@ -23,6 +24,7 @@ from typing import Any
 import prompts
 from agent.candidates import ScratchChecker, pick
 from agent.code_blocks import FINAL_ANSWER_PRELUDE, parse_reply
+from agent.continuation import continue_codeless
 from agent.history import count_completion_tokens, fit_to_context
 from agent.loop_types import (
     AgentConfig,
@@ -198,11 +200,13 @@ class CodeAgent:
         done = judge(parsed.code, result, self.session.workdir, self._wants_image)
         defines_only, missing = done.defines_only, done.missing_files
         no_image = done.final_answer is not None and not missing and done.no_image
+        bad_image = done.final_answer is not None and not missing and not no_image and bool(done.bad_image)
         obs, final = render_observation(result, timeout_s=self.config.cell_timeout_s,
                                         max_chars=self.config.max_observation_chars,
                                         native_tools=self.config.native_tools, repeated=repeated,
-                                        defines_only=defines_only, missing_files=missing, no_image=no_image)
-        if missing or defines_only or no_image:  # nothing was done, or the claim is not true on disk
+                                        defines_only=defines_only, missing_files=missing, no_image=no_image,
+                                        bad_image=bad_image)
+        if missing or defines_only or no_image or bad_image:  # nothing was done, or the claim is not true
             self._last_exec_ok, final = False, None
         step.observation, step.final_answer = obs, final
         self._add(step, Message("tool" if self.config.native_tools else "user", obs))
@@ -265,8 +269,10 @@ class CodeAgent:
         t0 = perf_counter()
         try:
             batches = self.model.generate(requests)
+            batches, continued_prompt = continue_codeless(self.model, requests, batches, cfg.native_tools)
         finally:
             step.model_s = perf_counter() - t0
+        step.tokens.prompt += continued_prompt
         repairs = [(c, "repair") for c in batches[0]]
         fresh = [(c, "fresh") for c in batches[1]] if k_fresh else []
         # interleaved, so the early stop in check_all tries both kinds first

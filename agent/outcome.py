@@ -2,7 +2,8 @@
 (agent/loop.py) and for best-of-k candidates in scratch sessions
 (agent/candidates.py): the final answer it gave, whether it only defined
 functions, which files its final answer names that are not on disk, and, for a
-task that asks for something to look at, whether an image is in the work dir."""
+task that asks for something to look at, whether an image is in the work dir and
+whether what the code drew can show anything (the sandbox's plot warnings)."""
 
 from __future__ import annotations
 
@@ -45,6 +46,9 @@ class Outcome:
     """Files the final answer names that are not in the work dir."""
     no_image: bool = False
     """The task asks for an image and the work dir holds none."""
+    bad_image: list[str] = field(default_factory=list)
+    """The task asks for an image and what the code drew cannot show it (the sandbox's plot warnings:
+    an image of a list of points, of one constant value, an empty figure)."""
 
 
 def judge(code: str, result: ExecResult, workdir: str | Path, want_image: bool) -> Outcome:
@@ -52,4 +56,5 @@ def judge(code: str, result: ExecResult, workdir: str | Path, want_image: bool) 
     missing = [f for f in mentioned_files(final) if not (Path(workdir) / f).exists()] if final is not None else []
     return Outcome(final_answer=final, printed=bool(stdout.strip()),
                    defines_only=result.ok and only_defines(code), missing_files=missing,
-                   no_image=want_image and not has_image(workdir))
+                   no_image=want_image and not has_image(workdir),
+                   bad_image=list(result.plot_warnings) if want_image and result.ok else [])

@@ -127,5 +127,6 @@ class PythonSession:
             stdout=pump.out.text(), stderr=stderr, returncode=rc, timed_out=timed_out,
             memory_exceeded=bool(reply and reply.get("memory_error")),
             output_truncated=pump.out.truncated or pump.err.truncated or outcome == "flood",
-            figures=list(reply.get("figures", [])) if reply else [], isolation=self.isolation,
+            figures=list(reply.get("figures", [])) if reply else [],
+            plot_warnings=list(reply.get("plot_warnings", [])) if reply else [], isolation=self.isolation,
             workdir=str(self.workdir))

@@ -38,6 +38,9 @@ class ExecResult:
     """Files written in the work dir (relative paths), figures included."""
     figures: list[str] = field(default_factory=list)
     """PNG files of matplotlib figures (relative to the work dir)."""
+    plot_warnings: list[str] = field(default_factory=list)
+    """What is wrong with what the code drew, one sentence each: an image of a list of points
+    (imshow on an N x 2 array), an image of one constant value, a figure saved with nothing on it."""
     duration_s: float = 0.0
     isolation: IsolationLevel = "subprocess"
     workdir: str | None = None

@@ -26,6 +26,8 @@ def candidate_rule(first: str, repairs: list[str], fresh: list[str]):
     """The first (greedy) call gets `first`; then sample i of a repair request (whole conversation)
     gets repairs[i], of a fresh request (system + task only) fresh[i]."""
     def rule(request, i):
+        if request.prefill:  # continuing a reply that stopped before any code (agent/continuation.py)
+            return "(still no code)"
         if len(request.messages) <= 2:
             return first if request.params.temperature == 0 else fresh[i % len(fresh)]
         return repairs[i % len(repairs)]
@@ -182,3 +184,26 @@ def test_wants_image_and_has_image(tmp_path):
     assert not has_image(tmp_path)
     (tmp_path / "sub" / "f.PNG").write_bytes(b"png")
     assert has_image(tmp_path)
+
+
+def test_a_picture_that_shows_nothing_does_not_finish_a_visual_task(session, tmp_path):
+    """imshow of a list of points saves a PNG, but the sandbox notes that the picture cannot show the
+    shape: the final answer is refused with that note, and best-of-k prefers a candidate whose
+    picture is a real grid of values."""
+    head = "import numpy as np\nimport matplotlib.pyplot as plt\n"
+    points = code(head + "pts = [(x, y) for x in range(60) for y in range(60) if (x - 30) ** 2 + (y - 30) ** 2 < 400]\n"
+                  "plt.imshow(pts)\nplt.savefig('disc.png')\nfinal_answer('saved disc.png')")
+    grid = code(head + "y, x = np.mgrid[0:60, 0:60]\nplt.imshow((x - 30) ** 2 + (y - 30) ** 2 < 400)\n"
+                "plt.savefig('disc.png')\nfinal_answer('saved disc.png')")
+    model = ScriptedModel(rule=candidate_rule(points, repairs=[points], fresh=[points.replace("400", "401"), grid]))
+    agent = CodeAgent(model, session, AgentConfig(candidates=3, cell_timeout_s=30, max_steps=3))
+    result = agent.run("Draw a filled disc")
+    first = result.steps[0]
+    assert first.exec_result.ok and first.exec_result.figures == ["disc.png"] and first.final_answer is None
+    assert "Problem with the picture: imshow was given an array of shape" in first.observation
+    assert "the task is not done yet" in first.observation
+    step = result.steps[1]
+    assert [c["score"] for c in step.candidates] == [0, 3, 4] and step.chosen_candidate == 2
+    assert describe(CandidateCheck(**step.candidates[1])) == "fresh: ran, wrote disc.png, but the picture shows nothing"
+    assert result.success and result.steps[1].exec_result.plot_warnings == []
+

@@ -282,3 +282,11 @@ def test_final_answer_naming_a_missing_file_is_not_accepted(session, tmp_path):
     assert len(result.steps) == 2 and result.stop_reason == "final_answer"
     assert "no such file" in result.steps[0].observation and result.steps[0].final_answer is None
     assert (tmp_path / "work" / "plot.png").is_file()
+
+
+def test_plot_warnings_do_not_block_a_task_that_asks_for_no_picture(session, tmp_path):
+    reply = code("import matplotlib.pyplot as plt\nplt.imshow([[0, 0], [0, 0]])\nprint(42)\nfinal_answer('42')")
+    _, agent = run_agent(session, tmp_path, [reply])
+    result = agent.run("Print the answer to everything")
+    assert result.success and result.final_answer == "42"
+    assert "Problem with the picture: imshow was given an array whose values are all 0" in result.steps[0].observation

@@ -81,6 +81,29 @@ def test_figures_and_files_per_cell(tmp_path):
     assert (tmp_path / "a.txt").stat().st_uid == __import__("os").getuid()
 
 
+@pytest.mark.slow
+def test_saved_figures_are_not_saved_twice_and_bad_pictures_are_noted(tmp_path):
+    """A figure the code saved itself is reported under its own name (not again as figure_N.png);
+    what cannot show a picture is noted: imshow of a list of points, of one value, an empty figure.
+    The notes come whatever backend the code picks (matplotlib.use('Agg') included)."""
+    with PythonSession(workdir=tmp_path) as s:
+        r = s.run("import matplotlib\nmatplotlib.use('Agg')\nimport numpy as np\nimport matplotlib.pyplot as plt\n"
+                  "points = [(x, y) for x in range(40) for y in range(40) if x * y % 7 == 0]\n"
+                  "plt.imshow(points)\nplt.savefig('m.png')", timeout_s=60)
+        assert r.ok and r.figures == ["m.png"] and r.files == ["m.png"], r.stderr
+        assert len(r.plot_warnings) == 1 and "a list of points" in r.plot_warnings[0]
+        r = s.run("plt.figure()\nplt.imshow(np.zeros((20, 30)))\nplt.figure()\nplt.savefig('blank')")
+        assert r.figures == ["blank.png", "figure_1.png"] and r.files == ["blank.png", "figure_1.png"]
+        assert ["all 0.0" in w for w in r.plot_warnings] == [True, False]
+        assert "blank.png is empty" in r.plot_warnings[1]
+        r = s.run("x, y = np.meshgrid(np.linspace(-2, 1, 60), np.linspace(-1.5, 1.5, 60))\n"
+                  "c = x + 1j * y\nz = np.zeros_like(c)\nn = np.zeros(c.shape)\n"
+                  "for _ in range(20):\n    z = np.where(abs(z) <= 2, z * z + c, z)\n    n += abs(z) <= 2\n"
+                  "plt.imshow(n)\nplt.savefig('fractal.png')\n"
+                  "plt.figure()\nplt.imshow(np.vstack([np.linspace(0, 1, 256)] * 2), aspect='auto')\nplt.show()")
+        assert r.ok and r.figures == ["fractal.png", "figure_2.png"] and r.plot_warnings == []
+
+
 def test_close_kills_everything_and_removes_temp_workdir():
     s = PythonSession()
     workdir = s.workdir

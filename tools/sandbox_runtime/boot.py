@@ -111,6 +111,7 @@ def setup(cfg):
     sys.path[:] = [cfg["workdir"]] + [p for p in sys.path if p not in ("", runtime)] + [runtime]
     if cfg.get("block_network"):
         block_network()
+    sys.meta_path.insert(0, _FigureHookInstaller())
 
 
 def new_main_namespace():
@@ -152,17 +153,48 @@ def figures_module():
     return sys.modules.get("playground_mpl_backend")
 
 
+class _FigureHookInstaller:
+    """Imports playground_mpl_backend (which patches savefig and imshow) right after
+    matplotlib.pyplot, whatever backend the code then picks (matplotlib.use("Agg") included), so
+    figures are always captured and checked. A meta path finder that steps aside after one use."""
+
+    def find_spec(self, name, path, target=None):
+        if name != "matplotlib.pyplot":
+            return None
+        import importlib.util
+
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        loader = getattr(spec, "loader", None)
+        if loader is None or not hasattr(loader, "exec_module"):
+            return spec
+        run_module = loader.exec_module
+
+        def exec_module(module):
+            run_module(module)
+            try:
+                import playground_mpl_backend  # noqa: F401
+            except Exception as e:  # figures are a convenience: never break the user's import
+                sys.stderr.write(f"[sandbox: figure capture is off: {type(e).__name__}: {e}]\n")
+
+        loader.exec_module = exec_module
+        return spec
+
+
 def save_open_figures():
-    """Figures still open at the end of a program or cell are saved (like a notebook)."""
+    """Figures still open at the end of a program or cell are saved (like a notebook) ->
+    (figure files saved, warnings about what was drawn)."""
     backend = figures_module()
-    if backend is None or "matplotlib.pyplot" not in sys.modules:
-        return []
-    try:
-        backend.save_all_figures()
-    except Exception as e:  # a broken figure must not hide the program's result
-        sys.stderr.write(f"[sandbox: could not save a figure: {type(e).__name__}: {e}]\n")
+    if backend is None:
+        return [], []
+    if "matplotlib.pyplot" in sys.modules:
+        try:
+            backend.save_all_figures()
+        except Exception as e:  # a broken figure must not hide the program's result
+            sys.stderr.write(f"[sandbox: could not save a figure: {type(e).__name__}: {e}]\n")
     saved, backend.SAVED[:] = list(backend.SAVED), []
-    return saved
+    warnings, backend.WARNINGS[:] = list(backend.WARNINGS), []
+    return saved, warnings
 
 
 def execute(code, filename, namespace, echo_last=False):
@@ -210,9 +242,9 @@ def serve_run(cfg):
     namespace["__file__"] = os.path.join(cfg["workdir"], request["filename"])
     sys.argv[:] = [request["filename"]]
     rc, memory_error = execute(request["code"], request["filename"], namespace)
-    figures = save_open_figures()
+    figures, plot_warnings = save_open_figures()
     flush_std()
-    send({"returncode": rc, "memory_error": memory_error, "figures": figures})
+    send({"returncode": rc, "memory_error": memory_error, "figures": figures, "plot_warnings": plot_warnings})
     os._exit(rc & 0xFF)
 
 
@@ -224,12 +256,13 @@ def serve_session(cfg):
             os._exit(0)
         set_cell_cpu_limit(request["cpu_s"])
         rc, memory_error = execute(request["code"], request["filename"], namespace, echo_last=True)
-        figures = save_open_figures()
+        figures, plot_warnings = save_open_figures()
         flush_std()
         nonce = request["nonce"].encode()
         os.write(1, nonce)
         os.write(2, nonce)
-        send({"returncode": rc, "memory_error": memory_error, "figures": figures})
+        send({"returncode": rc, "memory_error": memory_error, "figures": figures,
+              "plot_warnings": plot_warnings})
 
 
 def main():
