@@ -61,6 +61,8 @@ def print_exec_result(console: Console, r: ExecResult, workdir: Path | None = No
     for name in r.files:
         if name not in r.figures:
             console.print(Text(f"file written: {base / name if base else name}", style="magenta"))
+    for warning in r.plot_warnings:
+        console.print(Text(f"picture problem: {warning}", style="yellow"))
 
 
 class RunDisplay:

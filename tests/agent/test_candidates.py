@@ -139,7 +139,7 @@ def test_playground_run_shows_the_candidates(tmp_path, capsys):
     script = tmp_path / "script.yaml"
     script.write_text(
         "rules:\n"
-        "  - match: 'failed'\n"
+        "  - match: 'Fix the error'\n"
         "    replies: [\"Again.\\n```python\\nprint(still_undefined)\\n```\\n\"]\n"
         "  - match: 'write ok'\n"
         "    replies:\n"
@@ -206,4 +206,5 @@ def test_a_picture_that_shows_nothing_does_not_finish_a_visual_task(session, tmp
     assert [c["score"] for c in step.candidates] == [0, 3, 4] and step.chosen_candidate == 2
     assert describe(CandidateCheck(**step.candidates[1])) == "fresh: ran, wrote disc.png, but the picture shows nothing"
     assert result.success and result.steps[1].exec_result.plot_warnings == []
+
 

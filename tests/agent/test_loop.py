@@ -237,12 +237,11 @@ def test_playground_run_command(tmp_path, capsys):
 @pytest.mark.real_model
 @pytest.mark.slow
 @pytest.mark.timeout(2400)
-def test_real_model_mandelbrot_end_to_end(default_model_dir, tmp_path):
-    """The real default model on the README's main job, as `playground run` runs it (best-of-4
-    after a failure): the model's code runs in the real sandbox session, the transcript holds
-    every step, and a finished run has its PNG on disk. Whether it finishes is measured in
-    RESULTS.md (10/10 agent tasks with vLLM), not asserted: the transformers path was not
-    re-verified on the PNG within this session."""
+def test_real_model_mandelbrot_leaves_a_png(default_model_dir, tmp_path):
+    """The README's main job with the real default model, as `playground run` runs it (best-of-4
+    after a failure): within the step limit the model's code, run in the real sandbox session,
+    leaves a PNG in the work dir, and the transcript holds every step. Whether the picture is a
+    true fractal is measured in RESULTS.md, not asserted: the 0.5B model rarely gets it right."""
     from agent.config import ModelConfig
     from agent.models import load_model
 
@@ -255,12 +254,12 @@ def test_real_model_mandelbrot_end_to_end(default_model_dir, tmp_path):
     finally:
         model.close()
     saved = json.loads((tmp_path / "t.json").read_text())
-    assert len(saved["steps"]) == len(result.steps) <= 6
+    assert len(saved["steps"]) == len(result.steps) <= 6 and saved["stop_reason"] == result.stop_reason
     executed = [st for st in result.steps if st.exec_result is not None]
     assert executed and all(st.exec_result.isolation == s.isolation for st in executed)
-    assert result.stop_reason in {"final_answer", "done", "max_steps", "format_errors"}
-    if result.success:  # a visual task is only done with an image on disk (the loop enforces it)
-        assert sorted((tmp_path / "work").glob("*.png")), "finished without a PNG"
+    pngs = sorted((tmp_path / "work").glob("*.png"))
+    assert pngs and all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs), result.stop_reason
+    assert result.stop_reason in {"final_answer", "done", "max_steps"}
 
 
 def test_code_that_only_defines_functions_is_pointed_out(session, tmp_path):
