@@ -109,12 +109,13 @@ def bwrap_args(spec: SandboxSpec) -> list[str]:
     else:
         args += ["--unshare-user", "--uid", "1000", "--gid", "1000"]
     args += _system_binds()
-    made: set[str] = set()
-    for root in python_roots() + [str(RUNTIME_DIR)]:
-        args += _parents_0755(root, made) + ["--ro-bind", root, root]
+    # the tmpfs first: binds made after it may lie under /tmp (a checkout or venv in /tmp)
     args += ["--proc", "/proc", "--dev", "/dev",
              "--perms", "1777", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp",
              "--perms", "1777", "--size", str(TMPFS_BYTES), "--tmpfs", "/dev/shm"]
+    made: set[str] = set()
+    for root in python_roots() + [str(RUNTIME_DIR)]:
+        args += _parents_0755(root, made) + ["--ro-bind", root, root]
     if spec.font_cache is not None:
         args += ["--perms", "1777", "--dir", "/tmp/.mpl",
                  "--ro-bind", str(spec.font_cache), f"/tmp/.mpl/{spec.font_cache.name}"]

@@ -167,3 +167,21 @@ def test_network_allowed_when_asked(loopback_server):
     r = run(code, Limits(network=True), isolation="bwrap")
     assert r.stdout == "connected\n", r.stderr
     assert loopback_server.connections() == 1
+
+
+@pytest.mark.slow
+def test_bwrap_works_from_a_checkout_under_tmp(tmp_path):
+    """bwrap mounts a fresh /tmp: a checkout (or venv) under /tmp must still be visible inside, so
+    its binds come after that tmpfs. Real copy of tools/ under pytest's /tmp folder, real bwrap."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    require_level("bwrap")
+    assert str(tmp_path).startswith("/tmp/")
+    shutil.copytree(Path(__file__).resolve().parents[2] / "tools", tmp_path / "tools")
+    probe = ("from tools.sandbox import run\nr = run('print(6 * 7)', isolation='bwrap')\n"
+             "print(r.isolation, r.returncode, r.stdout.strip(), r.stderr.strip()[-200:])")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "bwrap 0 42", out.stdout + out.stderr
