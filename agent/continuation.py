@@ -50,11 +50,11 @@ def continue_codeless(model: Model, requests: list[Request], batches: list[list[
     continued = model.generate(more)
     out = [list(b) for b in batches]
     extra_prompt = 0
-    for (r, i), cont in zip(todo, continued, strict=True):
-        first, tail = out[r][i], cont[0]
+    for (r, i), (tail,) in zip(todo, continued, strict=True):
+        first = out[r][i]
+        both = first.logprobs is not None and tail.logprobs is not None
         out[r][i] = replace(first, text=f"{first.text}\n{tail.text}", finish_reason=tail.finish_reason,
                             completion_tokens=first.completion_tokens + tail.completion_tokens,
-                            logprobs=(first.logprobs + tail.logprobs)
-                            if first.logprobs is not None and tail.logprobs is not None else None)
+                            logprobs=first.logprobs + tail.logprobs if both else None)
         extra_prompt += tail.prompt_tokens
     return out, extra_prompt

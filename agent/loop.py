@@ -200,7 +200,8 @@ class CodeAgent:
         done = judge(parsed.code, result, self.session.workdir, self._wants_image)
         defines_only, missing = done.defines_only, done.missing_files
         no_image = done.final_answer is not None and not missing and done.no_image
-        bad_image = done.final_answer is not None and not missing and not no_image and bool(done.bad_image)
+        # missing files and no image take precedence in the observation template
+        bad_image = done.final_answer is not None and bool(done.bad_image)
         obs, final = render_observation(result, timeout_s=self.config.cell_timeout_s,
                                         max_chars=self.config.max_observation_chars,
                                         native_tools=self.config.native_tools, repeated=repeated,

@@ -184,14 +184,13 @@ class _FigureHookInstaller:
 def save_open_figures():
     """Figures still open at the end of a program or cell are saved (like a notebook) ->
     (figure files saved, warnings about what was drawn)."""
-    backend = figures_module()
+    backend = figures_module()  # imported only with matplotlib.pyplot (_FigureHookInstaller)
     if backend is None:
         return [], []
-    if "matplotlib.pyplot" in sys.modules:
-        try:
-            backend.save_all_figures()
-        except Exception as e:  # a broken figure must not hide the program's result
-            sys.stderr.write(f"[sandbox: could not save a figure: {type(e).__name__}: {e}]\n")
+    try:
+        backend.save_all_figures()
+    except Exception as e:  # a broken figure must not hide the program's result
+        sys.stderr.write(f"[sandbox: could not save a figure: {type(e).__name__}: {e}]\n")
     saved, backend.SAVED[:] = list(backend.SAVED), []
     warnings, backend.WARNINGS[:] = list(backend.WARNINGS), []
     return saved, warnings

@@ -50,8 +50,6 @@ def _record_save(fig, fname, kwargs) -> None:
         return  # a file object: nothing to name
     path = os.fspath(fname)
     if not os.path.splitext(path)[1]:
-        import matplotlib
-
         path += "." + str(kwargs.get("format") or matplotlib.rcParams["savefig.format"])
     name = os.path.relpath(os.path.abspath(path))
     if name not in SAVED:
