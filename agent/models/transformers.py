@@ -131,8 +131,8 @@ class TransformersModel:
         return results
 
     def stream(self, messages: list[Message], params: SamplingParams) -> Iterator[str]:
+        from agent.models.stop_strings import safe_stream_end
         from agent.models.transformers_decode import decode, final_text
-        from agent.models.transformers_sampling import safe_stream_end
 
         spec = self._spec(Request(messages, params))
         if spec.max_new_tokens <= 0:

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 import torch
 
-from agent.models.transformers_sampling import choose_tokens, find_stop, token_logprobs
+from agent.models.stop_strings import find_stop
+from agent.models.transformers_sampling import choose_tokens, token_logprobs
 
 
 @dataclass

@@ -1,9 +1,8 @@
-"""Token choice and stop-string handling for the transformers decode loop.
+"""Token choice for the transformers decode loop.
 
-Pure functions on tensors and strings: greedy/temperature/top-p choice with one
+Pure functions on tensors: greedy/temperature/top-p choice with one
 `torch.Generator` per request (so a request's samples do not depend on what else
-is in the batch), raw-model logprobs, stop-string search and the hold-back that
-keeps a stream from showing a stop string it will cut later.
+is in the batch) and raw-model logprobs. Stop strings: agent/models/stop_strings.py.
 """
 
 from __future__ import annotations
@@ -44,24 +43,3 @@ def choose_tokens(logits: torch.Tensor, groups: list[tuple[list[int], float, flo
 def token_logprobs(logits: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
     """Raw-model log-probability of `tokens` (log-softmax of the unprocessed logits, as vLLM by default)."""
     return logits.log_softmax(dim=-1).gather(-1, tokens[:, None]).squeeze(-1)
-
-
-def find_stop(text: str, stops: tuple[str, ...]) -> int:
-    """Index of the earliest stop string in `text`, or -1."""
-    found = [i for i in (text.find(s) for s in stops if s) if i >= 0]
-    return min(found) if found else -1
-
-
-def safe_stream_end(text: str, stops: tuple[str, ...]) -> int:
-    """How much of `text` a stream may show now: hold back an incomplete UTF-8 character
-    and any tail that could still grow into a stop string."""
-    end = len(text)
-    while end > 0 and text[end - 1] == "\ufffd":
-        end -= 1
-    hold = 0
-    for s in stops:
-        for k in range(min(len(s) - 1, end), hold, -1):
-            if text.endswith(s[:k], 0, end):
-                hold = k
-                break
-    return end - hold

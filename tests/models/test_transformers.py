@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from agent.models.stop_strings import find_stop, safe_stream_end
 from agent.models.transformers import TransformersModel, plan_chunks
-from agent.models.transformers_sampling import find_stop, safe_stream_end, top_p_filter
+from agent.models.transformers_sampling import top_p_filter
 from agent.types import Model, Request, SamplingParams, user
 
 PROMPTS = ["Hi", "What is the capital of France? Tell me more, please, in detail.", "abc def"]
