@@ -1,16 +1,21 @@
 """Isolation levels of the sandbox, strongest first, and the command line of each.
 
 - bwrap: bubblewrap. New PID, IPC, UTS, network (and, unprivileged, user)
-  namespaces; system folders and the Python installation read-only; a fresh
-  writable work dir; tmpfs /tmp; --die-with-parent. Started as root, bwrap runs
-  privileged (no user namespace) and the bootstrap drops to a fresh uid per
-  sandbox, so RLIMIT_NPROC applies (it never applies to uid 0).
+  namespaces; system folders and the Python installation read-only (the
+  interpreter is the playground's own, tools/interpreter.py); a fresh writable
+  work dir; tmpfs /tmp; the rest of the root read-only; --die-with-parent.
+  Started as root, bwrap runs privileged (no user namespace) and the bootstrap
+  drops to a fresh uid per sandbox, so RLIMIT_NPROC applies (it never applies to
+  uid 0). Started by a normal user it maps that user to uid 1000 inside.
 - unshare: util-linux unshare, user + network + PID namespace. Processes and
   network are isolated; the file system is the host's.
 - subprocess: a plain child process; limits and a best-effort network guard
   only. A loud warning is printed once.
 
-PLAYGROUND_SANDBOX=bwrap|unshare|subprocess forces a level.
+The strongest level that works here is used; when a stronger one does not
+(bwrap not installed, or not allowed to create user namespaces as on Ubuntu
+24.04 with AppArmor's restriction), one line on stderr says so, once per
+process. PLAYGROUND_SANDBOX=bwrap|unshare|subprocess forces a level.
 """
 
 from __future__ import annotations
@@ -24,20 +29,20 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.types import IsolationLevel
+from tools.interpreter import path_is_under, python_executable, python_roots, python_symlinks
+from tools.types import IsolationLevel, LevelCheck, SandboxUnavailableError
+
+__all__ = ["SandboxUnavailableError", "python_executable", "isolation_level", "resolve_level", "level_available"]
 
 LEVELS: tuple[IsolationLevel, ...] = ("bwrap", "unshare", "subprocess")
 RUNTIME_DIR = Path(__file__).resolve().parent / "sandbox_runtime"
 BOOT_SCRIPT = RUNTIME_DIR / "boot.py"
+SYSTEM_DIRS = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
 ETC_ENTRIES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "passwd", "group", "nsswitch.conf",
                "hosts", "resolv.conf", "ssl", "ca-certificates", "ca-certificates.conf", "fonts", "mime.types",
                "alternatives", "os-release")
 SANDBOX_UID_RANGE = (200_000, 260_000)
 TMPFS_BYTES = 256 * 1024 * 1024
-
-
-class SandboxUnavailableError(RuntimeError):
-    """The requested isolation level cannot run on this machine."""
 
 
 @dataclass(frozen=True)
@@ -54,24 +59,14 @@ class SandboxSpec:
     font_cache: Path | None = None
 
 
-def python_roots() -> list[str]:
-    """Folders of the Python installation the sandboxed interpreter needs (read-only)."""
-    roots: list[str] = []
-    exe_dir = str(Path(sys.executable).resolve().parent.parent)
-    for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, exe_dir):
-        real = os.path.realpath(p)
-        if not any(real == r or real.startswith(r + os.sep) for r in roots):
-            roots = [r for r in roots if not r.startswith(real + os.sep)] + [real]
-    return roots
-
-
-def python_executable() -> str:
-    return os.path.realpath(sys.executable)
+def tool_path(name: str) -> str | None:
+    """The sandbox tool as found on the caller's PATH (the sandbox's own PATH is fixed)."""
+    return shutil.which(name)
 
 
 def _system_binds() -> list[str]:
     args = ["--ro-bind", "/usr", "/usr"]
-    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+    for name in SYSTEM_DIRS:
         path = Path("/") / name
         if path.is_symlink():
             args += ["--symlink", os.readlink(path), str(path)]
@@ -98,15 +93,31 @@ def _parents_0755(path: str, made: set[str]) -> list[str]:
     return args
 
 
+def _python_binds(made: set[str]) -> list[str]:
+    """The interpreter's installation read-only, and the symlinks on the way to it
+    that lie outside what is bound (a venv's bin/python -> a linked base folder)."""
+    bound = ["/usr", *(f"/{n}" for n in SYSTEM_DIRS), *(f"/etc/{n}" for n in ETC_ENTRIES)]
+    args: list[str] = []
+    for root in [*python_roots(), str(RUNTIME_DIR)]:
+        if not path_is_under(root, bound):
+            args += _parents_0755(root, made) + ["--ro-bind", root, root]
+            bound.append(root)
+    for link, target in python_symlinks():
+        if not path_is_under(link, bound):
+            args += _parents_0755(link, made) + ["--symlink", target, link]
+            bound.append(link)
+    return args
+
+
 def bwrap_args(spec: SandboxSpec) -> list[str]:
     privileged = os.geteuid() == 0
-    args = ["bwrap", "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
-            "--unshare-cgroup-try", "--hostname", "sandbox"]
+    args = [tool_path("bwrap") or "bwrap", "--die-with-parent", "--new-session", "--unshare-pid",
+            "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox"]
     if not spec.network:
         args.append("--unshare-net")
     if privileged:
         args += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
-    else:
+    else:  # the caller is uid 1000 inside; its files stay its own
         args += ["--unshare-user", "--uid", "1000", "--gid", "1000"]
     args += _system_binds()
     # the tmpfs first: binds made after it may lie under /tmp (a checkout or venv in /tmp)
@@ -114,18 +125,20 @@ def bwrap_args(spec: SandboxSpec) -> list[str]:
              "--perms", "1777", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp",
              "--perms", "1777", "--size", str(TMPFS_BYTES), "--tmpfs", "/dev/shm"]
     made: set[str] = set()
-    for root in python_roots() + [str(RUNTIME_DIR)]:
-        args += _parents_0755(root, made) + ["--ro-bind", root, root]
+    args += _python_binds(made)
     if spec.font_cache is not None:
         args += ["--perms", "1777", "--dir", "/tmp/.mpl",
                  "--ro-bind", str(spec.font_cache), f"/tmp/.mpl/{spec.font_cache.name}"]
     workdir = str(spec.workdir)  # the bootstrap enters it after dropping to the sandbox uid
-    args += _parents_0755(workdir, made) + ["--bind", workdir, workdir, "--chdir", "/"]
-    return args
+    args += _parents_0755(workdir, made) + ["--bind", workdir, workdir]
+    # the folders bwrap made above belong to the caller when unprivileged: the root goes read-only
+    # (the work dir, /tmp, /dev/shm are mounts of their own and stay writable)
+    return args + ["--remount-ro", "/", "--chdir", "/"]
 
 
 def unshare_args(spec: SandboxSpec) -> list[str]:
-    args = ["unshare", "--user", "--map-root-user", "--pid", "--fork", "--kill-child", "--mount-proc"]
+    args = [tool_path("unshare") or "unshare", "--user", "--map-root-user", "--pid", "--fork", "--kill-child",
+            "--mount-proc"]
     if not spec.network:
         args.append("--net")
     return args
@@ -168,51 +181,96 @@ def new_sandbox_uid() -> int:
     return low + secrets.randbelow(high - low)
 
 
-def _probe(level: IsolationLevel) -> bool:
+PREFIX_CODE = "import sys; print(sys.prefix)"
+
+
+def _short(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    line = lines[-1] if lines else ""
+    for tool in ("bwrap: ", "unshare: "):
+        line = line.removeprefix(tool)
+    return line[:120]
+
+
+@functools.cache
+def plain_prefix() -> str:
+    """sys.prefix of the interpreter started directly: what every sandbox must reproduce."""
+    try:
+        done = subprocess.run([python_executable(), "-I", "-c", PREFIX_CODE], stdin=subprocess.DEVNULL,
+                              capture_output=True, text=True, timeout=20, env={"PATH": "/usr/bin:/bin"})
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return done.stdout.strip() if done.returncode == 0 else ""
+
+
+def _probe(level: IsolationLevel) -> LevelCheck:
+    """Start the interpreter at this level; it must see the same environment as outside."""
     if level == "subprocess":
-        return True
-    if shutil.which(level) is None:
-        return False
+        return LevelCheck(level, True)
+    if tool_path(level) is None:
+        return LevelCheck(level, False, "not installed")
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="sandbox-probe-") as tmp:
         spec = SandboxSpec(level, Path(tmp), Path(tmp))
-        cmd = command_prefix(spec) + [python_executable(), "-I", "-S", "-c", "pass"]
+        cmd = command_prefix(spec) + [python_executable(), "-I", "-c", PREFIX_CODE]
         try:
-            done = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=20,
+            done = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=20,
                                   env=sandbox_env(spec, "probe"))
-        except (OSError, subprocess.TimeoutExpired):
-            return False
-        return done.returncode == 0
+        except subprocess.TimeoutExpired:
+            return LevelCheck(level, False, "timed out starting")
+        except OSError as e:
+            return LevelCheck(level, False, _short(str(e)))
+    if done.returncode != 0:
+        return LevelCheck(level, False, _short(done.stderr) or f"exit code {done.returncode}")
+    inside, outside = done.stdout.strip(), plain_prefix()
+    if outside and inside != outside:
+        return LevelCheck(level, False, f"its Python sees {inside}, not {outside}")
+    return LevelCheck(level, True)
 
 
 @functools.cache
-def level_available(level: IsolationLevel) -> bool:
+def check_level(level: IsolationLevel) -> LevelCheck:
     return _probe(level)
+
+
+def level_available(level: IsolationLevel) -> bool:
+    return check_level(level).ok
 
 
 _warned = False
 
 
 def warn_weak(level: IsolationLevel) -> None:
+    """The loud warning for the level without isolation, once per process."""
     global _warned
-    if level == "subprocess" and not _warned:
-        _warned = True
-        sys.stderr.write(
-            "\n*** WARNING: the Python sandbox runs WITHOUT isolation (no bubblewrap or unshare here). ***\n"
-            "*** Model-written code can read and change your files and reach the network.        ***\n"
-            "*** Install bubblewrap (apt-get install bubblewrap) for the strong sandbox.           ***\n\n")
+    if level != "subprocess" or _warned:
+        return
+    _warned = True
+    hint = ("install bubblewrap (apt-get install bubblewrap)" if tool_path("bwrap") is None else
+            "bubblewrap is installed but not used: asked for this level, or see the [sandbox] line above")
+    sys.stderr.write(
+        "[sandbox] *** WARNING: model-written code runs WITHOUT isolation (level subprocess): it can read\n"
+        "[sandbox] *** and change your files and reach the network.\n"
+        f"[sandbox] *** For the strong sandbox: {hint}.\n")
 
 
 @functools.cache
 def isolation_level() -> IsolationLevel:
-    """The strongest level available here (cached); PLAYGROUND_SANDBOX forces one."""
+    """The strongest level that works here (cached; a fallback says why on one stderr
+    line); PLAYGROUND_SANDBOX forces one."""
     forced = os.environ.get("PLAYGROUND_SANDBOX", "").strip()
     if forced:
         return resolve_level(forced)  # type: ignore[arg-type]
+    failed: list[LevelCheck] = []
     for level in LEVELS:
-        if level_available(level):
+        check = check_level(level)
+        if check.ok:
+            if failed:
+                reasons = "; ".join(f"{c.level} unavailable here ({c.reason})" for c in failed)
+                sys.stderr.write(f"[sandbox] {reasons}; using {level}\n")
             return level
+        failed.append(check)
     return "subprocess"
 
 
@@ -222,6 +280,7 @@ def resolve_level(level: IsolationLevel | None) -> IsolationLevel:
         return isolation_level()
     if level not in LEVELS:
         raise SandboxUnavailableError(f"unknown isolation level {level!r} (choose from {', '.join(LEVELS)})")
-    if not level_available(level):
-        raise SandboxUnavailableError(f"isolation level {level!r} is not available on this machine")
+    check = check_level(level)
+    if not check.ok:
+        raise SandboxUnavailableError(f"isolation level {level!r} is not available on this machine ({check.reason})")
     return level

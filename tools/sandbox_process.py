@@ -5,6 +5,7 @@ and tools.session (a persistent session)."""
 from __future__ import annotations
 
 import glob
+import hashlib
 import json
 import os
 import shutil
@@ -32,18 +33,21 @@ FONT_CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
 
 
 def matplotlib_font_cache() -> Path | None:
-    """matplotlib's font list, built once on the host so sandboxes need not rebuild it."""
-    found = sorted(glob.glob(str(FONT_CACHE_DIR / "fontlist-*.json")))
+    """matplotlib's font list, built once on the host by the sandbox's own interpreter (one
+    folder per interpreter: environments differ in matplotlib version and font paths)."""
+    exe = python_executable()
+    folder = FONT_CACHE_DIR / hashlib.sha256(exe.encode()).hexdigest()[:12]
+    found = sorted(glob.glob(str(folder / "fontlist-*.json")))
     if found:
         return Path(found[-1])
     try:
-        FONT_CACHE_DIR.mkdir(parents=True, exist_ok=True)
-        env = {"PATH": "/usr/bin:/bin", "MPLCONFIGDIR": str(FONT_CACHE_DIR), "MPLBACKEND": "Agg"}
-        subprocess.run([python_executable(), "-I", "-c", "import matplotlib.font_manager"], env=env,
+        folder.mkdir(parents=True, exist_ok=True)
+        env = {"PATH": "/usr/bin:/bin", "MPLCONFIGDIR": str(folder), "MPLBACKEND": "Agg"}
+        subprocess.run([exe, "-I", "-c", "import matplotlib.font_manager"], env=env,
                        stdin=subprocess.DEVNULL, capture_output=True, timeout=120)
     except (OSError, subprocess.TimeoutExpired):
         return None
-    found = sorted(glob.glob(str(FONT_CACHE_DIR / "fontlist-*.json")))
+    found = sorted(glob.glob(str(folder / "fontlist-*.json")))
     return Path(found[-1]) if found else None
 
 

@@ -56,3 +56,17 @@ class ExecResult:
         d = asdict(self)
         d["ok"] = self.ok
         return d
+
+
+class SandboxUnavailableError(RuntimeError):
+    """The requested isolation level (or the sandbox's interpreter) cannot run on this machine."""
+
+
+@dataclass(frozen=True)
+class LevelCheck:
+    """Whether an isolation level works here, and why not when it does not."""
+
+    level: IsolationLevel
+    ok: bool
+    reason: str = ""
+    """Short, one line: "not installed", or the tool's own last error line."""
