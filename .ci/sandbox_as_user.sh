@@ -7,8 +7,8 @@
 #
 #   bash .ci/sandbox_as_user.sh CHECKOUT        (as root; user: $SANDBOX_TEST_USER, default pguser)
 #
-# Creates the user if missing, copies the checkout's tracked files (as they are in
-# its work tree) into a fresh folder the user owns, and as that user makes a venv
+# Creates the user if missing, copies the checkout's tracked files (as committed)
+# into a fresh folder the user owns, and as that user makes a venv
 # with the python3 on the user's PATH, installs what tests/tools needs, runs pytest.
 # Fails on any failure and when pytest collected nothing (exit code 5).
 set -euo pipefail
@@ -40,10 +40,15 @@ trap 'rm -rf "$work"' EXIT
 chown "$user:" "$work"
 chmod 0700 "$work"
 mkdir "$work/checkout"
-# tracked files only, as they are in the work tree (ones deleted there are skipped)
-(cd "$src" && git ls-files -z | while IFS= read -r -d '' f; do
-   if [ -e "$f" ] || [ -L "$f" ]; then printf '%s\0' "$f"; fi
- done | tar --null -T - -cf -) | tar -C "$work/checkout" -xf -
+# the committed tracked files (HEAD): what CI's fresh clone holds; SANDBOX_TEST_WORKTREE=1 takes
+# the tracked files as they are in the work tree instead (uncommitted changes included)
+if [ "${SANDBOX_TEST_WORKTREE:-0}" = 1 ]; then
+  (cd "$src" && git ls-files -z | while IFS= read -r -d '' f; do
+     if [ -e "$f" ] || [ -L "$f" ]; then printf '%s\0' "$f"; fi
+   done | tar --null -T - -cf -) | tar -C "$work/checkout" -xf -
+else
+  git -C "$src" archive --format=tar HEAD | tar -C "$work/checkout" -xf -
+fi
 chown -R "$user:" "$work/checkout"
 
 # the user's own environment: a clean one, plus the pip/proxy settings of this machine
