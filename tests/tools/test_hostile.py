@@ -79,8 +79,11 @@ def check_no_orphan(r: ExecResult, ctx: Ctx) -> None:
 def check_writes_outside(r: ExecResult, ctx: Ctx) -> None:
     _host_files_absent(ctx, "{outside}/hostile-{token}", "/root/hostile-{token}", "{project}/hostile-{token}",
                        "/tmp/hostile-{token}")
-    # the host's folders are unreachable; /tmp is the sandbox's own tmpfs (absent on the host, checked above)
-    assert r.stdout.count("blocked") == 3, r.stdout + r.stderr
+    # the host's folders are unreachable; /tmp is the sandbox's own tmpfs (absent on the host, checked above).
+    # A checkout under /tmp lies on that tmpfs too, and a normal user's bwrap leaves the folders it made
+    # there to the sandbox's user: writing into it is allowed, it never reaches the host.
+    own_tmpfs = str(ctx.project).startswith("/tmp/") and f"wrote {ctx.project}/" in r.stdout
+    assert r.stdout.count("blocked") == (2 if own_tmpfs else 3), r.stdout + r.stderr
     assert r.files == []
 
 
