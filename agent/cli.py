@@ -9,8 +9,10 @@ from typing import Any
 
 from agent import __version__
 from agent.commands import COMMANDS
-from agent.config import PlaygroundConfig, build_config, load_config_file
+from agent.config import BACKENDS, DEFAULT_MODEL, PlaygroundConfig, build_config, load_config_file
 from agent.errors import PlaygroundError
+from agent.models import resolved_backend
+from agent.models.bundles import BUNDLES
 
 
 class _Parser(argparse.ArgumentParser):
@@ -24,10 +26,13 @@ class _Parser(argparse.ArgumentParser):
 def _common_options() -> argparse.ArgumentParser:
     p = _Parser(add_help=False)
     g = p.add_argument_group("model and sampling (override --config)")
-    g.add_argument("--backend", choices=["transformers", "vllm", "openai", "scripted"],
-                   help="transformers (default, CPU/GPU), vllm (in-process engine), "
+    g.add_argument("--backend", choices=list(BACKENDS),
+                   help="auto (default: vllm on a CUDA machine where installed, llamacpp for GGUF models, "
+                        "transformers otherwise), llamacpp (llama.cpp in-process, the CPU default), "
+                        "vllm (in-process engine), transformers (CPU/GPU), "
                         "openai (any OpenAI-compatible server, e.g. vllm serve), scripted (test double)")
-    g.add_argument("--model", help="HF id, local HF folder or .gguf file (default Qwen/Qwen2.5-Coder-0.5B-Instruct); "
+    g.add_argument("--model", help=f"offline model ({', '.join(BUNDLES)}; default {DEFAULT_MODEL}), HF id, "
+                                    "local HF folder, .gguf file or hub file owner/repo/file.gguf; "
                                     "for --backend scripted, a YAML/JSON script")
     g.add_argument("--base-url", action="append", help="server URL for --backend openai (repeat to spread load)")
     g.add_argument("--dtype", choices=["auto", "float32", "bfloat16", "float16", "int8"],
@@ -59,7 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def config_from_args(args: argparse.Namespace) -> PlaygroundConfig:
-    """The resolved config: --config file, then command-line overrides."""
+    """The resolved config: --config file, then command-line overrides; backend auto
+    replaced by the backend it picks here, so manifests and transcripts name the real one."""
     file_data: dict[str, Any] = load_config_file(args.config) if getattr(args, "config", None) else {}
     overrides = {
         "model": {
@@ -68,7 +74,9 @@ def config_from_args(args: argparse.Namespace) -> PlaygroundConfig:
         },
         "sampling": {"temperature": args.temperature, "top_p": args.top_p, "max_tokens": args.max_tokens},
     }
-    return build_config(file_data, overrides)
+    config = build_config(file_data, overrides)
+    config.model = resolved_backend(config.model)
+    return config
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,8 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agent.errors import UsageError
 
-DEFAULT_MODEL = "Qwen/Qwen2.5-Coder-0.5B-Instruct"
-Backend = Literal["transformers", "vllm", "openai", "scripted"]
+DEFAULT_MODEL = "qwen2.5-coder-1.5b"
+"""Qwen2.5-Coder-1.5B-Instruct, Q4_K_M GGUF, from the offline bundle (agent/models/bundles.py)."""
+BACKENDS = ("auto", "llamacpp", "vllm", "transformers", "openai", "scripted")
+Backend = Literal["auto", "llamacpp", "vllm", "transformers", "openai", "scripted"]
 Dtype = Literal["auto", "float32", "bfloat16", "float16", "int8"]
 
 
@@ -22,10 +24,12 @@ class _Strict(BaseModel):
 
 
 class ModelConfig(_Strict):
-    backend: Backend = "transformers"
-    """Which backend runs the model."""
+    backend: Backend = "auto"
+    """Which backend runs the model. auto: vllm on a CUDA machine where it is installed,
+    llamacpp for GGUF models (the default one included), transformers otherwise."""
     model: str = DEFAULT_MODEL
-    """Hugging Face id, local HF folder, local .gguf file, or (scripted) a script file."""
+    """Offline model short name, Hugging Face id, local HF folder, local .gguf file, hub file
+    owner/repo/file.gguf, or (scripted) a script file."""
     base_url: list[str] = Field(default_factory=list)
     """OpenAI-compatible server URL(s) for the openai backend; a batch is spread over several."""
     api_key_env: str = "OPENAI_API_KEY"
@@ -47,7 +51,9 @@ class ModelConfig(_Strict):
     batch_size: int = 16
     """transformers backend: sequences decoded together (requests x n)."""
     engine_args: dict[str, Any] = Field(default_factory=dict)
-    """Extra vllm.LLM keyword arguments (gpu_memory_utilization, tensor_parallel_size, enforce_eager, ...)."""
+    """Extra engine keyword arguments. vllm: vllm.LLM's (gpu_memory_utilization, tensor_parallel_size,
+    enforce_eager, ...). llamacpp: n_ctx (KV-cache cells shared by all sequences), n_seq_max
+    (sequences decoded together), n_batch, n_threads, n_gpu_layers, use_extra_bufts (weight repacking)."""
 
 
 class SamplingConfig(_Strict):

@@ -50,11 +50,12 @@ def file_sha256(path: str | Path) -> str:
 def model_info(model_config: Any) -> dict[str, Any]:
     """Model id, resolved path and revision (hub commit or GGUF/script sha256), backend."""
     info: dict[str, Any] = {"id": model_config.model, "backend": model_config.backend}
-    if model_config.backend in ("transformers", "vllm"):
+    if model_config.backend in ("transformers", "vllm", "llamacpp"):
         try:
-            from agent.models.resolve import resolve_model
+            from agent.models.resolve import resolve_gguf, resolve_model
 
-            r = resolve_model(model_config.model)
+            resolve = resolve_gguf if model_config.backend == "llamacpp" else resolve_model
+            r = resolve(model_config.model)
             info.update(path=r.path, source=r.source, revision=r.revision)
         except Exception as e:  # noqa: BLE001 - the manifest records what it could not find
             info["resolve_error"] = str(e)

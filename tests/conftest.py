@@ -1,5 +1,6 @@
-"""Shared fixtures. Real parts: the default model's tokenizer (offline bundle),
-a tiny random-weight Qwen2 built once per session, the real sandbox."""
+"""Shared fixtures. Real parts: the Qwen2.5-Coder tokenizer (the 0.5B offline bundle,
+converted once to a Hugging Face folder), a tiny random-weight Qwen2 built once per
+session, the real sandbox."""
 
 from __future__ import annotations
 
@@ -10,14 +11,17 @@ import pytest
 
 @pytest.fixture(scope="session")
 def default_model_dir() -> Path:
-    """The real default model as a converted HF folder (joins + converts the offline bundle once)."""
+    """Qwen2.5-Coder-0.5B-Instruct as a converted HF folder (joins + converts the offline bundle once).
+    The same tokenizer and chat template as the default 1.5B model."""
     from agent.errors import ModelNotFoundError
     from agent.models.resolve import resolve_model
+    from tests.requirements import require_module
 
+    require_module("transformers")
     try:
-        return Path(resolve_model(allow_hub=False).path)
+        return Path(resolve_model("qwen2.5-coder-0.5b", allow_hub=False).path)
     except ModelNotFoundError as e:
-        pytest.skip(f"default model unavailable: {e}")
+        pytest.skip(f"the 0.5B offline model is unavailable: {e}")
 
 
 @pytest.fixture(scope="session")

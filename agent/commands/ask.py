@@ -64,7 +64,7 @@ def main(args: argparse.Namespace) -> int:
             from agent import reasoning
 
             [sol] = reasoning.solve(model, args.question, method, args.kind, params, system=args.system)
-            _print_json(sol.to_dict())
+            _print_json({**sol.to_dict(), "model": model.name, "backend": model.backend})
             return 0
         return _ask_streaming(model, args.question, method, args.kind, args.system, params)
     finally:
@@ -139,7 +139,8 @@ def _ask_with_strategy(model, args: argparse.Namespace, strategy: str, method: s
         params = replace(params, temperature=0.7)
     res = solve_with_strategy(model, args.question, strategy, args.n, method, args.kind, params)
     if args.json:
-        _print_json({"question": args.question, "method": method, "kind": args.kind, **asdict(res),
+        _print_json({"question": args.question, "method": method, "kind": args.kind,
+                     "model": model.name, "backend": model.backend, **asdict(res),
                      "prompt_tokens": res.prompt_tokens, "completion_tokens": res.completion_tokens})
         return 0
     chosen = res.extra.get("chosen_attempt")

