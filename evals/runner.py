@@ -1,12 +1,15 @@
 """The batch runner: samples -> batched generation -> grading -> store -> report.
 
-Samples go in chunks (`chunk_size`, 64 by default for in-process backends); each
-chunk is one batched call to the backend (per stage), and each finished sample
-is committed to the store (attempts + result in one transaction) right after
-its chunk. So a killed run loses at most the chunk in flight, and `resume=True`
-skips every sample whose result row exists: none is regenerated or counted
-twice. Greedy results do not depend on which samples share a batch, so a
-resumed greedy run equals an uninterrupted one.
+Samples go in chunks (`chunk_size`, 64 by default for in-process backends): a
+chunk is the unit of batching, not of committing. `solve_stream` yields each
+sample as soon as its whole pipeline has finished (after the chunk's batched
+call per stage for in-process backends; one by one, `max_concurrency` samples
+in flight, for the openai backend), and the runner commits it to the store at
+once (attempts + result in one transaction, at the sample's dataset position).
+So a killed run loses at most the answers in flight, and `resume=True` skips
+every sample whose result row exists: none is regenerated or counted twice.
+Greedy results do not depend on which samples share a batch or on the order
+they are committed, so a resumed greedy run equals an uninterrupted one.
 
 Ctrl-C stops after nothing more: the store is closed, the run is marked
 "interrupted" and `RunSummary.interrupted` tells the caller to print how to
@@ -24,7 +27,7 @@ from typing import Any
 from agent.errors import UsageError
 from agent.types import Model
 from evals.manifest import identity_diff
-from evals.solvers import SampleError, SolveSpec, solve_chunk
+from evals.solvers import SampleError, SolveSpec, solve_stream
 from evals.store import ResultStore
 from evals.types import Sample, Score, StrategyResult
 
@@ -134,20 +137,19 @@ def run_eval(model: Model, samples: list[Sample], spec: EvalSpec, solve: SolveSp
         try:
             for start in range(0, len(todo), max(1, spec.chunk_size)):
                 chunk = todo[start:start + max(1, spec.chunk_size)]
-                outcomes = solve_chunk(model, chunk, solve)
-                tokens = 0
-                for sample, outcome in zip(chunk, outcomes, strict=True):
+                for sample, outcome in solve_stream(model, chunk, solve):  # commit each answer when it is done
                     outcome = _as_error_if_grading_failed(outcome)
+                    tokens = 0
                     if isinstance(outcome, SampleError):
                         store.write_error(run_id, sample.id, outcome.reason, position=position[sample.id])
                         errors += 1
-                        continue
-                    store.write_result(run_id, outcome, position=position[sample.id], target=sample.target)
-                    graded += 1
-                    correct += int(bool(outcome.score and outcome.score.correct))
-                    tokens += outcome.completion_tokens
-                store.touch_session(len(chunk))
-                bar.update(len(chunk), correct, graded, errors, tokens)
+                    else:
+                        store.write_result(run_id, outcome, position=position[sample.id], target=sample.target)
+                        graded += 1
+                        correct += int(bool(outcome.score and outcome.score.correct))
+                        tokens = outcome.completion_tokens
+                    store.touch_session(1)
+                    bar.update(1, correct, graded, errors, tokens)
         except KeyboardInterrupt:
             interrupted = True
         finally:

@@ -1,10 +1,18 @@
-"""How to prompt and grade one chunk of samples: batched across the chunk.
+"""How to prompt and grade one chunk of samples.
 
-`solve_chunk(model, samples, spec)` returns, for each sample in order, a graded
-`StrategyResult` or a `SampleError` (generation or grading failed for that sample
-alone). Generation is one batched call per chunk (per stage for multi-stage
-methods): never one prompt at a time. When a batched call fails, each sample of
-the chunk is retried alone so that one bad sample cannot sink the others.
+`solve_stream(model, samples, spec)` yields each sample with its outcome, a
+graded `StrategyResult` or a `SampleError` (generation or grading failed for
+that sample alone), as soon as that sample's whole pipeline has finished, so the
+caller can store every answer when it is done:
+- an in-process backend (transformers, vllm, scripted) gets one batched call per
+  chunk (per stage for multi-stage methods), never one prompt at a time; every
+  sample of the chunk is yielded after it. When a batched call fails, each
+  sample is retried alone so that one bad sample cannot sink the others.
+- a backend serving requests over HTTP (it has `max_concurrency`: openai) runs
+  one pipeline per sample, `max_concurrency` samples at a time in daemon
+  threads (a killed or interrupted run does not wait for them), and yields in
+  the order samples finish. Code is graded at most `grade_workers` at a time.
+`solve_chunk` is the same, as a list in the order of `samples`.
 
 - strategy "single", code task: the code prompt (prompts/code.yaml), `spec.n`
   completions per sample (n > 1 for pass@k at temperature > 0), each graded by
@@ -16,7 +24,11 @@ the chunk is retried alone so that one bad sample cannot sink the others.
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -55,36 +67,83 @@ def grade_sample(text: str, sample: Sample, timeout_s: float = 10.0) -> Score:
     return grade_math(text, sample.target, sample.kind)
 
 
-def solve_chunk(model: Model, samples: list[Sample], spec: SolveSpec) -> list[StrategyResult | SampleError]:
+def solve_stream(model: Model, samples: list[Sample],
+                 spec: SolveSpec) -> Iterator[tuple[Sample, StrategyResult | SampleError]]:
+    if not samples:
+        return
+    workers = getattr(model, "max_concurrency", None)
+    if workers:
+        yield from _stream_concurrently(model, samples, spec, workers)
+        return
     try:
-        return _solve(model, samples, spec)
+        outcomes = _solve(model, samples, spec)
     except Exception as e:  # noqa: BLE001 - isolate the failing sample(s) below
         if len(samples) == 1:
-            return [SampleError(samples[0].id, _reason(e))]
-    out: list[StrategyResult | SampleError] = []
+            yield samples[0], SampleError(samples[0].id, _reason(e))
+            return
+        for s in samples:
+            yield s, _solve_alone(model, s, spec)
+        return
+    yield from zip(samples, outcomes, strict=True)
+
+
+def solve_chunk(model: Model, samples: list[Sample], spec: SolveSpec) -> list[StrategyResult | SampleError]:
+    outcomes = {id(s): o for s, o in solve_stream(model, samples, spec)}
+    return [outcomes[id(s)] for s in samples]
+
+
+def _stream_concurrently(model: Model, samples: list[Sample], spec: SolveSpec,
+                         workers: int) -> Iterator[tuple[Sample, StrategyResult | SampleError]]:
+    todo: queue.SimpleQueue[Sample] = queue.SimpleQueue()
+    done: queue.SimpleQueue[tuple[Sample, StrategyResult | SampleError]] = queue.SimpleQueue()
     for s in samples:
-        try:
-            out.extend(_solve(model, [s], spec))
-        except Exception as e:  # noqa: BLE001 - recorded as the sample's error, the run goes on
-            out.append(SampleError(s.id, _reason(e)))
-    return out
+        todo.put(s)
+    stop = threading.Event()
+    grade_slots = threading.BoundedSemaphore(max(1, spec.grade_workers))
+
+    def work() -> None:
+        while not stop.is_set():
+            try:
+                sample = todo.get_nowait()
+            except queue.Empty:
+                return
+            done.put((sample, _solve_alone(model, sample, spec, grade_slots)))
+
+    for _ in range(min(workers, len(samples))):
+        threading.Thread(target=work, name="solve-sample", daemon=True).start()
+    try:
+        for _ in samples:
+            yield done.get()
+    finally:  # the caller stopped (Ctrl-C, an error): start no more samples
+        stop.set()
+
+
+def _solve_alone(model: Model, sample: Sample, spec: SolveSpec,
+                 grade_slots: threading.Semaphore | None = None) -> StrategyResult | SampleError:
+    try:
+        return _solve(model, [sample], spec, grade_slots)[0]
+    except Exception as e:  # noqa: BLE001 - recorded as the sample's error, the run goes on
+        return SampleError(sample.id, _reason(e))
 
 
 def _reason(e: BaseException) -> str:
     return f"{type(e).__name__}: {e}"[:500]
 
 
-def _solve(model: Model, samples: list[Sample], spec: SolveSpec) -> list[StrategyResult | SampleError]:
+def _solve(model: Model, samples: list[Sample], spec: SolveSpec,
+           grade_slots: threading.Semaphore | None = None) -> list[StrategyResult | SampleError]:
+    """`grade_slots`: code grading waits for one (samples solved concurrently share the CPU)."""
     if spec.strategy != "single":
         from agent.scaling import run_strategy
 
         def grader(text: str, sample: Sample) -> Score:
-            return grade_sample(text, sample, spec.code_timeout_s)
+            with grade_slots if grade_slots and sample.kind == "code" else nullcontext():
+                return grade_sample(text, sample, spec.code_timeout_s)
 
         return list(run_strategy(model, samples, spec.strategy, spec.budget, method=spec.method,
                                  params=spec.params, grader=grader))
     if all(s.kind == "code" for s in samples):
-        return _solve_code(model, samples, spec)
+        return _solve_code(model, samples, spec, grade_slots)
     if any(s.kind == "code" for s in samples):
         raise ValueError("a chunk mixes code and math samples")
     return _solve_math(model, samples, spec)
@@ -107,7 +166,8 @@ def code_request(sample: Sample, params: SamplingParams) -> Request:
     return Request(messages, replace(params, stop=stop), prefill=prefill)
 
 
-def _solve_code(model: Model, samples: list[Sample], spec: SolveSpec) -> list[StrategyResult | SampleError]:
+def _solve_code(model: Model, samples: list[Sample], spec: SolveSpec,
+                grade_slots: threading.Semaphore | None = None) -> list[StrategyResult | SampleError]:
     from evals.grade_code import extract_code, grade_code_many
 
     params = replace(spec.params, n=spec.n)
@@ -116,7 +176,11 @@ def _solve_code(model: Model, samples: list[Sample], spec: SolveSpec) -> list[St
     completions = model.generate(requests)
     gen_s = (time.perf_counter() - t0) / max(1, len(samples))
     items = [(c.text, s) for s, comps in zip(samples, completions, strict=True) for c in comps]
-    scores = grade_code_many(items, spec.code_timeout_s, spec.grade_workers)
+    if grade_slots is None:
+        scores = grade_code_many(items, spec.code_timeout_s, spec.grade_workers)
+    else:
+        with grade_slots:
+            scores = grade_code_many(items, spec.code_timeout_s, 1)
     out: list[StrategyResult | SampleError] = []
     k = 0
     for s, req, comps in zip(samples, requests, completions, strict=True):

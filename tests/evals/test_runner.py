@@ -1,11 +1,13 @@
 """The batch runner with the scripted backend, the real store and the real sandbox.
 
 The kill/interrupt tests run the real CLI in a subprocess (tests/evals/slow_eval_cli.py,
-a scripted model that sleeps per request) and kill it for real."""
+a scripted model that sleeps per request, or the openai backend against a slow server,
+tests/models/openai_stub.py) and kill it for real."""
 
 from __future__ import annotations
 
 import json
+import re
 import signal
 import sqlite3
 import subprocess
@@ -26,6 +28,7 @@ from evals.solvers import SolveSpec
 from evals.store import ResultStore
 from evals.types import Sample
 from tests.evals.slow_eval_cli import answer
+from tests.models.openai_stub import OpenAIStub
 
 ROOT = Path(__file__).resolve().parents[2]
 HARNESS = Path(__file__).with_name("slow_eval_cli.py")
@@ -220,3 +223,76 @@ def test_resume_refuses_other_config_and_existing_run_needs_resume(tmp_path):
     model = CountingModel(_rule)
     done = _run(model, dataset, tmp_path / "out", resume=True)
     assert model.batches == [] and done.done == 4
+
+
+# ---------------------------------------------------------------------- answers stored as they finish
+def openai_cli(base_url: str, data: Path, out: Path, *more: str) -> list[str]:  # default chunk: 256 samples
+    return [sys.executable, "-m", "agent.cli", "eval", "--task", "jsonl", "--data", str(data), "--question-field",
+            "question", "--answer-field", "answer", "--id-field", "id", "--backend", "openai", "--base-url",
+            base_url, "--method", "direct", "--out", str(out), "--no-progress", *more]
+
+
+def question_number(text: str) -> int:
+    return int(re.search(r"What is (\d+) \+", text)[1])
+
+
+def stub_reply(body: dict) -> str:
+    return answer(body["messages"][-1]["content"])
+
+
+def test_openai_sigkill_keeps_every_finished_answer_then_resume_asks_only_the_rest(tmp_path, reference):
+    """A slow server, one request at a time: answers are committed one by one inside the first chunk."""
+    data, out = write_questions(tmp_path / "q.jsonl"), tmp_path / "out"
+    with OpenAIStub(stub_reply, delay_s=0.15, serial=True) as slow:
+        proc = subprocess.Popen(openai_cli(slow.base_url, data, out), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, cwd=ROOT)
+        wait_for(out, 6, proc)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    kept = stored(out)
+    assert 6 <= len(kept) < N - 5  # answers still in flight (up to 16) are lost, nothing else
+    assert kept == [r for r in reference if r in kept]  # the right answers, at their dataset positions
+    with OpenAIStub(stub_reply) as fast:
+        r = subprocess.run(openai_cli(fast.base_url, data, out, "--resume"), capture_output=True, text=True,
+                           timeout=120, cwd=ROOT)
+        assert r.returncode == 0, r.stderr
+        asked = sorted(f"q{question_number(b['messages'][-1]['content'])}" for b in fast.bodies)
+    assert asked == sorted({f"q{i}" for i in range(1, N + 1)} - {row[0] for row in kept})
+    assert stored(out) == reference
+    with ResultStore.in_dir(out) as store:
+        (run,) = store.runs()
+        assert len(store.attempts(run["run_id"])) == N and store.session_count(run["run_id"]) == 2
+
+
+def test_openai_ctrl_c_does_not_wait_for_answers_in_flight(tmp_path, reference):
+    data, out = write_questions(tmp_path / "q.jsonl"), tmp_path / "out"
+    with OpenAIStub(stub_reply, delay_s=1.0, serial=True) as slow:  # 16 in flight: 16 s to drain
+        proc = subprocess.Popen(openai_cli(slow.base_url, data, out), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        wait_for(out, 2, proc)
+        t0 = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        assert time.monotonic() - t0 < 8, "Ctrl-C waited for the answers in flight"
+    assert proc.returncode == 130 and "Traceback" not in err, err
+    assert f"interrupted: {len(stored(out))}/{N} samples done" in err
+    assert stored(out) == [r for r in reference if r in stored(out)]
+
+
+def test_concurrent_backend_commits_out_of_order_at_the_right_positions(tmp_path, reference):
+    class ConcurrentModel(ScriptedModel):  # served like a remote backend: samples solved concurrently
+        max_concurrency = 4
+
+        def generate(self, requests):  # later questions are answered sooner
+            time.sleep(0.02 * (N - question_number(requests[0].messages[-1].content)))
+            return super().generate(requests)
+
+    data = write_questions(tmp_path / "q.jsonl")
+    dataset = load_dataset("jsonl", str(data), question_field="question", answer_field="answer", id_field="id")
+    summary = _run(ConcurrentModel(rule=_rule), dataset, tmp_path / "out",
+                   spec=EvalSpec(task="jsonl", method="direct", chunk_size=256))
+    assert (summary.done, summary.correct) == (N, expected_correct())
+    assert stored(tmp_path / "out") == reference
+    with sqlite3.connect(tmp_path / "out" / "results.sqlite") as conn:
+        committed = [r[0] for r in conn.execute("SELECT sample_id FROM results ORDER BY rowid")]
+    assert committed != [r[0] for r in reference]  # committed as they finished, not in dataset order
