@@ -30,6 +30,7 @@ from tools.types import IsolationLevel, Limits
 from tools.workdir import chown_tree
 
 FONT_CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "llm-playground" / "mpl"
+_NO_FONT_LIST: set[str] = set()
 
 
 def matplotlib_font_cache() -> Path | None:
@@ -40,6 +41,8 @@ def matplotlib_font_cache() -> Path | None:
     found = sorted(glob.glob(str(folder / "fontlist-*.json")))
     if found:
         return Path(found[-1])
+    if exe in _NO_FONT_LIST:  # no matplotlib there: do not try again for every sandbox
+        return None
     try:
         folder.mkdir(parents=True, exist_ok=True)
         env = {"PATH": "/usr/bin:/bin", "MPLCONFIGDIR": str(folder), "MPLBACKEND": "Agg"}
@@ -48,6 +51,8 @@ def matplotlib_font_cache() -> Path | None:
     except (OSError, subprocess.TimeoutExpired):
         return None
     found = sorted(glob.glob(str(folder / "fontlist-*.json")))
+    if not found:
+        _NO_FONT_LIST.add(exe)
     return Path(found[-1]) if found else None
 
 

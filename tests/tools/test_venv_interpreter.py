@@ -151,3 +151,17 @@ def test_symlinks_on_a_path_are_listed_where_they_really_lie(tmp_path):
         (f"{root}/real/bin/python", "python3.11"),
     ]
     assert symlinks_on(str(tmp_path / "real" / "bin" / "python3.11")) == symlinks_on(str(tmp_path))
+
+
+@pytest.mark.slow
+def test_font_list_is_built_by_the_environments_interpreter(tmp_path):
+    """matplotlib's font list comes from the sandbox's interpreter (the base one of a venv has no
+    matplotlib, and built nothing), one folder per interpreter."""
+    pytest.importorskip("matplotlib")
+    code = "from tools.sandbox_process import matplotlib_font_cache\nprint(matplotlib_font_cache())"
+    done = subprocess.run([sys.executable, "-c", code], cwd=CHECKOUT, env=dict(os.environ, XDG_CACHE_HOME=str(tmp_path)),
+                          capture_output=True, text=True, timeout=180)
+    path = Path(done.stdout.strip())
+    assert path.name.startswith("fontlist-") and path.is_file(), done.stdout + done.stderr
+    assert path.parent.parent == tmp_path / "llm-playground" / "mpl"
+    assert json.loads(path.read_text())["ttflist"]
