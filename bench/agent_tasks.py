@@ -1,9 +1,16 @@
 """Success rate of the code-acting agent (the loop behind `playground run`) on the
-ten small code tasks of bench/agent_tasks.yaml: mean steps and wall time.
+small code tasks of bench/agent_tasks.yaml: mean steps and wall time.
 The model is loaded once; each task gets a fresh session and work dir.
 
     python bench/agent_tasks.py --out bench-out/agent-tasks [--max-steps 5] [--max-tokens 700]
-        [--candidates 1,4] [--backend transformers|vllm --model ID|PATH] [--only mandelbrot,primes]
+        [--candidates 1,4] [--backend transformers|vllm --model ID|PATH]
+        [--suite tracked|ten|mandelbrot|pictures|all] [--only mandelbrot,primes]
+
+`--suite` picks the tasks (the yaml's `suites`); the default, `tracked`, is the count the
+project follows: the ten tasks plus five other phrasings of the Mandelbrot task. `--only`
+picks tasks by id from all of them. A picture task is done when its picture shows what
+was asked (bench/picture_checks/: the Mandelbrot set itself, the asked-for curve, ...),
+not when some PNG exists; the reason is reported either way.
 
 `--candidates 1,4` runs every task once per setting (1 = one reply per step; k > 1 =
 best-of-k after a failure, agent/candidates.py) with the same model, so the two
@@ -19,6 +26,7 @@ import time
 from pathlib import Path
 
 import yaml
+from picture_checks import check_pictures  # bench/ is this script's folder, on sys.path
 
 from agent.config import ModelConfig
 from agent.loop import CodeAgent
@@ -42,7 +50,28 @@ def check(task: dict, result, workdir: Path) -> tuple[bool, str]:
     for needle in task.get("stdout_contains", []):
         if needle not in stdout:
             return False, f"output lacks {needle!r}"
+    if task.get("check"):
+        return check_pictures(task, workdir)
     return True, "ok"
+
+
+def load_tasks(suite: str = "tracked", only: str = "", path: Path = TASKS) -> list[dict]:
+    """The tasks of `suite` (a name under `suites:` in the yaml, or "all"), in its order;
+    with `only` (comma-separated ids), those tasks of the whole file instead."""
+    spec = yaml.safe_load(path.read_text())
+    tasks = {t["id"]: t for t in spec["tasks"]}
+    if only:
+        ids = only.split(",")
+    elif suite == "all":
+        ids = list(tasks)
+    elif suite in spec.get("suites", {}):
+        ids = spec["suites"][suite]
+    else:
+        raise SystemExit(f"unknown suite {suite!r}; known: all, {', '.join(spec.get('suites', {}))}")
+    unknown = [i for i in ids if i not in tasks]
+    if unknown:
+        raise SystemExit(f"unknown task ids: {', '.join(unknown)}")
+    return [tasks[i] for i in ids]
 
 
 def main() -> None:
@@ -54,12 +83,12 @@ def main() -> None:
     ap.add_argument("--backend", default="transformers")
     ap.add_argument("--max-model-len", type=int, default=None, help="vllm: context length (memory)")
     ap.add_argument("--model", default=None)
-    ap.add_argument("--only", default="", help="comma-separated task ids")
+    ap.add_argument("--suite", default="tracked",
+                    help="tasks to run: a suite of agent_tasks.yaml (tracked = the ten tasks plus five "
+                         "Mandelbrot phrasings; ten; mandelbrot; pictures) or all")
+    ap.add_argument("--only", default="", help="comma-separated task ids (of all tasks; overrides --suite)")
     args = ap.parse_args()
-    tasks = yaml.safe_load(TASKS.read_text())["tasks"]
-    if args.only:
-        keep = set(args.only.split(","))
-        tasks = [t for t in tasks if t["id"] in keep]
+    tasks = load_tasks(args.suite, args.only)
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     extra = {"model": args.model} if args.model else {}
@@ -77,7 +106,8 @@ def main() -> None:
         for task in tasks:
             rows.append(run_task(model, cfg, task, out / f"k{k}" / task["id"]))
             write_json_atomic(out / "results.json", {"model": model.name, "backend": model.backend,
-                                                     "max_steps": args.max_steps, "tasks": rows})
+                                                     "max_steps": args.max_steps, "suite": args.only or args.suite,
+                                                     "tasks": rows})
     model.close()
     for k in settings:
         mine = [r for r in rows if r["candidates"] == k]
@@ -102,9 +132,10 @@ def run_task(model, cfg: AgentConfig, task: dict, out: Path) -> dict:
            "exec_s": round(sum(s.exec_s + s.check_s for s in result.steps), 2),
            "completion_tokens": result.completion_tokens, "prompt_tokens": result.prompt_tokens,
            "files": result.files}
-    print(f"k={cfg.candidates} {task['id']:<14} {'OK ' if ok else 'FAIL'} steps={row['steps']} "
+    print(f"k={cfg.candidates} {task['id']:<22} {'OK ' if ok else 'FAIL'} steps={row['steps']} "
           f"wall={row['wall_s']:.1f}s ({why})", flush=True)
     return row
+
 
 if __name__ == "__main__":
     main()

@@ -1,0 +1,72 @@
+"""Content checks for the pictures the agent leaves: is the PNG what the task asked for?
+
+A task of bench/agent_tasks.yaml names a check (`check: mandelbrot`) and its options
+(`check_args: {...}`); `check_pictures` runs it on the task's image files in the work
+dir and returns a Verdict (ok, reason), the reason saying what is wrong with each picture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from ._image import load_rgb, plot_area
+from ._types import Verdict
+from .curve import check_curve
+from .mandelbrot import check_mandelbrot
+from .shapes import check_circle, check_sierpinski
+
+__all__ = ["CHECKS", "IMAGE_SUFFIXES", "Verdict", "check_circle", "check_curve", "check_file", "check_mandelbrot",
+           "check_pictures", "check_sierpinski", "check_size", "load_rgb", "plot_area"]
+
+CHECKS: dict[str, Callable[..., Verdict]] = {
+    "mandelbrot": check_mandelbrot,
+    "curve": check_curve,
+    "circle": check_circle,
+    "sierpinski": check_sierpinski,
+}
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp")
+SIZE_TOLERANCE = 0.02  # of the plot area, when the file itself is not the asked-for size
+
+
+def check_size(img: np.ndarray, size: tuple[int, int]) -> Verdict:
+    """Is the picture (or its plot area, for a figure with axes) `size` = (width, height) pixels?"""
+    h, w = img.shape[:2]
+    if (w, h) == tuple(size):
+        return Verdict(True, f"{w}x{h} px")
+    (r0, r1, c0, c1), framed = plot_area(img)
+    pw, ph = c1 - c0, r1 - r0
+    if framed and abs(pw - size[0]) <= SIZE_TOLERANCE * size[0] and abs(ph - size[1]) <= SIZE_TOLERANCE * size[1]:
+        return Verdict(True, f"plot area {pw}x{ph} px")
+    return Verdict(False, f"picture is {w}x{h} px, not {size[0]}x{size[1]}")
+
+
+def check_file(path: Path, check: str, size: tuple[int, int] | None = None, **args) -> Verdict:
+    """Run the named check on one picture file; an unreadable file is a failed check."""
+    try:
+        img = load_rgb(path)
+    except Exception as e:  # whatever the model wrote, it is not a picture it can show
+        return Verdict(False, f"cannot read the picture: {type(e).__name__}: {e}")
+    if size is not None and not (fits := check_size(img, size)).ok:
+        return fits
+    return CHECKS[check](img, **args)
+
+
+def check_pictures(task: dict, workdir: Path) -> Verdict:
+    """The task's check on its image files (its `files` patterns, default *.png): ok when one
+    passes; else the reasons, picture by picture (newest first, at most three)."""
+    patterns = task.get("files") or ["*.png"]
+    paths = {p for pattern in patterns for p in workdir.glob(pattern)
+             if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES}
+    if not paths:
+        return Verdict(False, f"no picture matching {', '.join(patterns)}")
+    args = dict(task.get("check_args") or {})
+    reasons = []
+    for path in sorted(paths, key=lambda p: p.stat().st_mtime, reverse=True):
+        verdict = check_file(path, task["check"], **args)
+        if verdict.ok:
+            return Verdict(True, f"{path.name}: {verdict.reason}")
+        reasons.append(f"{path.name}: {verdict.reason}")
+    return Verdict(False, "; ".join(reasons[:3]) + (f"; and {len(reasons) - 3} more" if len(reasons) > 3 else ""))

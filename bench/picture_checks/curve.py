@@ -1,0 +1,93 @@
+"""Is a picture the plot of y = f(x) over [x0, x1]? Finds the drawn curve in the plot area
+and fits the asked-for function to it.
+
+The curve is the largest connected region of one line colour inside the axes (tried for
+each common colour but the background: the curve may be blue, red or black; the legend's
+sample line and text are separate regions). Its height in every pixel column, with the
+columns mapped linearly onto [x0, x1] (the curve's own ends are x0 and x1: matplotlib
+adds margins around the data), must be a * f(x) + b for some a > 0 (up is up) with
+R^2 >= MIN_R2; so a cosine, a parabola or two periods of a sine do not pass for one period
+of sin(x).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import _image
+from ._types import Verdict
+
+MIN_R2 = 0.97
+MIN_WIDTH = 0.3  # the curve spans at least this share of the plot area's width
+MIN_COLUMNS = 0.8  # and has pixels in at least this share of the columns it spans
+
+
+def function_of(expr: str):
+    """`expr` in x as a numpy function, e.g. "np.sin(x)", "x**2 - 3*x" (benchmark config, trusted)."""
+    code = compile(expr, "<curve>", "eval")
+    return lambda x: np.broadcast_to(eval(code, {"np": np, "pi": math.pi, "__builtins__": {}}, {"x": x}), x.shape)
+
+
+def _fit(columns: np.ndarray, heights: np.ndarray, f, x_range: tuple[float, float]) -> tuple[float, float]:
+    """(R^2, a) of heights ~ a * f(x) + b, the columns spread over x_range."""
+    x0, x1 = x_range
+    span = max(columns[-1] - columns[0], 1)
+    fx = f(x0 + (x1 - x0) * (columns - columns[0]) / span)
+    design = np.stack([fx, np.ones_like(fx)], axis=1)
+    coef, *_ = np.linalg.lstsq(design, heights, rcond=None)
+    total = float(((heights - heights.mean()) ** 2).sum())
+    residual = float(((heights - design @ coef) ** 2).sum())
+    return (1.0 - residual / total if total > 0 else 0.0), float(coef[0])
+
+
+def _curve_candidates(area: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """(colour name, largest region of that colour) for the common non-background colours."""
+    colours = _image.common_colours(area, 6, min_share=0.0005)
+    if not colours:
+        return []
+    bg = colours[0][0]
+    out = []
+    for colour, _ in colours[1:]:
+        if np.linalg.norm(colour - bg) < 0.3:
+            continue
+        region = _image.largest_region(_image.distance(area, colour) < 0.25)
+        out.append((f"rgb({', '.join(f'{v:.2f}' for v in colour)})", region))
+    return out
+
+
+def check_curve(img: np.ndarray, y: str, x: tuple[float, float], name: str | None = None) -> Verdict:
+    """Accept a plot whose curve has the shape of y(x) over x = [x0, x1] (see module doc)."""
+    name = name or f"y = {y}"
+    f = function_of(y)
+    r0, r1, c0, c1 = _image.axes_interior(img)
+    area = img[r0:r1, c0:c1]
+    if min(area.shape[:2]) < 16:
+        return Verdict(False, "no plot area")
+    best: tuple[float, str] | None = None
+    for colour, region in _curve_candidates(area):
+        cols = np.nonzero(region.any(axis=0))[0]
+        if cols.size < 8 or cols[-1] - cols[0] < MIN_WIDTH * area.shape[1]:
+            continue
+        if cols.size < MIN_COLUMNS * (cols[-1] - cols[0] + 1):
+            why = f"the {colour} line has gaps"
+            best = best or (0.0, why)
+            continue
+        rows = np.arange(region.shape[0])[:, None]
+        heights = -(rows * region)[:, cols].sum(axis=0) / region[:, cols].sum(axis=0)  # up is positive
+        r2, a = _fit(cols.astype(float), heights, f, tuple(x))
+        if a > 0:
+            found = (r2, f"the {colour} curve fits {name} with R^2 {r2:.3f}")
+        elif r2 >= MIN_R2:  # the shape of -f: upside down, or another stretch of x
+            found = (0.0, f"the {colour} curve is {name} upside down")
+        else:  # the best fit that keeps up up is flat
+            found = (0.0, f"the {colour} curve fits {name} with R^2 0.000")
+        if best is None or found[0] > best[0]:
+            best = found
+    if best is None:
+        return Verdict(False, f"no curve as wide as {MIN_WIDTH:.0%} of the plot")
+    r2, why = best
+    if r2 < MIN_R2:
+        return Verdict(False, f"not {name}: {why}" + (f" < {MIN_R2}" if "R^2" in why else ""))
+    return Verdict(True, why)

@@ -1,0 +1,237 @@
+"""The picture checks of bench/picture_checks/ on real pictures drawn in the test
+(tests/bench/pictures.py): what each accepts and what it rejects, and why."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from types import SimpleNamespace
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from PIL import Image
+
+from bench.picture_checks import (
+    CHECKS,
+    check_circle,
+    check_curve,
+    check_file,
+    check_mandelbrot,
+    check_pictures,
+    check_sierpinski,
+    check_size,
+    load_rgb,
+)
+from tests.bench import pictures as pic
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+TWO_PI = 2 * np.pi
+T = np.linspace(0, TWO_PI, 150)
+
+
+def _pil_gray(path):
+    counts = pic.escape_time(120, 90, (-2, 1), (-1.2, 1.2), n=255)
+    Image.fromarray((255 - counts).astype(np.uint8)).save(path)  # the set black, the outside light
+
+
+def _contourf(path):
+    fig, ax = plt.subplots(figsize=(3.2, 2.4), dpi=60)
+    ax.contourf(pic.escape_time(150, 110, (-2, 1), (-1.25, 1.25), n=50), levels=20, cmap="plasma")
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def _points_as_image(path, aspect=None):
+    """The 0.5B model's Mandelbrot: `imshow` of the list of (x, y) points in the set."""
+    counts = pic.escape_time(120, 80, n=50)
+    ys, xs = np.nonzero(counts == 50)
+    pic.show(path, np.stack([xs, ys], axis=1), aspect=aspect)
+
+
+MANDELBROTS = {
+    "viridis, axes": lambda p: pic.show(p, pic.escape_time(150, 100)),
+    "hot, colorbar and title, set white": lambda p: pic.show(
+        p, pic.escape_time(120, 120, (-2.5, 1), (-1.25, 1.25), n=50), cmap="hot", colorbar=True, title="Mandelbrot"),
+    "boolean, set black, no axes": lambda p: pic.show(
+        p, pic.escape_time(140, 110, (-2, 0.5), (-1.25, 1.25)) == 100, cmap="binary", axis=False),
+    "sideways (grid indexed [x, y])": lambda p: pic.show(
+        p, pic.escape_time(120, 120, (-2, 1), (-1.5, 1.5)).T, cmap="magma"),
+    "imsave 64x48": lambda p: plt.imsave(p, pic.escape_time(64, 48, (-2, 1), (-1.125, 1.125)), cmap="inferno"),
+    "PIL grayscale": _pil_gray,
+    "cyclic colormap": lambda p: plt.imsave(
+        p, pic.escape_time(160, 120, (-2.5, 1), (-1.25, 1.25), n=30), cmap="twilight"),
+    "20 iterations, wide view": lambda p: pic.show(
+        p, pic.escape_time(130, 100, (-2.5, 1.5), (-1.5, 1.5), n=20), cmap="jet", colorbar=True),
+    "contourf": _contourf,
+}
+
+NOT_MANDELBROTS = {
+    "imshow of a list of points": (_points_as_image, "no colour region"),
+    "points, aspect auto (stripes)": (lambda p: _points_as_image(p, aspect="auto"), "not the Mandelbrot set"),
+    "one colour": (lambda p: plt.imsave(p, np.zeros((60, 80)), cmap="gray"), "one colour"),
+    "noise": (lambda p: pic.show(p, np.random.default_rng(0).random((80, 100))), "not the Mandelbrot set"),
+    "Julia set c = -0.7+0.27i": (lambda p: pic.show(
+        p, pic.escape_time(150, 110, (-1.6, 1.6), (-1.2, 1.2), c=-0.7 + 0.27015j), cmap="inferno"), "IoU"),
+    "Julia set c = -0.4+0.6i": (lambda p: pic.show(
+        p, pic.escape_time(150, 110, (-1.6, 1.6), (-1.2, 1.2), c=-0.4 + 0.6j)), "IoU"),
+    "a disc": (lambda p: pic.show(p, (np.mgrid[-1:1:100j, -1:1:100j] ** 2).sum(axis=0) < 0.5), "IoU"),
+    "random heat map": (lambda p: pic.show(
+        p, np.cumsum(np.cumsum(np.random.default_rng(1).standard_normal((60, 80)), 0), 1), colorbar=True), "IoU"),
+    "wrong formula (x*x + y*y)": (lambda p: pic.show(p, _wrong_formula()), "IoU"),
+    "wrong region, x in [-1, 1]": (lambda p: pic.show(p, pic.escape_time(120, 120, (-1, 1), (-1, 1))), "IoU"),
+    "a sine plot": (lambda p: pic.plot(p, T, np.sin(T)), "no colour region"),
+}
+
+
+def _wrong_formula(n=50):
+    """The small model's iteration x = x*x + y*y + cx (a diamond, no fractal)."""
+    cx, cy = np.meshgrid(np.linspace(-2, 1, 120), np.linspace(-1.5, 1.5, 120))
+    x, y, count = np.zeros_like(cx), np.zeros_like(cy), np.zeros(cx.shape, dtype=int)
+    for _ in range(n):
+        alive = x * x + y * y <= 4
+        x, y = np.where(alive, x * x + y * y + cx, x), np.where(alive, 2 * x * y + cy, y)
+        count += alive
+    return count
+
+
+def _picture(tmp_path, draw, name="picture.png") -> np.ndarray:
+    path = tmp_path / name
+    draw(path)
+    return load_rgb(path)
+
+
+@pytest.mark.parametrize("name", MANDELBROTS)
+def test_mandelbrot_accepts_the_set_however_drawn(tmp_path, name):
+    verdict = check_mandelbrot(_picture(tmp_path, MANDELBROTS[name]))
+    assert verdict.ok, verdict.reason
+    assert verdict.reason.startswith("Mandelbrot set, IoU")
+
+
+@pytest.mark.parametrize("name", NOT_MANDELBROTS)
+def test_mandelbrot_rejects_other_pictures_and_says_why(tmp_path, name):
+    draw, why = NOT_MANDELBROTS[name]
+    verdict = check_mandelbrot(_picture(tmp_path, draw))
+    assert not verdict.ok, verdict.reason
+    assert why in verdict.reason
+
+
+SINES = {
+    "default line": lambda p: pic.plot(p, T, np.sin(T)),
+    "black, grid, legend": lambda p: pic.plot(p, T, np.sin(T), "k-", grid=True, legend=True),
+    "red dots and line, x in degrees": lambda p: pic.plot(p, np.degrees(T[::5]), np.sin(T[::5]), "ro-"),
+}
+NOT_SINES = {
+    "cosine": (lambda p: pic.plot(p, T, np.cos(T)), "R^2"),
+    "minus sine": (lambda p: pic.plot(p, T, -np.sin(T)), "upside down"),
+    "two periods": (lambda p: pic.plot(p, 2 * T, np.sin(2 * T)), "R^2"),
+    "parabola": (lambda p: pic.plot(p, T, (T - np.pi) ** 2), "R^2"),
+    "scattered noise": (lambda p: pic.plot(p, T, np.random.default_rng(0).random(T.size), "."), "no curve"),
+}
+
+
+@pytest.mark.parametrize("name", SINES)
+def test_curve_accepts_one_period_of_sine(tmp_path, name):
+    verdict = check_curve(_picture(tmp_path, SINES[name]), "np.sin(x)", (0, TWO_PI), "sin(x)")
+    assert verdict.ok, verdict.reason
+
+
+@pytest.mark.parametrize("name", NOT_SINES)
+def test_curve_rejects_other_curves(tmp_path, name):
+    draw, why = NOT_SINES[name]
+    verdict = check_curve(_picture(tmp_path, draw), "np.sin(x)", (0, TWO_PI), "sin(x)")
+    assert not verdict.ok and why in verdict.reason, verdict.reason
+
+
+def test_curve_checks_the_asked_for_function(tmp_path):
+    x = np.linspace(-5, 5, 100)
+    img = _picture(tmp_path, lambda p: pic.plot(p, x, x**2 - 3 * x))
+    assert check_curve(img, "x**2 - 3*x", (-5, 5)).ok
+    assert not check_curve(img, "x**2", (-5, 5)).ok  # its vertex would be in the middle
+
+
+@pytest.mark.parametrize(("draw", "ok", "why"), [
+    (pic.disc, True, "filled red circle"),
+    (pic.pil_circle, True, "filled red circle"),
+    (lambda p: pic.disc(p, equal=False), False, "not round"),
+    (lambda p: pic.disc(p, colour="blue"), False, "no red region"),
+    (lambda p: pic.pil_circle(p, fill=None, outline="red"), False, "not a filled circle"),
+    (pic.square, False, "not a filled circle"),
+    (lambda p: pic.pil_circle(p, bg="black"), False, "background is not white"),
+], ids=["matplotlib", "PIL", "ellipse", "blue", "ring", "square", "black background"])
+def test_circle(tmp_path, draw, ok, why):
+    verdict = check_circle(_picture(tmp_path, draw), "red")
+    assert verdict.ok == ok and why in verdict.reason, verdict.reason
+
+
+@pytest.mark.parametrize(("draw", "ok"), [
+    (lambda p: pic.sierpinski(p, 5), True),
+    (lambda p: pic.sierpinski(p, 6, axis=False), True),
+    (lambda p: pic.sierpinski(p, 4, fill=False), True),
+    (pic.chaos_game, True),
+    (pic.pascal_mod_2, True),
+    (lambda p: pic.sierpinski(p, 2), False),
+    (pic.filled_triangle, False),
+    (lambda p: plt.imsave(p, np.random.default_rng(0).random((80, 80)) > 0.5, cmap="gray"), False),
+    (pic.disc, False),
+], ids=["depth 5", "depth 6, no axes", "outlines", "chaos game", "Pascal mod 2", "depth 2", "filled triangle",
+        "noise", "disc"])
+def test_sierpinski(tmp_path, draw, ok):
+    verdict = check_sierpinski(_picture(tmp_path, draw))
+    assert verdict.ok == ok, verdict.reason
+
+
+def test_size_of_the_file_or_of_the_framed_plot_area():
+    assert check_size(np.ones((600, 800, 3), dtype=np.float32), (800, 600)).ok
+    verdict = check_size(np.ones((480, 640, 3), dtype=np.float32), (800, 600))
+    assert not verdict.ok and verdict.reason == "picture is 640x480 px, not 800x600"
+
+
+def test_mandelbrot_of_the_asked_for_size(tmp_path):
+    plt.imsave(tmp_path / "m.png", pic.escape_time(800, 600, (-2.5, 1), (-1.25, 1.25), n=50))
+    assert check_file(tmp_path / "m.png", "mandelbrot", size=(800, 600)).ok
+    plt.imsave(tmp_path / "small.png", pic.escape_time(400, 300, (-2.5, 1), (-1.25, 1.25), n=50))
+    verdict = check_file(tmp_path / "small.png", "mandelbrot", size=(800, 600))
+    assert not verdict.ok and "not 800x600" in verdict.reason
+
+
+def test_check_pictures_needs_one_good_picture_and_names_the_bad_ones(tmp_path):
+    task = {"id": "m", "files": ["*.png"], "check": "mandelbrot"}
+    assert check_pictures(task, tmp_path) == (False, "no picture matching *.png")
+    (tmp_path / "broken.png").write_bytes(b"not a png")
+    _points_as_image(tmp_path / "points.png")
+    verdict = check_pictures(task, tmp_path)
+    assert not verdict.ok
+    assert "broken.png: cannot read the picture" in verdict.reason and "points.png: " in verdict.reason
+    MANDELBROTS["viridis, axes"](tmp_path / "mandelbrot.png")
+    verdict = check_pictures(task, tmp_path)
+    assert verdict.ok and verdict.reason.startswith("mandelbrot.png: Mandelbrot set")
+
+
+@pytest.fixture
+def agent_tasks(monkeypatch):
+    """bench/agent_tasks.py as the script sees itself (bench/ on sys.path)."""
+    monkeypatch.syspath_prepend(str(BENCH))
+    return importlib.import_module("agent_tasks")
+
+
+def test_tracked_suite_is_the_ten_tasks_and_five_mandelbrot_phrasings(agent_tasks):
+    tasks = agent_tasks.load_tasks()
+    assert len(tasks) == 15
+    assert [t["id"] for t in tasks[:10]] == [t["id"] for t in agent_tasks.load_tasks("ten")]
+    five = tasks[10:]
+    assert all(t["check"] == "mandelbrot" for t in five)
+    assert len({t["task"] for t in five} | {tasks[0]["task"]}) == 6
+    every = agent_tasks.load_tasks("all")
+    assert {t.get("check") for t in every} - {None} <= set(CHECKS)
+    assert [t["id"] for t in agent_tasks.load_tasks(only="sine,circle")] == ["sine", "circle"]
+
+
+def test_benchmark_check_reports_why_a_picture_is_wrong(agent_tasks, tmp_path):
+    done = SimpleNamespace(success=True, stop_reason="final_answer", steps=[], final_answer="Done.")
+    task = agent_tasks.load_tasks(only="mandelbrot")[0]
+    _points_as_image(tmp_path / "mandelbrot.png")
+    ok, why = agent_tasks.check(task, done, tmp_path)
+    assert not ok and why.startswith("mandelbrot.png: ")
+    MANDELBROTS["viridis, axes"](tmp_path / "mandelbrot.png")
+    assert agent_tasks.check(task, done, tmp_path)[0]
