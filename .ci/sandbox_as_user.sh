@@ -69,10 +69,13 @@ fi
 py="$venv/bin/python"
 "${as_user[@]}" "$py" -m pip install -q --upgrade pip
 # What tests/tools needs, no more: `pip install -e '.[dev]'` would pull torch and transformers,
-# still core dependencies today. Once they move to an optional extra, replace these two lines by:
+# still core dependencies today. Once they move to an optional extra, replace the pip line and the
+# .pth line below by:
 #   "${as_user[@]}" "$py" -m pip install -q -e "$work/checkout[dev]"
 "${as_user[@]}" "$py" -m pip install -q "pytest>=8" "pytest-timeout>=2.3" numpy matplotlib pydantic pyyaml
-"${as_user[@]}" "$py" -m pip install -q --no-deps -e "$work/checkout"
+# the checkout on the venv's path, as an editable install would put it (no build step needed)
+"${as_user[@]}" "$py" -c 'import sys, sysconfig; open(sysconfig.get_path("purelib") + "/llm_playground_checkout.pth", "w").write(sys.argv[1] + "\n")' \
+  "$work/checkout"
 
 echo "sandbox_as_user: $("${as_user[@]}" "$py" -c 'import os, sys; print(f"uid {os.getuid()}, {sys.executable}, prefix {sys.prefix}")')"
 
