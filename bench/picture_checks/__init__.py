@@ -14,16 +14,17 @@ import numpy as np
 
 from ._image import load_rgb, plot_area
 from ._types import Verdict
-from .curve import check_curve
+from .curve import check_curve, check_histogram
 from .mandelbrot import check_mandelbrot
 from .shapes import check_circle, check_sierpinski
 
-__all__ = ["CHECKS", "IMAGE_SUFFIXES", "Verdict", "check_circle", "check_curve", "check_file", "check_mandelbrot",
-           "check_pictures", "check_sierpinski", "check_size", "load_rgb", "plot_area"]
+__all__ = ["CHECKS", "IMAGE_SUFFIXES", "Verdict", "check_circle", "check_curve", "check_file", "check_histogram",
+           "check_mandelbrot", "check_pictures", "check_sierpinski", "check_size", "load_rgb", "plot_area"]
 
 CHECKS: dict[str, Callable[..., Verdict]] = {
     "mandelbrot": check_mandelbrot,
     "curve": check_curve,
+    "histogram": check_histogram,
     "circle": check_circle,
     "sierpinski": check_sierpinski,
 }

@@ -208,6 +208,21 @@ def _strip_axes_lines(img: np.ndarray, box: Box, bg: np.ndarray) -> tuple[Box, b
     return (r0, r1, c0, c1), sum(stripped) >= 3
 
 
+def stripes(img: np.ndarray, box: Box) -> str | None:
+    """What `imshow` of a list of points (an N x 2 array) draws: a thin strip, or stripes (the
+    pixels change nearly only from row to row, or from column to column); else None."""
+    area = img[box[0]:box[1], box[2]:box[3]]
+    h, w = area.shape[:2]
+    if max(h, w) >= 8 * min(h, w):
+        return f"a thin strip of {w}x{h} px"
+    # mean total change down a column (row to row) and along a row (column to column)
+    down = float(np.abs(np.diff(area, axis=0)).max(axis=2).sum(axis=0).mean())
+    across = float(np.abs(np.diff(area, axis=1)).max(axis=2).sum(axis=1).mean())
+    if max(down, across) >= 2 and max(down, across) >= 4 * min(down, across):
+        return "horizontal stripes" if down > across else "vertical stripes"
+    return None
+
+
 def axes_interior(img: np.ndarray) -> Box:
     """Inside the axes lines, 2 pixels clear of them, when a plot area is framed by them;
     else the whole picture (an image with no axes is its own plot area)."""

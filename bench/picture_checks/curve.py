@@ -1,5 +1,5 @@
 """Is a picture the plot of y = f(x) over [x0, x1]? Finds the drawn curve in the plot area
-and fits the asked-for function to it.
+and fits the asked-for function to it. (And is it a histogram of normal data: `check_histogram`.)
 
 The curve is the largest connected region of one line colour inside the axes (tried for
 each common colour but the background: the curve may be blue, red or black; the legend's
@@ -22,6 +22,7 @@ from ._types import Verdict
 MIN_R2 = 0.97
 MIN_WIDTH = 0.3  # the curve spans at least this share of the plot area's width
 MIN_COLUMNS = 0.8  # and has pixels in at least this share of the columns it spans
+MIN_BELL_R2 = 0.8  # a histogram of normal data: its bars against a bell curve
 
 
 def function_of(expr: str):
@@ -91,3 +92,36 @@ def check_curve(img: np.ndarray, y: str, x: tuple[float, float], name: str | Non
     if r2 < MIN_R2:
         return Verdict(False, f"not {name}: {why}" + (f" < {MIN_R2}" if "R^2" in why else ""))
     return Verdict(True, why)
+
+
+def check_histogram(img: np.ndarray, shape: str = "normal") -> Verdict:
+    """Accept a histogram whose bars follow a bell curve: the heights of the bar-coloured
+    pixels, column by column (small gaps between bars bridged), fit a Gaussian with the
+    same mean and spread as the bars with R^2 >= MIN_BELL_R2. Only `shape` "normal" is known."""
+    if shape != "normal":
+        raise ValueError(f"unknown histogram shape {shape!r}")
+    r0, r1, c0, c1 = _image.axes_interior(img)
+    area = img[r0:r1, c0:c1]
+    if min(area.shape[:2]) < 16:
+        return Verdict(False, "no plot area")
+    bg = _image.common_colours(area[:3], 1)[0][0]  # matplotlib keeps a margin above the tallest bar
+    colours = [c for c, _ in _image.common_colours(area, 4, min_share=0.05) if np.linalg.norm(c - bg) >= 0.2]
+    if not colours:
+        return Verdict(False, "no bars: nothing covers 5% of the plot area")
+    colour = colours[0]
+    bars = _image.distance(area, colour) < 0.2
+    heights = bars.sum(axis=0).astype(float)
+    heights = np.maximum.reduce([heights, np.roll(heights, 1), np.roll(heights, -1), np.roll(heights, 2),
+                                 np.roll(heights, -2)])  # bridge bar edges and gaps of a few pixels
+    cols = np.arange(heights.size, dtype=float)
+    if heights.sum() == 0:
+        return Verdict(False, "no bars")
+    mu = (cols * heights).sum() / heights.sum()
+    sigma = np.sqrt(((cols - mu) ** 2 * heights).sum() / heights.sum())
+    bell = np.exp(-0.5 * ((cols - mu) / max(sigma, 1.0)) ** 2)
+    scale = (heights * bell).sum() / (bell**2).sum()
+    r2 = 1 - ((heights - scale * bell) ** 2).sum() / max(((heights - heights.mean()) ** 2).sum(), 1e-9)
+    what = f"bars of rgb({', '.join(f'{v:.2f}' for v in colour)}) fit a bell curve with R^2 {r2:.2f}"
+    if r2 < MIN_BELL_R2:
+        return Verdict(False, f"not a histogram of normal data: {what} < {MIN_BELL_R2}")
+    return Verdict(True, what)

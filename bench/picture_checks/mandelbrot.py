@@ -220,11 +220,12 @@ def check_mandelbrot(img: np.ndarray) -> Verdict:
             fine = _image.pool(mask, _image.shrink_shape(*mask.shape, FINE))
             iou, window, n = _refine(fine, orientation, window)
         found.append((iou, window, n, orientation, what, box))
+    striped = next((f"{kind} (imshow of a list of points?); " for b in boxes if (kind := _image.stripes(img, b))), "")
     if not found:
-        return Verdict(False, "no colour region that could be the set")
+        return Verdict(False, f"{striped}no colour covers 1-90% of the plot area as the set would")
     iou, window, n, orientation, what, box = max(found, key=lambda t: t[0])
     where = (f"x [{window[0]:.2f}, {window[1]:.2f}] y [{window[2]:.2f}, {window[3]:.2f}], {orientation}, "
              f"{n} iterations, {what}, area {box[3] - box[2]}x{box[1] - box[0]} px")
     if iou < MIN_IOU:
-        return Verdict(False, f"not the Mandelbrot set: best match IoU {iou:.2f} < {MIN_IOU} ({where})")
+        return Verdict(False, f"{striped}not the Mandelbrot set: best match IoU {iou:.2f} < {MIN_IOU} ({where})")
     return Verdict(True, f"Mandelbrot set, IoU {iou:.2f} ({where})")

@@ -53,6 +53,14 @@ def plot(path, x, y, style="-", grid=False, legend=False, **kw):
     plt.close(fig)
 
 
+def histogram(path, values, **kw):
+    fig, ax = plt.subplots(figsize=(4, 3), dpi=80)
+    ax.hist(values, **kw)
+    ax.set_title("Histogram")
+    fig.savefig(path)
+    plt.close(fig)
+
+
 def patch(path, shape, equal=True):
     fig, ax = plt.subplots(figsize=(3.2, 2.4), dpi=60)
     ax.add_patch(shape)

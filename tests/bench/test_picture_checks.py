@@ -17,6 +17,7 @@ from bench.picture_checks import (
     check_circle,
     check_curve,
     check_file,
+    check_histogram,
     check_mandelbrot,
     check_pictures,
     check_sierpinski,
@@ -67,8 +68,8 @@ MANDELBROTS = {
 }
 
 NOT_MANDELBROTS = {
-    "imshow of a list of points": (_points_as_image, "no colour region"),
-    "points, aspect auto (stripes)": (lambda p: _points_as_image(p, aspect="auto"), "not the Mandelbrot set"),
+    "imshow of a list of points": (_points_as_image, "a thin strip of "),
+    "points, aspect auto": (lambda p: _points_as_image(p, aspect="auto"), "horizontal stripes"),
     "one colour": (lambda p: plt.imsave(p, np.zeros((60, 80)), cmap="gray"), "one colour"),
     "noise": (lambda p: pic.show(p, np.random.default_rng(0).random((80, 100))), "not the Mandelbrot set"),
     "Julia set c = -0.7+0.27i": (lambda p: pic.show(
@@ -80,7 +81,7 @@ NOT_MANDELBROTS = {
         p, np.cumsum(np.cumsum(np.random.default_rng(1).standard_normal((60, 80)), 0), 1), colorbar=True), "IoU"),
     "wrong formula (x*x + y*y)": (lambda p: pic.show(p, _wrong_formula()), "IoU"),
     "wrong region, x in [-1, 1]": (lambda p: pic.show(p, pic.escape_time(120, 120, (-1, 1), (-1, 1))), "IoU"),
-    "a sine plot": (lambda p: pic.plot(p, T, np.sin(T)), "no colour region"),
+    "a sine plot": (lambda p: pic.plot(p, T, np.sin(T)), "no colour covers"),
 }
 
 
@@ -148,6 +149,18 @@ def test_curve_checks_the_asked_for_function(tmp_path):
     img = _picture(tmp_path, lambda p: pic.plot(p, x, x**2 - 3 * x))
     assert check_curve(img, "x**2 - 3*x", (-5, 5)).ok
     assert not check_curve(img, "x**2", (-5, 5)).ok  # its vertex would be in the middle
+
+
+@pytest.mark.parametrize(("data", "style", "ok"), [
+    ("normal", {}, True),
+    ("normal", {"bins": 30, "edgecolor": "black", "color": "green"}, True),
+    ("uniform", {"bins": 20}, False),
+    ("exponential", {"bins": 30}, False),
+], ids=["normal", "normal, 30 green bars with edges", "uniform", "exponential"])
+def test_histogram_of_normal_data(tmp_path, data, style, ok):
+    values = getattr(np.random.default_rng(0), data)(size=1000)
+    verdict = check_histogram(_picture(tmp_path, lambda p: pic.histogram(p, values, **style)))
+    assert verdict.ok == ok, verdict.reason
 
 
 @pytest.mark.parametrize(("draw", "ok", "why"), [
