@@ -45,7 +45,7 @@ class ModelConfig(_Strict):
     request_timeout: float = 600.0
     """openai backend: seconds before a request is abandoned."""
     max_concurrency: int = 16
-    """openai backend: concurrent requests in flight for one batch."""
+    """openai backend: requests in flight at once for this model (all batches and threads together)."""
     max_retries: int = 4
     """openai backend: retries with exponential backoff on connection errors and 5xx."""
     batch_size: int = 16
