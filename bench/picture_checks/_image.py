@@ -215,6 +215,8 @@ def stripes(img: np.ndarray, box: Box) -> str | None:
     h, w = area.shape[:2]
     if max(h, w) >= 8 * min(h, w):
         return f"a thin strip of {w}x{h} px"
+    if min(h, w) < 2:
+        return None
     # mean total change down a column (row to row) and along a row (column to column)
     down = float(np.abs(np.diff(area, axis=0)).max(axis=2).sum(axis=0).mean())
     across = float(np.abs(np.diff(area, axis=1)).max(axis=2).sum(axis=1).mean())
