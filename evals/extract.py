@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from evals.latex import last_boxed, normalize_latex, strip_math_delimiters
+from evals.latex import is_bare_math, last_boxed, normalize_latex, strip_math_delimiters
 from evals.normalize import normalize_number, number_tokens
 
 KINDS = ("number", "math", "choice")
@@ -44,7 +44,7 @@ _ANSWER_PHRASE = re.compile(
     r"\s*:?\**\s*", re.IGNORECASE)
 _NEGATED = re.compile(r"^(?:not\b|n['’]t\b|never\b|unknown\b|unclear\b|undefined\b|none\b)", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"\.(?=\s|$)|\n")
-_INLINE_MATH = re.compile(r"^\$\$?([^$]+)\$\$?|^\\\((.+?)\\\)|^\\\[(.+?)\\\]")
+_INLINE_MATH = re.compile(r"^\$\$?((?:[^$\\]|\\.)+)\$\$?|^\\\((.+?)\\\)|^\\\[(.+?)\\\]")  # "$\$36$" is \$36
 _CHOICE_AT_START = re.compile(r"^\**\s*(?:\\text\{)?\(?([A-E])\)?(?![\w'’])")
 _CHOICE_ANYWHERE = re.compile(
     r"(?:\\boxed\{\s*(?:\\text\{)?\(?([A-E])\)?\}?\s*\}"
@@ -128,7 +128,8 @@ def _choice_letter(raw: str) -> str | None:
 def _number_in(raw: str, pipeline: str) -> str | None:
     """Normalize a raw number answer. Boxed answers that are not one number are kept
     as normalized LaTeX (the model's stated answer, graded as such, never replaced by a
-    guess); a strict answer must start with its number ("18 dollars", "$18.")."""
+    guess); so are strict answers that are one math expression ("$2^{10}$"); other strict
+    answers must start with their number ("18 dollars", "$18.")."""
     value = normalize_number(raw)
     if value is not None:
         return value
@@ -136,7 +137,7 @@ def _number_in(raw: str, pipeline: str) -> str | None:
         value = normalize_number(raw.rsplit("=", 1)[1])
         if value is not None:
             return value
-    if pipeline == "boxed":
+    if pipeline == "boxed" or (pipeline == "strict" and is_bare_math(raw)):  # "$2^{10}$" stays whole
         return normalize_latex(raw) or None
     if pipeline == "strict":
         tokens = number_tokens(raw)

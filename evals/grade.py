@@ -1,19 +1,27 @@
 """Grading math answers: extract, then compare with the gold answer.
 
-Numbers compare exactly as rationals, then within a tolerance (relative 1e-6,
-absolute 1e-9), with no sympy involved. MATH-style answers compare first as
-normalized LaTeX strings (evals.latex), then as numbers when both are plain
-numbers, and only then symbolically with math-verify under a time limit that is
-safe in worker threads (evals.symbolic): a check that overruns is graded
+Equivalence is math-verify's (`math_verify.parse` / `verify`), reached only after
+cheaper checks that decide most answers: numbers compare exactly as rationals, then
+within a tolerance (relative 1e-6, absolute 1e-9), with no sympy involved; other
+answers compare first as normalized LaTeX strings (evals.latex), text answers
+("\\text{Monday}") as text, and only then symbolically with math-verify under a time
+limit that is safe in worker threads (evals.symbolic): a check that overruns is graded
 "incorrect" with the explanation "symbolic check timed out", never a hang.
+
+The gold answer decides how a "number" answer is graded: a gold that is not a plain
+number ("\\sqrt{12}", "(1,2)", "x^2-1") is graded as kind "math". A response that is
+one bare math expression ("2\\sqrt{3}", "$\\left( 1, 2 \\right)$") is its own answer.
+Where the project is deliberately stricter or more lenient than math-verify (tolerance,
+percent, units of GSM8K answers, extraction), tests/evals/test_grade_math_verify.py says so.
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import lru_cache
 
 from evals.extract import KINDS, PRIORITY, extract_answer, run_pipeline
-from evals.latex import normalize_latex
+from evals.latex import has_word, is_bare_math, normalize_latex, strip_math_delimiters
 from evals.normalize import format_number, parse_number
 from evals.types import Score
 
@@ -38,8 +46,25 @@ def _number(ans: str, kind: str) -> Fraction | None:
 def numbers_close(a: Fraction, b: Fraction) -> bool:
     if a == b:
         return True
-    fa, fb = float(a), float(b)
+    try:
+        fa, fb = float(a), float(b)
+    except OverflowError:
+        return False
     return abs(fa - fb) <= max(REL_TOL * max(abs(fa), abs(fb)), ABS_TOL)
+
+
+def graded_kind(target: str, kind: str) -> str:
+    """The kind an answer to `target` is graded as: "number" answers only while the gold
+    is a number ("18", "1,234", "5 dollars"); any other gold makes them "math"."""
+    if kind != "number":
+        return kind
+    gold = _gold_text(target)
+    return kind if (gold.isascii() and gold.lstrip("-").isdigit()) or _gold_is_number(gold) else "math"
+
+
+@lru_cache(maxsize=4096)  # one gold is graded against many responses
+def _gold_is_number(gold: str) -> bool:
+    return parse_number(gold) is not None and not gold.endswith("!")  # "5!" is 120
 
 
 def canonical_answer(ans: str, kind: str = "number") -> str:
@@ -56,6 +81,12 @@ def canonical_answer(ans: str, kind: str = "number") -> str:
     return normalize_latex(text)
 
 
+def _is_text(key: str) -> bool:
+    """A normalized answer holding a word ("Monday", "even"): compared as text, since
+    math-verify would read it as a product of letters (so "Mondya" would equal it)."""
+    return has_word(key, 3)
+
+
 def compare(pred: str, target: str, kind: str = "number",
             timeout_s: float = SYMBOLIC_TIMEOUT_S) -> tuple[bool | None, str]:
     """(equal, how). `equal` is None when the symbolic check timed out."""
@@ -65,6 +96,7 @@ def compare(pred: str, target: str, kind: str = "number",
     if kind == "choice":
         equal = canonical_answer(pred, kind) == canonical_answer(target, kind)
         return equal, "same choice" if equal else "different choice"
+    kind = graded_kind(target, kind)
     a, b = _number(pred, kind), _number(target, kind)
     if a is not None and b is not None:
         equal = numbers_close(a, b)
@@ -72,10 +104,13 @@ def compare(pred: str, target: str, kind: str = "number",
     key_pred, key_target = canonical_answer(pred, kind), canonical_answer(target, kind)
     if key_pred == key_target:
         return True, "same normalized answer"
-    if kind == "number":
-        return False, f"{key_pred!r} != {key_target!r} (not both numbers)"
-    from evals.symbolic import symbolic_equal
+    if _is_text(key_pred) or _is_text(key_target):
+        equal = key_pred.casefold() == key_target.casefold()
+        return equal, "same text" if equal else f"{key_pred!r} != {key_target!r} (text)"
+    from evals.symbolic import symbolic_equal, too_costly
 
+    if too_costly(key_pred) or too_costly(key_target):
+        return False, f"{key_pred!r} != {key_target!r} (too costly for a symbolic check)"
     equal = symbolic_equal(key_pred, key_target, timeout_s)
     if equal is None:
         return None, "symbolic check timed out"
@@ -87,24 +122,48 @@ def answers_equal(pred: str, target: str, kind: str = "number") -> bool:
     return compare(pred, target, kind)[0] is True
 
 
+def _scored(answer: str, target: str, kind: str, timeout_s: float) -> Score:
+    if kind not in KINDS:
+        raise ValueError(f"unknown answer kind {kind!r}; expected one of {', '.join(KINDS)}")
+    try:
+        equal, how = compare(answer, "" if target is None else str(target), kind, timeout_s)
+    except Exception as e:  # noqa: BLE001 - garbage in is graded, never raised
+        return Score("incorrect", answer, f"comparison failed: {type(e).__name__}: {e}")
+    return Score("correct" if equal else "incorrect", answer, how)
+
+
 def grade_answer(answer: str | None, target: str, kind: str = "number",
                  timeout_s: float = SYMBOLIC_TIMEOUT_S) -> Score:
     """Score an answer that was already extracted (e.g. the stage-2 answer of cot2)."""
     if answer is None:
         return Score("no_answer", None, "no answer extracted")
-    equal, how = compare(answer, target, kind, timeout_s)
-    return Score("correct" if equal else "incorrect", answer, how)
+    return _scored(answer, target, kind, timeout_s)
+
+
+def _bare_answer(response: str, kind: str) -> str | None:
+    """The answer when the whole response is one math expression ("2\\sqrt{3}", "$x^2-1$"),
+    normalized as a boxed answer would be; None otherwise."""
+    if kind == "choice" or not is_bare_math(response):
+        return None
+    return run_pipeline("boxed", f"\\boxed{{{strip_math_delimiters(response.strip())}}}", kind)
 
 
 def grade_math(response: str, target: str, kind: str = "number", pipeline: str | None = None,
                timeout_s: float = SYMBOLIC_TIMEOUT_S) -> Score:
-    """Score a model response against the gold answer. `pipeline` None uses
-    `extract_answer` (PRIORITY[kind]); a name uses only that pipeline."""
+    """Score a model response against the gold answer. `pipeline` None uses the bare
+    response when it is one math expression, else `extract_answer` (PRIORITY of the
+    graded kind, see `graded_kind`); a name uses only that pipeline. Never raises on
+    the text of `response` or `target` (an unknown `kind` or `pipeline` is an error)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown answer kind {kind!r}; expected one of {', '.join(KINDS)}")
+    response = "" if response is None else str(response)
+    target = "" if target is None else str(target)
+    as_kind = graded_kind(target, kind)
     if pipeline is None:
-        answer, tried = extract_answer(response, kind), ", ".join(PRIORITY.get(kind, ()))
+        answer = _bare_answer(response, as_kind) or extract_answer(response, as_kind)
+        tried = ", ".join(PRIORITY[as_kind])
     else:
-        answer, tried = run_pipeline(pipeline, response, kind), pipeline
+        answer, tried = run_pipeline(pipeline, response, as_kind), pipeline
     if answer is None:
         return Score("no_answer", None, f"no answer found (pipelines: {tried})")
-    equal, how = compare(answer, target, kind, timeout_s)
-    return Score("correct" if equal else "incorrect", answer, how)
+    return _scored(answer, target, as_kind, timeout_s)

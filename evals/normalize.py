@@ -34,6 +34,9 @@ _NUMBER_RE = re.compile(
 )
 _LATEX_WRAPPERS = re.compile(r"\\(?:text|textbf|mathrm|mbox|mathbf|textrm)\s*\{([^{}]*)\}")
 _VAR_PREFIX = re.compile(r"^[A-Za-z]\w{0,2}\s*=\s*")
+_GLUED_VARIABLE = re.compile(r"[a-fi-kn-rt-z](?:\^\{?\d+\}?)?")
+"""A lowercase letter right after the digits ("2x", "3y^2") is a variable, not a unit
+(g, h, l, m, s stay units: "5m", "2h")."""
 _UNIT_STOP = {"of", "more", "less", "times", "than", "or", "and", "plus", "minus", "over", "divided",
               "to", "is", "are", "was", "were", "not", "by", "from", "per"}
 
@@ -75,7 +78,10 @@ def parse_number(s: str) -> Fraction | None:
     m = _NUMBER_RE.match(s)
     if m is None:
         return _parse_words(s)
-    if m.group("unit") and m.group("unit").split()[0].lower().strip(".") in _UNIT_STOP:
+    unit = m.group("unit")
+    if unit and unit.split()[0].lower().strip(".") in _UNIT_STOP:
+        return None
+    if unit and _GLUED_VARIABLE.fullmatch(unit) and not s[m.start("unit") - 1].isspace():
         return None
     g = m.groupdict()
     try:

@@ -2,7 +2,10 @@
 that works anywhere: in the main thread a real-time interval timer interrupts the
 check; in any other thread (signals only reach the main thread) the check runs in a
 small worker process (`python -m evals.symbolic`) that is killed by its PID when it
-overruns. `symbolic_equal` returns None when the limit is hit, never hangs."""
+overruns. `symbolic_equal` returns None when the limit is hit, never hangs.
+
+A timer cannot interrupt sympy inside one big-integer operation (10^{10^{10}} would
+run for minutes and take gigabytes), so `too_costly` answers are not checked at all."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import atexit
 import json
 import logging
 import os
+import re
 import select
 import signal
 import subprocess
@@ -20,6 +24,13 @@ import time
 logging.getLogger("math_verify").setLevel(logging.ERROR)  # its "timeout disabled" notice: we time it ourselves
 DEFAULT_TIMEOUT_S = 5.0
 _STARTUP_TIMEOUT_S = 60.0
+MAX_LEN = 500
+_COSTLY = re.compile(
+    r"\^\s*\{[^{}]*[\^!]"      # a power or factorial inside an exponent: 10^{10^{10}}, 2^{10!}
+    r"|\^\s*\(?\d+\)?\s*\^"     # 10^10^10
+    r"|\^\s*\{?\s*-?\d{5,}"     # an exponent of 5+ digits
+    r"|\d{4,}\s*!|\([\d\s^{}+*-]+\)\s*!|!\s*!"  # factorials of 4+ digits, of (10^6), of a factorial
+)
 
 
 class _Timeout(BaseException):
@@ -34,6 +45,12 @@ def _verify(pred: str, target: str) -> bool:
     if not gold or not answer:
         return False
     return bool(verify(gold, answer, timeout_seconds=None))
+
+
+def too_costly(latex: str) -> bool:
+    """Whether checking `latex` could block in sympy beyond any timer: longer than
+    MAX_LEN, power towers, exponents of 5+ digits, big or nested factorials."""
+    return len(latex) > MAX_LEN or _COSTLY.search(latex) is not None
 
 
 def symbolic_equal(pred: str, target: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> bool | None:

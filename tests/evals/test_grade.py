@@ -71,6 +71,15 @@ GRADE = [
     ("We get 3 and 4 but do not box anything", "4", "math", "no_answer"),
     ("\\boxed{3} and then \\boxed{4}", "4", "math", "correct"),
     ("The answer is not 5", "5", "math", "no_answer"),
+    # the default kind with a gold that is not a number grades as math (math-verify's equivalence)
+    ("\\boxed{2\\sqrt{3}}", "\\sqrt{12}", "number", "correct"),
+    ("The answer is $\\frac{1}{\\sqrt{2}}$.", "\\frac{\\sqrt{2}}{2}", "number", "correct"),
+    ("(x-1)(x+1)", "x^2-1", "number", "correct"),
+    ("The answer is $2^{10}$.", "1024", "number", "correct"),
+    ("$\\left( 1, 2 \\right)$", "(1,2)", "number", "correct"),
+    ("\\boxed{(2,1)}", "(1,2)", "number", "incorrect"),
+    ("\\boxed{2^{11}}", "1024", "number", "incorrect"),
+    ("I am not sure.", "\\sqrt{12}", "number", "no_answer"),
     # choice
     ("The answer is (B).", "B", "choice", "correct"),
     ("The answer is (B).", "(B)", "choice", "correct"),
