@@ -9,8 +9,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from agent.errors import UsageError
-
 MAX_FILES = 2000
 Snapshot = dict[str, tuple[int, int]]
 
@@ -43,11 +41,12 @@ def changed_files(before: Snapshot, after: Snapshot) -> list[str]:
 
 
 def write_input_files(root: Path, files: dict[str, str | bytes] | None) -> None:
-    """Write the caller's files into the work dir; names must stay inside it."""
+    """Write the caller's files into the work dir; a name that leaves it is the caller's
+    mistake (ValueError), not the sandbox failing."""
     for name, content in (files or {}).items():
         target = (root / name).resolve()
         if root.resolve() not in target.parents:
-            raise UsageError(f"input file name escapes the work dir: {name!r}")
+            raise ValueError(f"input file name escapes the work dir: {name!r}")
         target.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(content, bytes):
             target.write_bytes(content)

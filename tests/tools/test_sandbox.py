@@ -185,3 +185,9 @@ def test_bwrap_works_from_a_checkout_under_tmp(tmp_path):
              "print(r.isolation, r.returncode, r.stdout.strip(), r.stderr.strip()[-200:])")
     out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "bwrap 0 42", out.stdout + out.stderr
+
+
+def test_an_input_file_name_outside_the_work_dir_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="escapes the work dir"):
+        run("print(1)", workdir=tmp_path / "w", files={"../outside.txt": "x"})
+    assert not (tmp_path / "outside.txt").exists()
