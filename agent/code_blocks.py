@@ -21,6 +21,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from agent.answers.code import PYTHON_LANGS, fenced_blocks
+
 FormatProblem = Literal["unclosed_block", "empty_block", "no_python_block", "bad_tool_call"]
 
 FINAL_ANSWER_MARKER = "<<FINAL_ANSWER>>"
@@ -29,9 +31,6 @@ FINAL_ANSWER_PRELUDE = (
     f"    print({FINAL_ANSWER_MARKER!r} + repr(str(answer)), flush=True)\n"
 )
 
-_FENCE = re.compile(r"^[ \t]*```[ \t]*(?P<lang>[\w+.-]*)[^\n]*\n(?P<body>.*?)^[ \t]*```[ \t]*$", re.S | re.M)
-_OPEN_FENCE = re.compile(r"^[ \t]*```[ \t]*(?P<lang>[\w+.-]*)[^\n]*$", re.M)
-_PYTHON_LANGS = {"python", "py", "python3", "ipython", "ipython3"}
 _TOOL_CALL = re.compile(r"<tool_call>\s*(?P<json>.*?)\s*(?:</tool_call>|$)", re.S)
 _REPL_PROMPT = re.compile(r"^(>>>|\.\.\.) ?", re.M)
 
@@ -54,17 +53,16 @@ def parse_reply(text: str, finished_by_length: bool = False, native_tools: bool 
     so a block left open is truncated code, never run."""
     if native_tools and "<tool_call>" in text:
         return _parse_tool_call(text)
-    blocks = [(m.group("lang").lower(), m.group("body")) for m in _FENCE.finditer(text)]
-    python = [body for lang, body in blocks if lang in _PYTHON_LANGS]
+    fences = fenced_blocks(text)
+    blocks = [f for f in fences if f.closed]
+    python = [f.body for f in blocks if f.lang in PYTHON_LANGS]
     if not python:
-        python = [body for lang, body in blocks if lang == ""]
-    tail = _unclosed_tail(text)
-    if tail is not None:
-        lang, body = tail
-        if lang in _PYTHON_LANGS or (lang == "" and not python):
-            if finished_by_length:
-                return ParsedReply(text, problem="unclosed_block")
-            python.append(body)  # the model stopped without closing the fence: the code is whole
+        python = [f.body for f in blocks if f.lang == ""]
+    tail = fences[-1] if fences and not fences[-1].closed else None
+    if tail is not None and (tail.lang in PYTHON_LANGS or (tail.lang == "" and not python)):
+        if finished_by_length:
+            return ParsedReply(text, problem="unclosed_block")
+        python.append(tail.body)  # the model stopped without closing the fence: the code is whole
     if not python:
         if blocks or tail is not None:
             return ParsedReply(text, problem="no_python_block")
@@ -73,17 +71,6 @@ def parse_reply(text: str, finished_by_length: bool = False, native_tools: bool 
     if not code.strip():
         return ParsedReply(text, problem="empty_block")
     return ParsedReply(text, code=code + "\n")
-
-
-def _unclosed_tail(text: str) -> tuple[str, str] | None:
-    """A fence opened after the last closed block and never closed: (lang, body)."""
-    last_end = 0
-    for m in _FENCE.finditer(text):
-        last_end = m.end()
-    m = _OPEN_FENCE.search(text, last_end)
-    if m is None:
-        return None
-    return m.group("lang").lower(), text[m.end() + 1:]
 
 
 def _clean(body: str) -> str:

@@ -12,8 +12,7 @@
 All prompt text is in prompts/reasoning.yaml, per answer kind: "number"
 (arabic numerals), "math" (LaTeX expression), "choice" (letter A-E).
 Generation is batched across questions: one generate call for stage 1 and,
-for cot2, one for every stage 2. (evals.extract is imported where answers are
-extracted, so that building prompts needs nothing from evals.)
+for cot2, one for every stage 2. Answers are read by agent/answers.
 """
 
 from __future__ import annotations
@@ -22,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 
 import prompts
+from agent.answers import extract_all, extract_answer
 from agent.errors import UsageError
 from agent.types import Completion, Message, Model, Request, SamplingParams
 
@@ -39,7 +39,7 @@ class Solution:
     answer: str | None
     """The extracted answer (None when nothing could be extracted)."""
     pipelines: dict[str, str | None] = field(default_factory=dict)
-    """Extraction pipeline name -> value, on `text` (evals.extract.extract_all)."""
+    """Extraction pipeline name -> value, on `text` (agent.answers.extract_all)."""
     stages: list[dict] = field(default_factory=list)
     """One per stage: {"messages": [role/content dicts], "prefill": str, "completion": Completion dict}."""
     prompt_tokens: int = 0
@@ -149,8 +149,6 @@ def stage2_answer(text: str, kind: str, trigger: str = "") -> str | None:
     """The answer in the stage-2 continuation `text` of the answer `trigger`: the
     first number (number), the first letter A-E (choice), the boxed or first-line
     expression (math). A trigger ending in an open \\boxed{ is closed by `text`."""
-    from evals.extract import extract_answer
-
     line = first_line(continue_trigger(trigger, text))
     if kind == "number":
         boxed = _boxed_content(line)
@@ -184,8 +182,6 @@ def _stage(messages: list[Message], prefill: str, completion: Completion) -> dic
 def one_stage_solution(question: str, method: str, kind: str, messages: list[Message],
                        completion: Completion) -> Solution:
     """A direct / cot / fewshot solution from its completion."""
-    from evals.extract import extract_all, extract_answer
-
     text = completion.text.strip()
     return Solution(question, method, kind, text, extract_answer(text, kind), extract_all(text, kind),
                     [_stage(messages, "", completion)], completion.prompt_tokens, completion.completion_tokens,
@@ -195,8 +191,6 @@ def one_stage_solution(question: str, method: str, kind: str, messages: list[Mes
 def two_stage_solution(question: str, kind: str, messages: list[Message], rationale: Completion,
                        prefill: str, answer: Completion) -> Solution:
     """A cot2 solution: the answer after the trigger first, else the rationale's."""
-    from evals.extract import extract_all, extract_answer
-
     text = prefill + stage2_line(answer.text)
     extracted = stage2_answer(answer.text, kind, answer_trigger(kind)) or extract_answer(rationale.text, kind)
     stages = [_stage(messages, "", rationale), _stage(messages, prefill, answer)]

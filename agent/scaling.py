@@ -25,6 +25,7 @@ from typing import Literal
 
 import prompts
 from agent.adaptive import DEFAULT_BATCH, DEFAULT_THRESHOLD, vote_settled
+from agent.answers import extract_answer, extract_code
 from agent.scaling_select import all_selections, answer_key, select
 from agent.types import Completion, Message, Model, Request, SamplingParams
 from evals.types import Attempt, Sample, Score, StrategyResult
@@ -95,11 +96,7 @@ def revision_messages(base: list[Message], chain: list[Attempt], kind: str,
 def extract(text: str, sample: Sample) -> str | None:
     """The answer of one completion: a program for code, else the extracted answer."""
     if sample.kind == "code":
-        from evals.grade_code import extract_code
-
         return extract_code(text, sample) or None
-    from evals.extract import extract_answer
-
     return extract_answer(text, sample.kind)
 
 

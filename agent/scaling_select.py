@@ -13,7 +13,9 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from evals.types import AnswerKind, Attempt
+from agent.answers.keys import answer_key
+from agent.types import AnswerKind
+from evals.types import Attempt
 
 SELECTIONS = ("auto", "majority", "weighted", "verifier")
 
@@ -25,19 +27,6 @@ class Selection:
     """Position (in the candidates given) of the attempt that represents the answer."""
     votes: dict[str, float]
     """Voting key -> total weight."""
-
-
-def answer_key(answer: str | None, kind: AnswerKind) -> str | None:
-    """The voting key of an extracted answer: equal answers get equal keys."""
-    if answer is None or not answer.strip():
-        return None
-    if kind == "code":
-        return "\n".join(line.rstrip() for line in answer.strip().splitlines())
-    try:
-        from evals.grade import canonical_answer
-    except ImportError:  # grading module not installed yet: exact text
-        return answer.strip()
-    return canonical_answer(answer, kind)
 
 
 def vote(candidates: Sequence[Attempt], kind: AnswerKind, *, weights: Sequence[float] | None = None,

@@ -1,4 +1,6 @@
-"""Shared types of everything that talks to a model.
+"""The shared vocabulary of the agent layer: chat messages, sampling, completions and the
+`Model` protocol; the questions the methods and strategies solve (`Sample`) and how an
+answer was judged (`Score`).
 
 `Model` is a Protocol: backends are plain classes that satisfy it, nothing
 inherits from it. Every backend counts tokens with the model's own tokenizer so
@@ -9,10 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 Role = Literal["system", "user", "assistant", "tool"]
 FinishReason = Literal["stop", "length", "error"]
+AnswerKind = Literal["number", "math", "choice", "code"]
+ScoreValue = Literal["correct", "incorrect", "no_answer", "error"]
 
 
 @dataclass
@@ -143,3 +147,35 @@ class Model(Protocol):
     def close(self) -> None:
         """Free the backend's resources (engine processes, GPU memory, HTTP pool)."""
         ...
+
+
+@dataclass
+class Sample:
+    """One question (a dataset item). For code tasks `input` is the prompt shown to the model
+    and metadata holds what grading and the verifiers need (tests, entry point, ...)."""
+
+    id: str
+    input: str
+    target: str
+    kind: AnswerKind = "number"
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Score:
+    """`no_answer` (nothing extractable) is kept apart from `incorrect`; `error`
+    means grading itself failed (timeout of the checker, crash), with the reason."""
+
+    value: ScoreValue
+    answer: str | None = None
+    explanation: str = ""
+
+    @property
+    def correct(self) -> bool:
+        return self.value == "correct"
+
+    def to_dict(self) -> dict:
+        return asdict(self)

@@ -10,7 +10,7 @@ __all__ = ["Sample", "Score", "extract_answer", "grade_math"]
 
 def __getattr__(name: str):  # lazy: keep `import evals` cheap
     if name == "extract_answer":
-        from evals.extract import extract_answer
+        from agent.answers import extract_answer
 
         return extract_answer
     if name == "grade_math":

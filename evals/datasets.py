@@ -15,6 +15,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from agent.answers.numbers import normalize_number, parse_number
 from agent.errors import UsageError
 from evals.dataset_sources import find_records
 from evals.types import Sample
@@ -132,8 +133,6 @@ def _jsonl(row: dict, f: _Fields, line: int) -> Sample:
 
 
 def _plain_number(text: str) -> str:
-    from evals.normalize import normalize_number
-
     return normalize_number(text) or text.strip()
 
 
@@ -149,8 +148,6 @@ _DEFAULT_FIELDS = {
 
 def _infer_kind(samples: list[Sample]) -> str:
     """jsonl answers: all numbers -> number; all letters A-E -> choice; else math."""
-    from evals.normalize import parse_number
-
     if samples and all(_CHOICE.match(s.target) for s in samples):
         return "choice"
     if all(parse_number(s.target) is not None for s in samples):

@@ -3,7 +3,7 @@
 Equivalence is math-verify's (`math_verify.parse` / `verify`), reached only after
 cheaper checks that decide most answers: numbers compare exactly as rationals, then
 within a tolerance (relative 1e-6, absolute 1e-9), with no sympy involved; other
-answers compare first as normalized LaTeX strings (evals.latex), text answers
+answers compare first as normalized LaTeX strings (agent.answers.latex), text answers
 ("\\text{Monday}") as text, and only then symbolically with math-verify under a time
 limit that is safe in worker threads (evals.symbolic): a check that overruns is graded
 "incorrect" with the explanation "symbolic check timed out", never a hang.
@@ -20,19 +20,15 @@ from __future__ import annotations
 from fractions import Fraction
 from functools import lru_cache
 
-from evals.extract import KINDS, PRIORITY, extract_answer, run_pipeline
-from evals.latex import has_word, is_bare_math, normalize_latex, strip_math_delimiters
-from evals.normalize import format_number, parse_number
-from evals.types import Score
+from agent.answers.extract import KINDS, PRIORITY, extract_answer, run_pipeline
+from agent.answers.keys import canonical_answer, gold_text
+from agent.answers.latex import has_word, is_bare_math, normalize_latex, strip_math_delimiters
+from agent.answers.numbers import format_number, parse_number
+from agent.types import Score
 
 REL_TOL = 1e-6
 ABS_TOL = 1e-9
 SYMBOLIC_TIMEOUT_S = 5.0
-
-
-def _gold_text(target: str) -> str:
-    """A GSM8K-style gold solution holds its answer after '####'."""
-    return target.rsplit("####", 1)[1].strip() if "####" in target else target.strip()
 
 
 def _number(ans: str, kind: str) -> Fraction | None:
@@ -58,27 +54,13 @@ def graded_kind(target: str, kind: str) -> str:
     is a number ("18", "1,234", "5 dollars"); any other gold makes them "math"."""
     if kind != "number":
         return kind
-    gold = _gold_text(target)
+    gold = gold_text(target)
     return kind if (gold.isascii() and gold.lstrip("-").isdigit()) or _gold_is_number(gold) else "math"
 
 
 @lru_cache(maxsize=4096)  # one gold is graded against many responses
 def _gold_is_number(gold: str) -> bool:
     return parse_number(gold) is not None and not gold.endswith("!")  # "5!" is 120
-
-
-def canonical_answer(ans: str, kind: str = "number") -> str:
-    """A normalized key for voting: answers equal under `answers_equal` map to the same
-    key as far as cheaply possible (numbers exactly: "18.00", "$18", "18" -> "18";
-    "3/4" and "0.75" -> "0.75"; LaTeX normalized as text, no sympy)."""
-    text = _gold_text(ans)
-    if kind == "choice":
-        return text.strip().strip("().").upper()
-    if kind == "number":
-        value = parse_number(text)
-        if value is not None:
-            return format_number(value)
-    return normalize_latex(text)
 
 
 def _is_text(key: str) -> bool:
@@ -92,7 +74,7 @@ def compare(pred: str, target: str, kind: str = "number",
     """(equal, how). `equal` is None when the symbolic check timed out."""
     if kind not in KINDS:
         raise ValueError(f"unknown answer kind {kind!r}; expected one of {', '.join(KINDS)}")
-    target = _gold_text(target)
+    target = gold_text(target)
     if kind == "choice":
         equal = canonical_answer(pred, kind) == canonical_answer(target, kind)
         return equal, "same choice" if equal else "different choice"

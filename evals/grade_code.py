@@ -17,88 +17,11 @@ the model's code, then the dataset's asserts.
 
 from __future__ import annotations
 
-import re
-import textwrap
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from evals.types import Sample, Score
-
-_FENCE = re.compile(r"^[ \t]*```[ \t]*(?P<lang>[\w+.-]*)[^\n]*\n(?P<body>.*?)(?:^[ \t]*```[ \t]*$|\Z)", re.S | re.M)
-_ANY_FENCE = re.compile(r"^[ \t]*```[ \t]*(?P<lang>[\w+.-]*)", re.M)
-_PYTHON_LANGS = {"python", "py", "python3", ""}
-
-
-def _fenced_blocks(text: str) -> list[str]:
-    return [m.group("body") for m in _FENCE.finditer(text) if m.group("lang").lower() in _PYTHON_LANGS]
-
-
-def _parses(code: str) -> bool:
-    try:
-        compile(code, "<solution>", "exec")  # unlike ast.parse, flags `return` outside a function
-    except (SyntaxError, ValueError):
-        return False
-    return True
-
-
-def _defines(code: str, name: str) -> bool:
-    return re.search(rf"^[ \t]*(?:async[ \t]+)?def[ \t]+{re.escape(name)}[ \t]*\(", code, re.M) is not None
-
-
-def _pick_block(text: str, entry_point: str | None) -> str:
-    """The fenced python block holding the entry point (else the first), or the raw text.
-
-    Completions continue a prefill that opened a ```python block, so a bare ``` after
-    some code is the closing fence: the code is what comes before it."""
-    first = _ANY_FENCE.search(text)
-    if first and first.group("lang") == "" and text[:first.start()].strip():
-        return text[:first.start()]
-    blocks = _fenced_blocks(text)
-    if not blocks:
-        return text
-    if entry_point:
-        for b in blocks:
-            if _defines(b, entry_point):
-                return b
-    return blocks[0]
-
-
-def _humaneval_code(completion: str, sample: Sample) -> str:
-    prompt: str = sample.metadata.get("prompt", sample.input)
-    entry = sample.metadata.get("entry_point")
-    code = _pick_block(completion, entry)
-    if not code.strip():
-        return ""
-    if entry and _defines(code, entry):
-        # the model wrote the whole function (maybe indented, maybe repeating the signature):
-        # its definition follows the prompt's stub and replaces it; the prompt keeps imports and helpers
-        whole = textwrap.dedent(code).strip("\n") + "\n"
-        program = prompt.rstrip() + "\n\n\n" + whole
-        if _parses(program) or not _parses(whole):
-            return program
-        imports = [ln for ln in prompt.splitlines() if ln.startswith(("import ", "from "))]
-        return "\n".join(imports) + "\n\n" + whole
-    body = code.rstrip()
-    program = prompt.rstrip("\n") + "\n" + body.strip("\n") + "\n"
-    if not _parses(program):
-        indented = textwrap.indent(textwrap.dedent(body.strip("\n")), "    ")
-        candidate = prompt.rstrip("\n") + "\n" + indented + "\n"
-        if _parses(candidate):
-            return candidate
-    return program
-
-
-def extract_code(completion: str, sample: Sample) -> str:
-    """The program the completion stands for ("" when it holds no code).
-
-    A fenced ```python block is used if present (the one defining the entry point),
-    else the raw text. HumanEval: the prompt + the model's function or body."""
-    if sample.metadata.get("test") is not None and "entry_point" in sample.metadata and "test_list" not in sample.metadata:
-        return _humaneval_code(completion, sample)
-    code = textwrap.dedent(_pick_block(completion, sample.metadata.get("entry_point"))).strip("\n")
-    if not code.strip() or (not _parses(code) and not re.search(r"^\s*(def|class|import|from)\s", code, re.M)):
-        return ""  # prose, not code
-    return code + "\n"
+from agent.answers.code import extract_code
+from agent.types import Sample, Score
 
 
 def build_program(code: str, sample: Sample) -> str:

@@ -6,6 +6,8 @@ import math
 import random
 from collections.abc import Callable, Hashable, Sequence
 
+from agent.answers.keys import canonical_answer
+
 
 def accuracy(values: Sequence[bool]) -> float:
     """Fraction of True; 0.0 for no values."""
@@ -60,8 +62,6 @@ def pass_at_k(n: int, c: int, k: int) -> float:
 
 
 def _default_key(kind: str) -> Callable[[str], Hashable]:
-    from evals.grade import canonical_answer
-
     return lambda answer: canonical_answer(answer, kind)
 
 

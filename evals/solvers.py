@@ -168,7 +168,8 @@ def code_request(sample: Sample, params: SamplingParams) -> Request:
 
 def _solve_code(model: Model, samples: list[Sample], spec: SolveSpec,
                 grade_slots: threading.Semaphore | None = None) -> list[StrategyResult | SampleError]:
-    from evals.grade_code import extract_code, grade_code_many
+    from agent.answers import extract_code
+    from evals.grade_code import grade_code_many
 
     params = replace(spec.params, n=spec.n)
     requests = [code_request(s, params) for s in samples]

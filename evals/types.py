@@ -2,43 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import Any
 
-AnswerKind = Literal["number", "math", "choice", "code"]
-ScoreValue = Literal["correct", "incorrect", "no_answer", "error"]
+from agent.types import AnswerKind, Sample, Score
 
-
-@dataclass
-class Sample:
-    """One dataset item. For code tasks `input` is the prompt shown to the model
-    and metadata holds what grading needs (tests, entry point, ...)."""
-
-    id: str
-    input: str
-    target: str
-    kind: AnswerKind = "number"
-    metadata: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-@dataclass
-class Score:
-    """`no_answer` (nothing extractable) is kept apart from `incorrect`; `error`
-    means grading itself failed (timeout of the checker, crash), with the reason."""
-
-    value: ScoreValue
-    answer: str | None = None
-    explanation: str = ""
-
-    @property
-    def correct(self) -> bool:
-        return self.value == "correct"
-
-    def to_dict(self) -> dict:
-        return asdict(self)
+__all__ = ["AnswerKind", "Attempt", "Sample", "Score", "StrategyResult"]
 
 
 @dataclass

@@ -188,7 +188,7 @@ def test_one_stage_solution_records_prompt_and_tokens():
     model = ScriptedModel(["7 * 8 = 56, so the answer is \\boxed{56}."])
     [sol] = reasoning.solve(model, "What is 7*8?", "cot", "number")
     assert sol.answer == "56"
-    assert sol.pipelines  # every pipeline of evals.extract reported
+    assert sol.pipelines  # every pipeline of agent.answers reported
     assert sol.stages[0]["messages"] == [m.to_dict() for m in model.calls[0].messages]
     assert sol.prompt_tokens == model.count_tokens(model.calls[0].messages)
     assert sol.completion_tokens == sol.stages[0]["completion"]["completion_tokens"]
@@ -212,7 +212,7 @@ def test_one_stage_solution_records_prompt_and_tokens():
 ])
 def test_stage2_answer(text, kind, expected):
     got = reasoning.stage2_answer(text, kind)
-    if expected == "1250.5":  # number normalisation is evals.extract's business
+    if expected == "1250.5":  # number normalisation is agent.answers.numbers' business
         assert got in ("1250.5", "1250.50")
     else:
         assert got == expected

@@ -7,7 +7,8 @@ import threading
 
 import pytest
 
-from evals.grade import answers_equal, canonical_answer, compare, grade_math
+from agent.answers.keys import canonical_answer
+from evals.grade import answers_equal, compare, grade_math
 
 # (response, target, kind, expected Score.value)
 GRADE = [

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from evals.grade_code import build_program, extract_code, grade_code, grade_code_many
+from agent.answers.code import extract_code
+from evals.grade_code import build_program, grade_code, grade_code_many
 from evals.types import Sample
 
 PROMPT = 'from typing import List\n\n\ndef add_all(xs: List[int]) -> int:\n    """Sum of xs."""\n'

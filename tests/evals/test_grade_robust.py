@@ -9,10 +9,10 @@ import time
 
 import pytest
 
-from evals.extract import extract_answer
+from agent.answers.extract import extract_answer
+from agent.answers.latex import is_bare_math, normalize_latex
+from agent.answers.numbers import parse_number
 from evals.grade import grade_answer, grade_math, graded_kind
-from evals.latex import is_bare_math, normalize_latex
-from evals.normalize import parse_number
 from evals.symbolic import too_costly
 
 GRADED_KIND = [

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from evals.extract import PIPELINES, PRIORITY, extract_all, extract_answer, run_pipeline
-from evals.latex import last_boxed, normalize_latex
-from evals.normalize import normalize_number, number_tokens
+from agent.answers.extract import PIPELINES, PRIORITY, extract_all, extract_answer, run_pipeline
+from agent.answers.latex import last_boxed, normalize_latex
+from agent.answers.numbers import normalize_number, number_tokens
 
 NORMALIZE_NUMBER = [
     ("18", "18"),

@@ -9,8 +9,8 @@ Pipelines (`PIPELINES`, raw text in, raw answer text out, None when nothing matc
 - last_number: the last number written anywhere (flexible-extract);
 - choice: a multiple-choice letter A-E ("(B)", "Answer: C", "\\boxed{D}", "E)").
 
-Kinds: "number" (GSM8K-like: canonical numbers, see evals.normalize), "math"
-(MATH-like: LaTeX normalized by evals.latex), "choice" (one letter A-E).
+Kinds: "number" (GSM8K-like: canonical numbers, see agent.answers.numbers), "math"
+(MATH-like: LaTeX normalized by agent.answers.latex), "choice" (one letter A-E).
 `extract_answer` takes the first non-None pipeline in `PRIORITY[kind]`:
 number: boxed, strict, last_number (the default model mostly answers in
 \\boxed{}); math: boxed, strict; choice: strict, choice.
@@ -22,16 +22,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from evals.latex import is_bare_math, last_boxed, normalize_latex, strip_math_delimiters
-from evals.normalize import normalize_number, number_tokens
+from agent.answers.latex import is_bare_math, last_boxed, normalize_latex, strip_math_delimiters
+from agent.answers.numbers import normalize_number, number_tokens
 
-KINDS = ("number", "math", "choice")
 PRIORITY: dict[str, tuple[str, ...]] = {
     "number": ("boxed", "strict", "last_number"),
     "math": ("boxed", "strict"),
     "choice": ("strict", "choice"),
 }
 """Pipelines `extract_answer` tries, in order, per kind."""
+KINDS = tuple(PRIORITY)
+"""The answer kinds of questions (the registry: methods, prompts and grading take these; code
+answers are programs, agent.answers.code)."""
 REPORTED: dict[str, tuple[str, ...]] = {
     "number": ("strict", "boxed", "last_number"),
     "math": ("boxed", "strict", "last_number"),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from evals.normalize import format_number, parse_number
+from agent.answers.numbers import format_number, parse_number
 
 _BOX_COMMANDS = ("\\boxed", "\\fbox")
 _TEXT_CMD = re.compile(r"\\(?:text|textbf|textrm|mathrm|mbox|mathbf|operatorname)\s*\{([^{}]*)\}")
