@@ -15,21 +15,20 @@ import importlib.util
 import json
 import sys
 
+from agent.answers import KINDS
+from agent.reasoning import METHODS
+
 HELP = "ask one question: stream the answer, or reason step by step (--method) and extract it"
 DESCRIPTION = __doc__
 
-# kept literal so that `playground --help` does not import the reasoning stack;
-# tests check they equal agent.reasoning.METHODS / KINDS
-METHOD_CHOICES = ("direct", "cot", "cot2", "fewshot")
-KIND_CHOICES = ("number", "math", "choice")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("question", help="the question (quote it)")
-    parser.add_argument("--method", choices=METHOD_CHOICES,
+    parser.add_argument("--method", choices=list(METHODS),
                         help="reasoning method; without it the answer is streamed as in a chat "
                              "(default cot with --json or --strategy)")
-    parser.add_argument("--kind", choices=KIND_CHOICES, default="number",
+    parser.add_argument("--kind", choices=KINDS, default="number",
                         help="answer kind: number (arabic numerals), math (LaTeX), choice (letter A-E)")
     parser.add_argument("--json", action="store_true", help="print one JSON object: stages, answer, tokens")
     parser.add_argument("--n", type=int, default=1,

@@ -9,9 +9,7 @@ import sys
 
 import pytest
 
-from agent import reasoning
 from agent.cli import main
-from agent.commands import ask
 
 SCRIPT = """\
 rules:
@@ -28,11 +26,6 @@ def script(tmp_path):
     p = tmp_path / "script.yaml"
     p.write_text(SCRIPT)
     return str(p)
-
-
-def test_choices_match_the_reasoning_module():
-    assert ask.METHOD_CHOICES == reasoning.METHODS
-    assert ask.KIND_CHOICES == reasoning.KINDS
 
 
 def test_plain_ask_streams_the_answer(script, capsys):
