@@ -3,7 +3,7 @@
 `extract_answer` and `grade_math` are the public entry points for math answers.
 """
 
-from evals.types import Sample, Score
+from agent.types import Sample, Score
 
 __all__ = ["Sample", "Score", "extract_answer", "grade_math"]
 

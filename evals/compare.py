@@ -28,10 +28,12 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from agent.adaptive import DEFAULT_BATCH, DEFAULT_THRESHOLD
-from agent.scaling import Job, ScalingOptions, extend_chains, finish, initial_messages, start_chains
-from agent.scaling_select import answer_key
-from agent.types import Model, SamplingParams
+from agent.answers import answer_key
+from agent.scaling.adaptive import DEFAULT_BATCH, DEFAULT_THRESHOLD
+from agent.scaling.chains import extend_chains, initial_messages, start_chains
+from agent.scaling.strategies import finish
+from agent.scaling.types import Attempt, Job, ScalingOptions
+from agent.types import Model, Sample, SamplingParams, Score
 from evals.compare_report import ORACLE, CurvePoint, aggregate, verdicts, write_report
 from evals.compare_stats import (
     Point,
@@ -48,7 +50,6 @@ from evals.compare_stats import (
     vote_value,
 )
 from evals.store import ResultStore
-from evals.types import Attempt, Sample, Score
 
 Grader = Callable[[str, Sample], Score]
 GENERATED = ("parallel", "sequential", "hybrid")
@@ -135,7 +136,7 @@ def _chains_from(parallel: list[Attempt], starts: int, base: list, sample: Sampl
 def generate(model: Model, samples: list[Sample], spec: CompareSpec, params: SamplingParams,
              store: ResultStore, grader: Grader, progress: Callable[[str], None] = _print) -> None:
     """Generate (or resume) every stored run of the comparison, a chunk of questions at a time."""
-    options = ScalingOptions(revisions_per_chain=spec.hybrid_k)
+    options = ScalingOptions(hybrid_k=spec.hybrid_k)
     done = {name: store.done_ids(_run_id(name)) for name in GENERATED}
     wanted = [n for n in GENERATED if n == "parallel" or n in spec.strategies]
     todo = [s for s in samples if any(s.id not in done[n] for n in wanted)]

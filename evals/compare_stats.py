@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from math import comb
 
-from agent.adaptive import adaptive_draws
+from agent.scaling.adaptive import adaptive_draws
 
 
 @dataclass(frozen=True)

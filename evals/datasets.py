@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 from agent.answers.numbers import normalize_number, parse_number
 from agent.errors import UsageError
+from agent.types import Sample
 from evals.dataset_sources import find_records
-from evals.types import Sample
 
 TASKS = ("gsm8k", "math500", "humaneval", "mbpp", "jsonl", "multiarith")
 _CHOICE = re.compile(r"^\(?[A-E]\)?$")

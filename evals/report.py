@@ -15,9 +15,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from agent.types import Sample
 from evals.metrics import wilson_interval
 from evals.store import ResultStore, StoredResult
-from evals.types import Sample
 
 PASS_AT_K = (1, 5, 10)
 

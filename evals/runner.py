@@ -25,11 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from agent.errors import UsageError
-from agent.types import Model
+from agent.scaling import StrategyResult
+from agent.types import Model, Sample, Score
 from evals.manifest import identity_diff
 from evals.solvers import SampleError, SolveSpec, solve_stream
 from evals.store import ResultStore
-from evals.types import Sample, Score, StrategyResult
 
 
 @dataclass(frozen=True)

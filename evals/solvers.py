@@ -33,8 +33,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import prompts
-from agent.types import Message, Model, Request, SamplingParams
-from evals.types import Attempt, Sample, Score, StrategyResult
+from agent.reasoning import code_solution
+from agent.scaling import Attempt, StrategyResult
+from agent.types import Message, Model, Request, Sample, SamplingParams, Score
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,6 @@ def code_request(sample: Sample, params: SamplingParams) -> Request:
 
 def _solve_code(model: Model, samples: list[Sample], spec: SolveSpec,
                 grade_slots: threading.Semaphore | None = None) -> list[StrategyResult | SampleError]:
-    from agent.answers import extract_code
     from evals.grade_code import grade_code_many
 
     params = replace(spec.params, n=spec.n)
@@ -183,18 +183,12 @@ def _solve_code(model: Model, samples: list[Sample], spec: SolveSpec,
         with grade_slots:
             scores = grade_code_many(items, spec.code_timeout_s, 1)
     out: list[StrategyResult | SampleError] = []
-    k = 0
+    graded = iter(scores)
     for s, req, comps in zip(samples, requests, completions, strict=True):
-        attempts = []
-        for i, c in enumerate(comps):
-            score = scores[k]
-            k += 1
-            attempts.append(Attempt(
-                index=i, chain=i, step=0, text=c.text, answer=extract_code(c.text, s) or None,
-                prompt_tokens=c.prompt_tokens, completion_tokens=c.completion_tokens,
-                finish_reason=c.finish_reason, mean_logprob=c.mean_logprob, score=score,
-                messages=[m.to_dict() for m in req.messages], duration_s=gen_s / max(1, len(comps)),
-                extra={"prefill": req.prefill, "kind": "code"}))
+        attempts = [Attempt.from_solution(code_solution(s, req.messages, c, prefill=req.prefill), index=i, chain=i,
+                                          duration_s=gen_s / max(1, len(comps)), score=next(graded),
+                                          extra={"kind": "code"})
+                    for i, c in enumerate(comps)]
         out.append(_single_result(s, attempts, spec.n))
     return out
 
@@ -217,18 +211,10 @@ def _solve_math(model: Model, samples: list[Sample], spec: SolveSpec) -> list[St
             score = grade_answer(sol.answer, s.target, s.kind)
             pipelines: dict[str, Any] = dict(sol.pipelines or {})
             pipeline_scores = {p: grade_math(sol.text, s.target, s.kind, pipeline=p).value for p in pipelines}
-            stages = list(sol.stages or [])
-            extra: dict[str, Any] = {"pipelines": pipelines, "pipeline_scores": pipeline_scores,
-                                     "method": spec.method, "kind": s.kind}
-            if len(stages) > 1:
-                extra["stages"] = stages
-            last = stages[-1]["completion"] if stages else {}
-            attempts.append(Attempt(
-                index=i, chain=i, step=0, text=sol.text, answer=sol.answer,
-                prompt_tokens=sol.prompt_tokens, completion_tokens=sol.completion_tokens,
-                finish_reason=last.get("finish_reason", "stop"), mean_logprob=sol.mean_logprob, score=score,
-                messages=list(stages[0]["messages"]) if stages else [], duration_s=gen_s / max(1, len(sols)),
-                extra=extra))
+            extra = {"pipelines": pipelines, "pipeline_scores": pipeline_scores, "method": spec.method,
+                     "kind": s.kind}
+            attempts.append(Attempt.from_solution(sol, index=i, chain=i, duration_s=gen_s / max(1, len(sols)),
+                                                  score=score, extra=extra))
         out.append(_single_result(s, attempts, spec.n))
     return out
 

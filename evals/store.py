@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evals.types import Attempt, Score, StrategyResult
+from agent.scaling import Attempt, StrategyResult
+from agent.types import Score
 
 DB_NAME = "results.sqlite"
 

@@ -68,10 +68,10 @@ def parse_budgets(text: str) -> tuple[int, ...]:
 
 def main(args) -> int:
 
-    from agent.adaptive import DEFAULT_THRESHOLD
     from agent.cli import config_from_args
     from agent.errors import UsageError
     from agent.scaling import STRATEGIES
+    from agent.scaling.adaptive import DEFAULT_THRESHOLD
     from agent.types import SamplingParams
     from evals.compare import CompareSpec, run_compare
     from evals.compare_report import verdicts

@@ -1,7 +1,7 @@
 """The adaptive stopping rule: draw samples in small batches and stop once the
 vote is settled (Adaptive-Consistency, Aggarwal et al. 2023, Beta criterion).
-Pure functions; agent/scaling.py runs them live, evals/compare_stats.py replays
-them on stored samples."""
+Pure functions; agent/scaling/strategies.py runs them live, evals/compare/estimators.py
+replays them on stored samples."""
 
 from __future__ import annotations
 

@@ -1,13 +1,19 @@
-"""Typed records of evaluation."""
+"""Records of test-time scaling: an `Attempt` (one generation for a sample) built in one
+place (`Attempt.from_solution`), a `StrategyResult` (all attempts of one sample and the
+chosen answer), the options of the strategies and the state of one sample while they run."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
-from agent.types import AnswerKind, Sample, Score
+from agent.reasoning.types import Solution
+from agent.scaling.adaptive import DEFAULT_BATCH, DEFAULT_THRESHOLD
+from agent.types import Message, Sample, Score
 
-__all__ = ["AnswerKind", "Attempt", "Sample", "Score", "StrategyResult"]
+Grader = Callable[[str, Sample], Score]
+"""(response text, sample) -> its score."""
 
 
 @dataclass
@@ -34,7 +40,24 @@ class Attempt:
     """The prompt as chat messages (role/content dicts)."""
     duration_s: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
-    """Strategy-specific data: extraction per pipeline, verifier result, stage-1 rationale, ..."""
+    """Strategy-specific data: extraction per pipeline, verifier result, stages of cot2, ..."""
+
+    @classmethod
+    def from_solution(cls, sol: Solution, *, index: int, chain: int = 0, step: int = 0, duration_s: float = 0.0,
+                      score: Score | None = None, extra: dict[str, Any] | None = None) -> Attempt:
+        """The attempt of one solution: its first stage's prompt (and prefill, in `extra`),
+        every stage's tokens, the last stage's finish reason; the stages when there are several."""
+        stages = sol.stages
+        more: dict[str, Any] = {}
+        if stages and stages[0]["prefill"]:
+            more["prefill"] = stages[0]["prefill"]
+        if len(stages) > 1:
+            more["stages"] = list(stages)
+        return cls(index=index, chain=chain, step=step, text=sol.text, answer=sol.answer,
+                   prompt_tokens=sol.prompt_tokens, completion_tokens=sol.completion_tokens,
+                   finish_reason=sol.finish_reason, mean_logprob=sol.mean_logprob, score=score,
+                   messages=list(stages[0]["messages"]) if stages else [], duration_s=duration_s,
+                   extra={**more, **(extra or {})})
 
 
 @dataclass
@@ -58,3 +81,34 @@ class StrategyResult:
     @property
     def completion_tokens(self) -> int:
         return sum(a.completion_tokens for a in self.attempts)
+
+
+@dataclass(frozen=True)
+class ScalingOptions:
+    hybrid_k: int = 2
+    """hybrid: steps per chain (the chain shapes: agent/scaling/budgets.py)."""
+    history: Literal["last", "all"] = "last"
+    """sequential/hybrid: a revision sees only the previous attempt, or every earlier one."""
+    adaptive_batch: int = DEFAULT_BATCH
+    """adaptive: samples drawn per round for each unsettled question."""
+    adaptive_threshold: float = DEFAULT_THRESHOLD
+    """adaptive: stop when P(leading answer beats the runner-up) >= this."""
+    selection: str = "auto"
+    """auto | majority | weighted | verifier (auto: verifier for code, majority otherwise)."""
+    code_timeout_s: float = 10.0
+    """code: seconds for running the public examples of one attempt."""
+    math_verifier: Literal["agreement", "self_check"] = "agreement"
+    """verifier selection for answers: agreement (= majority, free) or a model self-check
+    prompt per candidate (one extra greedy call each; its tokens in extra["verifier_tokens"])."""
+
+
+@dataclass
+class Job:
+    """One sample's state while a strategy runs (its chains of attempts)."""
+
+    sample: Sample
+    base: list[Message]
+    chains: list[list[Attempt]] = field(default_factory=list)
+    attempts: list[Attempt] = field(default_factory=list)
+    verifier_tokens: dict[str, int] | None = None
+    """Tokens of self-check calls (not attempts, so kept apart)."""

@@ -12,8 +12,9 @@ import re
 from dataclasses import dataclass
 
 import prompts
-from agent.types import Message, Request, SamplingParams
-from evals.types import Sample
+from agent.types import Message, Request, Sample, SamplingParams
+from tools.sandbox import run
+from tools.types import Limits
 
 _DOCTEST = re.compile(r"^\s*>>>\s?(.*)$")
 _ASSERT = re.compile(r"^\s*(assert\b.+)$", re.M)
@@ -63,9 +64,6 @@ def verify_code(program: str | None, sample: Sample, timeout_s: float = 10.0) ->
         return CodeVerdict(None)
     if not program:
         return CodeVerdict(False, tests, "no code block found in the reply")
-    from tools.sandbox import run
-    from tools.types import Limits
-
     result = run(f"{program}\n\n{tests}\n", Limits(timeout_s=timeout_s))
     passed = result.returncode == 0 and not result.timed_out and not result.memory_exceeded
     output = (result.stderr or result.stdout or "").strip()

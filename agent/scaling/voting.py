@@ -2,7 +2,7 @@
 weighted vote (by mean token logprob), best-of-N by a verifier. Pure.
 
 Ties are broken uniformly at random with a seeded generator (in expectation the
-same rule as evals/compare_stats.py: a tie counts as the fraction of tied
+same rule as evals/compare/estimators.py: a tie counts as the fraction of tied
 answers that are correct).
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agent.answers.keys import answer_key
+from agent.scaling.types import Attempt
 from agent.types import AnswerKind
-from evals.types import Attempt
 
 SELECTIONS = ("auto", "majority", "weighted", "verifier")
 

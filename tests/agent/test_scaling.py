@@ -9,9 +9,9 @@ import re
 import pytest
 
 from agent.models.scripted import ScriptedModel, count_text_tokens
-from agent.scaling import ScalingOptions, hybrid_shape, initial_messages, run_strategy, solve_with_strategy
-from agent.types import Message, SamplingParams
-from evals.types import Sample, Score
+from agent.scaling import ScalingOptions, chain_shape, run_strategy, solve_with_strategy
+from agent.scaling.chains import initial_messages
+from agent.types import Message, Sample, SamplingParams, Score
 
 PARAMS = SamplingParams(temperature=0.7, max_tokens=50)
 
@@ -103,7 +103,8 @@ def test_sequential_full_history():
 
 
 def test_hybrid_shape_and_majority_over_chain_finals():
-    assert hybrid_shape(8, 2) == [2, 2, 2, 2] and hybrid_shape(5, 2) == [3, 2] and hybrid_shape(1, 2) == [1]
+    assert chain_shape("hybrid", 8, 2) == [2, 2, 2, 2] and chain_shape("hybrid", 5, 2) == [3, 2]
+    assert chain_shape("hybrid", 1, 2) == [1]
 
     def rule(req, i):  # first attempts say 1, revisions of chain... say 4
         revised = any(m.role == "assistant" for m in req.messages)

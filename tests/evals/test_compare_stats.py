@@ -7,7 +7,7 @@ from math import comb
 
 import pytest
 
-from agent.adaptive import adaptive_draws, beta_stop_probability, vote_settled
+from agent.scaling.adaptive import adaptive_draws, beta_stop_probability, vote_settled
 from evals.compare_stats import (
     Step,
     Vote,

@@ -6,9 +6,10 @@ import json
 
 import pytest
 
+from agent.scaling import Attempt, StrategyResult
+from agent.types import Sample, Score
 from evals.report import summarize, wilson_interval, write_reports
 from evals.store import ResultStore
-from evals.types import Attempt, Sample, Score, StrategyResult
 
 
 def _code_result(sid: str, values: list[str]) -> StrategyResult:

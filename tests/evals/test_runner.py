@@ -20,13 +20,12 @@ import pytest
 from agent.config import ModelConfig, PlaygroundConfig
 from agent.errors import UsageError
 from agent.models.scripted import ScriptedModel
-from agent.types import SamplingParams
+from agent.types import Sample, SamplingParams
 from evals.datasets import load_dataset
 from evals.manifest import build_manifest
 from evals.runner import EvalSpec, run_eval
 from evals.solvers import SolveSpec
 from evals.store import ResultStore
-from evals.types import Sample
 from tests.evals.slow_eval_cli import answer
 from tests.models.openai_stub import OpenAIStub
 

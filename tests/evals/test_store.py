@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from agent.scaling import Attempt, StrategyResult
+from agent.types import Score
 from evals.store import ResultStore
-from evals.types import Attempt, Score, StrategyResult
 
 
 def _result(sample_id: str, n: int = 2, value: str = "correct") -> StrategyResult:

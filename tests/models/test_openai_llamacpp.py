@@ -19,8 +19,7 @@ import httpx
 import pytest
 
 from agent.models.openai import OpenAIModel
-from agent.types import Request, SamplingParams, user
-from evals.types import Sample
+from agent.types import Request, Sample, SamplingParams, user
 from tests.models.openai_stub import OpenAIStub
 from tests.models.vllm_server import free_port
 from tests.requirements import require_module

@@ -1,0 +1,13 @@
+"""Test-time scaling: strategies (parallel, sequential, hybrid, adaptive) that spend a budget
+of attempts per question, the budget arithmetic (chain shapes), voting, verifiers and the
+adaptive stopping rule.
+
+    result = run_strategy(model, samples, "hybrid", 8, method="cot", params=params)
+"""
+
+from agent.scaling.budgets import chain_shape
+from agent.scaling.strategies import STRATEGIES, Strategy, run_strategy, solve_with_strategy
+from agent.scaling.types import Attempt, Grader, Job, ScalingOptions, StrategyResult
+
+__all__ = ["STRATEGIES", "Attempt", "Grader", "Job", "ScalingOptions", "Strategy", "StrategyResult",
+           "chain_shape", "run_strategy", "solve_with_strategy"]

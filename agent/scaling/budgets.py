@@ -1,0 +1,29 @@
+"""Budget arithmetic: how a budget of N attempts is spent, as chain lengths. The one rule
+every strategy, `playground compare` and its estimators share.
+
+    chain_shape("parallel", 4)    == [1, 1, 1, 1]   N independent samples
+    chain_shape("adaptive", 4)    == [1, 1, 1, 1]   at most N samples (it may stop earlier)
+    chain_shape("sequential", 4)  == [4]            one chain: a first attempt and N-1 revisions
+    chain_shape("hybrid", 5, 2)   == [3, 2]         N // k chains of k, the remainder one step
+                                                    each on the first chains; N < k: one chain
+"""
+
+from __future__ import annotations
+
+
+def chain_shape(strategy: str, budget: int, hybrid_k: int = 2) -> list[int]:
+    """The chain lengths (longest first) of `strategy` spending `budget` attempts."""
+    if budget < 1:
+        raise ValueError(f"budget must be >= 1, got {budget}")
+    if strategy in ("parallel", "adaptive"):
+        return [1] * budget
+    if strategy == "sequential":
+        return [budget]
+    if strategy == "hybrid":
+        if hybrid_k < 1:
+            raise ValueError(f"hybrid_k must be >= 1, got {hybrid_k}")
+        if budget < hybrid_k:
+            return [budget]
+        m, r = divmod(budget, hybrid_k)
+        return [hybrid_k + (1 if i < r else 0) for i in range(m)]
+    raise ValueError(f"no chain shape for strategy '{strategy}'")
