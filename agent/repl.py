@@ -18,11 +18,11 @@ from rich.markdown import Markdown
 from rich.text import Text
 
 import prompts
-from agent.code_blocks import parse_reply
+from agent.codeact.code_blocks import parse_reply
+from agent.codeact.observation import render_observation
 from agent.config import PlaygroundConfig
-from agent.history import count_completion_tokens, fit_to_context
+from agent.context import count_completion_tokens, fit_to_context
 from agent.markdown_stream import MarkdownStream
-from agent.observation import render_observation
 from agent.run_display import print_exec_result
 from agent.types import Message, Model, SamplingParams, Usage
 

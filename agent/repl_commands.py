@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 from rich.table import Table
 from rich.text import Text
 
+from agent.codeact.transcript import now_iso, write_json_atomic
 from agent.errors import PlaygroundError
-from agent.transcript import now_iso, write_json_atomic
 
 if TYPE_CHECKING:
     from agent.repl import ChatRepl

@@ -9,9 +9,9 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.text import Text
 
-from agent.candidates import describe
-from agent.code_blocks import split_final_answer
-from agent.loop_types import (
+from agent.codeact.candidates import describe
+from agent.codeact.code_blocks import split_final_answer
+from agent.codeact.types import (
     AgentEvent,
     AgentResult,
     CandidatesChecked,

@@ -13,7 +13,7 @@ was asked (bench/picture_checks/: the Mandelbrot set itself, the asked-for curve
 not when some PNG exists; the reason is reported either way.
 
 `--candidates 1,4` runs every task once per setting (1 = one reply per step; k > 1 =
-best-of-k after a failure, agent/candidates.py) with the same model, so the two
+best-of-k after a failure, agent/codeact/candidates.py) with the same model, so the two
 are compared in one run.
 """
 
@@ -28,11 +28,11 @@ from pathlib import Path
 import yaml
 from picture_checks import check_pictures  # bench/ is this script's folder, on sys.path
 
+from agent.codeact.loop import CodeAgent
+from agent.codeact.transcript import write_json_atomic
+from agent.codeact.types import AgentConfig
 from agent.config import ModelConfig
-from agent.loop import CodeAgent
-from agent.loop_types import AgentConfig
 from agent.models import load_model
-from agent.transcript import write_json_atomic
 from tools.session import PythonSession
 
 TASKS = Path(__file__).with_name("agent_tasks.yaml")

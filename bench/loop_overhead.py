@@ -14,8 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from agent.loop import CodeAgent
-from agent.loop_types import AgentConfig
+from agent.codeact.loop import CodeAgent
+from agent.codeact.types import AgentConfig
 from agent.models.scripted import ScriptedModel
 from tools.session import PythonSession
 

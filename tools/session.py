@@ -53,6 +53,10 @@ class PythonSession:
         self._stop()
         self._start()
 
+    def fresh(self, workdir: str | Path) -> PythonSession:
+        """A new, empty session like this one (same limits, same isolation) working in `workdir`."""
+        return PythonSession(workdir=workdir, limits=self.limits, isolation=self.isolation)
+
     def close(self) -> None:
         self._stop()
         if self._temporary:

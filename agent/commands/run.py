@@ -62,9 +62,9 @@ def main(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from agent.cli import config_from_args
+    from agent.codeact.loop import CodeAgent
+    from agent.codeact.types import AgentConfig
     from agent.errors import UsageError
-    from agent.loop import CodeAgent
-    from agent.loop_types import AgentConfig
     from agent.models import load_model
     from agent.run_display import RunDisplay
 

@@ -1,4 +1,4 @@
-"""Best-of-k after a failure (agent/candidates.py): the scripted backend samples
+"""Best-of-k after a failure (agent/codeact/candidates.py): the scripted backend samples
 k replies, each runs in a real scratch session, the loop continues with the best."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from agent.candidates import CandidateCheck, ScratchChecker, describe, pick, score
-from agent.loop import CodeAgent
-from agent.loop_types import AgentConfig, CandidatesChecked, TextDelta
+from agent.codeact.candidates import CandidateCheck, ScratchChecker, describe, pick, score
+from agent.codeact.loop import CodeAgent
+from agent.codeact.types import AgentConfig, CandidatesChecked, TextDelta
 from agent.models.scripted import ScriptedModel, count_text_tokens
 from tests.agent.conftest import code
 
@@ -26,7 +26,7 @@ def candidate_rule(first: str, repairs: list[str], fresh: list[str]):
     """The first (greedy) call gets `first`; then sample i of a repair request (whole conversation)
     gets repairs[i], of a fresh request (system + task only) fresh[i]."""
     def rule(request, i):
-        if request.prefill:  # continuing a reply that stopped before any code (agent/continuation.py)
+        if request.prefill:  # continuing a reply that stopped before any code (agent/codeact/continuation.py)
             return "(still no code)"
         if len(request.messages) <= 2:
             return first if request.params.temperature == 0 else fresh[i % len(fresh)]
@@ -172,7 +172,7 @@ def test_a_visual_task_needs_an_image(session, tmp_path):
 
 
 def test_wants_image_and_has_image(tmp_path):
-    from agent.outcome import has_image, wants_image
+    from agent.codeact.outcome import has_image, wants_image
 
     assert wants_image("Write a mandelbrot fractal algorithm in Python")
     assert wants_image("Draw a histogram of 1000 random numbers") and wants_image("Plot y = x**2")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.code_blocks import (
+from agent.codeact.code_blocks import (
     FINAL_ANSWER_MARKER,
     FINAL_ANSWER_PRELUDE,
     mentioned_files,
@@ -12,7 +12,7 @@ from agent.code_blocks import (
     parse_reply,
     split_final_answer,
 )
-from agent.observation import clip, render_observation, trim_traceback
+from agent.codeact.observation import clip, render_observation, trim_traceback
 from tools.types import ExecResult
 
 FENCE = "```"

@@ -1,12 +1,12 @@
-"""Sampled replies that stop before their code are continued once (agent/continuation.py)."""
+"""Sampled replies that stop before their code are continued once (agent/codeact/continuation.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from agent.continuation import continue_codeless, stopped_before_code
-from agent.loop import CodeAgent
-from agent.loop_types import AgentConfig
+from agent.codeact.continuation import continue_codeless, stopped_before_code
+from agent.codeact.loop import CodeAgent
+from agent.codeact.types import AgentConfig
 from agent.models.scripted import ScriptedModel, count_text_tokens
 from agent.types import Completion, Message, Request, SamplingParams
 from tests.agent.conftest import code

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from agent.loop import CodeAgent
-from agent.loop_types import (
+from agent.codeact.loop import CodeAgent
+from agent.codeact.types import (
     AgentConfig,
     CodeExecuted,
     CodeReady,

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from agent import __version__
-from agent.loop_types import AgentResult, StepRecord
+from agent.codeact.types import AgentResult, StepRecord
 
 
 def write_json_atomic(path: str | Path, data: Any) -> None:

@@ -1,6 +1,6 @@
 """What a code cell achieved, judged the same way for the real session
-(agent/loop.py) and for best-of-k candidates in scratch sessions
-(agent/candidates.py): the final answer it gave, whether it only defined
+(agent/codeact/loop.py) and for best-of-k candidates in scratch sessions
+(agent/codeact/candidates.py): the final answer it gave, whether it only defined
 functions, which files its final answer names that are not on disk, and, for a
 task that asks for something to look at, whether an image is in the work dir and
 whether what the code drew can show anything (the sandbox's plot warnings)."""
@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agent.code_blocks import mentioned_files, only_defines, split_final_answer
+from agent.codeact.code_blocks import mentioned_files, only_defines, split_final_answer
 from tools.types import ExecResult
 
 _VISUAL_TASK = re.compile(

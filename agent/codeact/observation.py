@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import prompts
-from agent.code_blocks import split_final_answer
+from agent.codeact.code_blocks import split_final_answer
 from tools.types import ExecResult
 
 _TB_HEADER = "Traceback (most recent call last):"

@@ -1,15 +1,36 @@
-"""Records of the code-acting agent: its config, the events it emits while it
-runs (the CLI renders them; the loop prints nothing), and its result."""
+"""Records of the code-acting agent: what it needs from a Python session (`Session`), its
+config, the events it emits while it runs (the CLI renders them; the loop prints
+nothing), its result, and the exceptions that end a run or a step."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from pathlib import Path
+from typing import Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from tools.types import ExecResult
+
+
+@runtime_checkable
+class Session(Protocol):
+    """A persistent Python session the code runs in (tools.session.PythonSession is one)."""
+
+    workdir: Path
+    """Where the code runs and writes its files."""
+
+    def run(self, code: str, timeout_s: float | None = None) -> ExecResult:
+        """Run one cell; state (variables, imports) is kept between cells unless `restarted`."""
+        ...
+
+    def fresh(self, workdir: Path) -> Session:
+        """A new, empty session like this one (same limits, same isolation) working in `workdir`."""
+        ...
+
+    def close(self) -> None:
+        ...
 
 StopReason = Literal[
     "final_answer",   # the code called final_answer(...)
@@ -45,7 +66,7 @@ class AgentConfig(BaseModel):
     of a small model tends to resend the same failing code, sampling gets it out of that rut."""
     candidates: int = Field(1, ge=1)
     """Best-of-k after a failure: when the last code failed or the reply was unusable, sample this many
-    replies in one request, run each in a scratch copy of the session (agent/candidates.py) and
+    replies in one request, run each in a scratch copy of the session (agent/codeact/candidates.py) and
     continue with the best. 1 = off."""
     seed: int = 0
     """Seed of sampled replies (step i uses seed + i), so runs reproduce."""
@@ -143,7 +164,7 @@ class CandidatesChecked:
     """Best-of-k: the sampled replies were run in scratch sessions; `chosen` is the index used."""
 
     step: int
-    checks: tuple  # of agent.candidates.CandidateCheck
+    checks: tuple  # of agent.codeact.candidates.CandidateCheck
     sampled: int
     chosen: int
 
@@ -169,3 +190,28 @@ class RunFinished:
 AgentEvent = (StepStarted | TextDelta | CandidatesChecked | CodeReady | CodeExecuted | FormatRejected
               | ContextTrimmed | RunFinished)
 EventHandler = Callable[[AgentEvent], None]
+
+
+# --------------------------------------------------------------------- control flow
+class Submitted(Exception):
+    """The task is done: final_answer(...) was called, or a reply had no code after success."""
+
+    def __init__(self, reason: StopReason, answer: str | None) -> None:
+        super().__init__(reason)
+        self.reason, self.answer = reason, answer
+
+
+class LimitsExceeded(Exception):
+    """A step, token or format-error limit ends the run."""
+
+    def __init__(self, reason: StopReason) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class FormatError(Exception):
+    """The reply cannot be used; `problem` names the corrective message in prompts/agent.yaml."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem

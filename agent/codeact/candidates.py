@@ -25,11 +25,12 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from time import perf_counter
-from typing import Any
 
-from agent.code_blocks import FINAL_ANSWER_PRELUDE, parse_reply
-from agent.outcome import judge
-from tools.types import Limits
+from agent.codeact.code_blocks import FINAL_ANSWER_PRELUDE, parse_reply
+from agent.codeact.continuation import continue_codeless
+from agent.codeact.outcome import judge
+from agent.codeact.types import AgentConfig, Session, StepRecord
+from agent.types import Completion, Message, Model, Request, SamplingParams
 
 TOP_SCORE = 4
 MAX_COPY_BYTES = 64 * 1024 * 1024
@@ -116,6 +117,40 @@ def pick(checks: list[CandidateCheck]) -> CandidateCheck:
     return max(checks, key=lambda c: (c.score, -c.index))
 
 
+def sample_candidates(model: Model, cfg: AgentConfig, step: StepRecord, messages: list[Message],
+                      task_messages: list[Message], max_new: int) -> list[tuple[Completion, str]]:
+    """The k replies of a best-of-k step, sampled in one batch, as (completion, kind): a quarter (at
+    least one) repairs from the whole conversation `messages` (failure included), the rest fresh
+    attempts from `task_messages` (system + task only), interleaved. A sampled reply that stops
+    before its code is continued (agent/codeact/continuation.py). Tokens and time go on `step`."""
+    k_fresh = cfg.candidates - max(1, cfg.candidates // 4)
+    temperature = max(cfg.temperature, cfg.retry_temperature)
+
+    def params(n: int, salt: int) -> SamplingParams:
+        return SamplingParams(n=n, temperature=temperature, top_p=cfg.top_p, max_tokens=max_new,
+                              seed=cfg.seed + 1000 * salt + step.index)
+
+    requests = [Request(messages, params(cfg.candidates - k_fresh, 0))]
+    if k_fresh:
+        requests.append(Request(task_messages, params(k_fresh, 1)))
+    t0 = perf_counter()
+    try:
+        batches = model.generate(requests)
+        batches, continued_prompt = continue_codeless(model, requests, batches, cfg.native_tools)
+    finally:
+        step.model_s = perf_counter() - t0
+    step.tokens.prompt += continued_prompt
+    repairs = [(c, "repair") for c in batches[0]]
+    fresh = [(c, "fresh") for c in batches[1]] if k_fresh else []
+    # interleaved, so the early stop in check_all tries both kinds first
+    completions = [c for pair in zip(repairs, fresh, strict=False) for c in pair]
+    completions += repairs[len(fresh):] + fresh[len(repairs):]
+    step.tokens.completion = sum(c.completion_tokens for c, _ in completions)
+    if fresh:
+        step.tokens.prompt += fresh[0][0].prompt_tokens
+    return completions
+
+
 def _tree_bytes(root: Path) -> int:
     return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
 
@@ -123,7 +158,7 @@ def _tree_bytes(root: Path) -> int:
 class ScratchChecker:
     """Runs candidate code in a fresh session over a copy of `session`'s work dir."""
 
-    def __init__(self, session: Any, history: list[str], timeout_s: float,
+    def __init__(self, session: Session, history: list[str], timeout_s: float,
                  tried_codes: list[str] | None = None, native_tools: bool = False,
                  want_image: bool = False) -> None:
         """`history`: code cells that succeeded so far (replayed first); `tried_codes`: code of earlier
@@ -135,15 +170,9 @@ class ScratchChecker:
         self.tried_codes = set(tried_codes or [])
         self.native_tools = native_tools
         self.want_image = want_image
-        src = Path(getattr(session, "workdir", "") or "")
+        src = Path(session.workdir)
         self._copy_from = src if src.is_dir() and _tree_bytes(src) <= MAX_COPY_BYTES else None
         """The work dir copied for every candidate (measured once per step, not per candidate)."""
-
-    def _new_session(self, workdir: Path):
-        from tools.session import PythonSession
-
-        return PythonSession(workdir=workdir, limits=getattr(self.session, "limits", Limits()),
-                             isolation=getattr(self.session, "isolation", None))
 
     def check(self, index: int, reply: str, finished_by_length: bool = False, kind: str = "repair") -> CandidateCheck:
         parsed = parse_reply(reply, finished_by_length=finished_by_length, native_tools=self.native_tools)
@@ -158,7 +187,7 @@ class ScratchChecker:
         try:
             if self._copy_from is not None:
                 shutil.copytree(self._copy_from, work, dirs_exist_ok=True, symlinks=True)
-            session = self._new_session(work)
+            session = self.session.fresh(work)
             try:
                 for cell in [FINAL_ANSWER_PRELUDE, *self.history]:
                     session.run(cell, timeout_s=self.timeout_s)

@@ -5,28 +5,28 @@ smolagents' CodeAgent), a persistent session runs it, the output goes back.
         result = CodeAgent(model, session, AgentConfig(max_steps=5)).run("Plot sin(x)")
 
 Each step: one streamed reply (after a failure, optionally the best of k sampled
-replies, each tried in a scratch session: agent/candidates.py; a sampled reply that
-stops before its code is continued: agent/continuation.py) -> its code
-(agent/code_blocks.py) -> the session -> an observation (agent/observation.py). The run ends on final_answer(...), a
+replies, each tried in a scratch session: candidates.py; a sampled reply that stops
+before its code is continued: continuation.py) -> its code (code_blocks.py) -> the
+session -> an observation (observation.py). The run ends on final_answer(...), a
 reply without code after a successful execution, the step limit, the token
 budget, or too many unusable replies in a row. Errors of the user's code go back
 to the model; errors of the program itself (backend, sandbox) end the run and
 propagate, never shown to the model. The loop prints nothing: it emits events
-(agent/loop_types.py) and writes a transcript after every step and in finally.
+(types.py) and writes a transcript after every step and in finally.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 from time import perf_counter
-from typing import Any
 
 import prompts
-from agent.candidates import ScratchChecker, pick
-from agent.code_blocks import FINAL_ANSWER_PRELUDE, parse_reply
-from agent.continuation import continue_codeless
-from agent.history import count_completion_tokens, fit_to_context
-from agent.loop_types import (
+from agent.codeact.candidates import ScratchChecker, pick, sample_candidates
+from agent.codeact.code_blocks import FINAL_ANSWER_PRELUDE, parse_reply
+from agent.codeact.observation import render_observation
+from agent.codeact.outcome import judge, wants_image
+from agent.codeact.transcript import RunTranscript
+from agent.codeact.types import (
     AgentConfig,
     AgentEvent,
     AgentResult,
@@ -35,48 +35,25 @@ from agent.loop_types import (
     CodeReady,
     ContextTrimmed,
     EventHandler,
+    FormatError,
     FormatRejected,
+    LimitsExceeded,
     RunFinished,
+    Session,
     StepRecord,
     StepStarted,
     StopReason,
+    Submitted,
     TextDelta,
 )
-from agent.observation import render_observation
-from agent.outcome import judge, wants_image
-from agent.transcript import RunTranscript
-from agent.types import Message, Model, Request, SamplingParams
-
-
-class Submitted(Exception):
-    """The task is done: final_answer(...) was called, or a reply had no code after success."""
-
-    def __init__(self, reason: StopReason, answer: str | None) -> None:
-        super().__init__(reason)
-        self.reason, self.answer = reason, answer
-
-
-class LimitsExceeded(Exception):
-    """A step, token or format-error limit ends the run."""
-
-    def __init__(self, reason: StopReason) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class FormatError(Exception):
-    """The reply cannot be used; `problem` names the corrective message in prompts/agent.yaml."""
-
-    def __init__(self, problem: str) -> None:
-        super().__init__(problem)
-        self.problem = problem
+from agent.context import count_completion_tokens, fit_to_context
+from agent.types import Message, Model, SamplingParams
 
 
 class CodeAgent:
-    def __init__(self, model: Model, session: Any, config: AgentConfig | None = None,
+    def __init__(self, model: Model, session: Session, config: AgentConfig | None = None,
                  on_event: EventHandler | None = None, transcript_path: str | Path | None = None,
                  metadata: dict | None = None) -> None:
-        """`session`: a tools.session.PythonSession (run(code, timeout_s) -> ExecResult, workdir)."""
         self.model = model
         self.session = session
         self.config = config or AgentConfig()
@@ -100,7 +77,7 @@ class CodeAgent:
         self.steps, self.files, self.figures = [], [], []
         self._format_errors, self._last_exec_ok = 0, None
         self._wants_image = wants_image(task)
-        workdir = str(getattr(self.session, "workdir", "") or "") or None
+        workdir = str(self.session.workdir)
         transcript = RunTranscript(
             self.transcript_path, task=task, config={"agent": cfg.model_dump(), **self.metadata},
             model={"name": self.model.name, "backend": self.model.backend,
@@ -251,37 +228,10 @@ class CodeAgent:
         return self.config.candidates > 1 and (self._last_exec_ok is False or self._format_errors > 0)
 
     def _generate_candidates(self, step: StepRecord, messages: list[Message], max_new: int) -> bool:
-        """Best-of-k (agent/candidates.py): k replies sampled in one batch, each run in a scratch session;
-        the best becomes the step's reply. A quarter (at least one) are repairs (the whole conversation,
-        failure included); the rest are fresh attempts at the task (system + task only), because a small model
-        asked to repair mostly copies its failed reply, even when sampled. Returns whether the chosen
-        reply was cut at max_new."""
+        """Best-of-k (agent/codeact/candidates.py): k replies sampled in one batch, each run in a scratch
+        session; the best becomes the step's reply. Returns whether the chosen reply was cut at max_new."""
         cfg = self.config
-        k_fresh = cfg.candidates - max(1, cfg.candidates // 4)
-        temperature = max(cfg.temperature, cfg.retry_temperature)
-
-        def params(n: int, salt: int) -> SamplingParams:
-            return SamplingParams(n=n, temperature=temperature, top_p=cfg.top_p, max_tokens=max_new,
-                                  seed=cfg.seed + 1000 * salt + step.index)
-
-        requests = [Request(messages, params(cfg.candidates - k_fresh, 0))]
-        if k_fresh:
-            requests.append(Request(self.messages[:2], params(k_fresh, 1)))
-        t0 = perf_counter()
-        try:
-            batches = self.model.generate(requests)
-            batches, continued_prompt = continue_codeless(self.model, requests, batches, cfg.native_tools)
-        finally:
-            step.model_s = perf_counter() - t0
-        step.tokens.prompt += continued_prompt
-        repairs = [(c, "repair") for c in batches[0]]
-        fresh = [(c, "fresh") for c in batches[1]] if k_fresh else []
-        # interleaved, so the early stop in check_all tries both kinds first
-        completions = [c for pair in zip(repairs, fresh, strict=False) for c in pair]
-        completions += repairs[len(fresh):] + fresh[len(repairs):]
-        step.tokens.completion = sum(c.completion_tokens for c, _ in completions)
-        if fresh:
-            step.tokens.prompt += fresh[0][0].prompt_tokens
+        completions = sample_candidates(self.model, cfg, step, messages, self.messages[:2], max_new)
         history = [s.code for s in self.steps if s.code and s.exec_result is not None and s.exec_result.ok]
         tried = [s.code for s in self.steps if s.code]  # re-running any earlier code verbatim gets nowhere
         checker = ScratchChecker(self.session, history, timeout_s=cfg.cell_timeout_s, tried_codes=tried,
