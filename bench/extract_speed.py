@@ -50,7 +50,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="timed passes; the best is reported")
     args = parser.parse_args()
 
-    from evals.grade import grade_math
+    from evals.grading import grade_math
 
     pairs = from_gsm8k(args.data) if args.data else synthetic(args.n)
     grade_math(*pairs[0])  # warm-up (imports, regex compilation)

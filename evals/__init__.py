@@ -14,7 +14,7 @@ def __getattr__(name: str):  # lazy: keep `import evals` cheap
 
         return extract_answer
     if name == "grade_math":
-        from evals.grade import grade_math
+        from evals.grading import grade_math
 
         return grade_math
     raise AttributeError(name)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.types import Sample
-from evals.metrics import wilson_interval
+from evals.stats import pass_at_k, wilson_interval
 from evals.store import ResultStore, StoredResult
 
 PASS_AT_K = (1, 5, 10)
@@ -25,8 +25,6 @@ PASS_AT_K = (1, 5, 10)
 def summarize(results: list[StoredResult], attempts: list[dict[str, Any]], errors: list[dict[str, Any]],
               *, total: int, wall_s: float) -> dict[str, Any]:
     """The run's numbers. Accuracy is over graded samples (errors are counted apart)."""
-    from evals.metrics import pass_at_k
-
     graded = len(results)
     correct = sum(1 for r in results if r.score == "correct")
     no_answer = sum(1 for r in results if r.score == "no_answer")

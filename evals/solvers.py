@@ -33,9 +33,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import prompts
-from agent.reasoning import code_solution
-from agent.scaling import Attempt, StrategyResult
+from agent.reasoning import code_solution, solve_batch
+from agent.scaling import Attempt, StrategyResult, run_strategy
 from agent.types import Message, Model, Request, Sample, SamplingParams, Score
+from evals.grading import grade, grade_answer, grade_code_many, grade_math
 
 
 @dataclass(frozen=True)
@@ -55,17 +56,6 @@ class SolveSpec:
 class SampleError:
     sample_id: str
     reason: str
-
-
-def grade_sample(text: str, sample: Sample, timeout_s: float = 10.0) -> Score:
-    """The score of one response for one sample: tests in the sandbox for code, equivalence for math."""
-    if sample.kind == "code":
-        from evals.grade_code import grade_code
-
-        return grade_code(text, sample, timeout_s)
-    from evals.grade import grade_math
-
-    return grade_math(text, sample.target, sample.kind)
 
 
 def solve_stream(model: Model, samples: list[Sample],
@@ -135,11 +125,9 @@ def _solve(model: Model, samples: list[Sample], spec: SolveSpec,
            grade_slots: threading.Semaphore | None = None) -> list[StrategyResult | SampleError]:
     """`grade_slots`: code grading waits for one (samples solved concurrently share the CPU)."""
     if spec.strategy != "single":
-        from agent.scaling import run_strategy
-
         def grader(text: str, sample: Sample) -> Score:
             with grade_slots if grade_slots and sample.kind == "code" else nullcontext():
-                return grade_sample(text, sample, spec.code_timeout_s)
+                return grade(text, sample, spec.code_timeout_s)
 
         return list(run_strategy(model, samples, spec.strategy, spec.budget, method=spec.method,
                                  params=spec.params, grader=grader))
@@ -169,8 +157,6 @@ def code_request(sample: Sample, params: SamplingParams) -> Request:
 
 def _solve_code(model: Model, samples: list[Sample], spec: SolveSpec,
                 grade_slots: threading.Semaphore | None = None) -> list[StrategyResult | SampleError]:
-    from evals.grade_code import grade_code_many
-
     params = replace(spec.params, n=spec.n)
     requests = [code_request(s, params) for s in samples]
     t0 = time.perf_counter()
@@ -195,9 +181,6 @@ def _solve_code(model: Model, samples: list[Sample], spec: SolveSpec,
 
 # ---------------------------------------------------------------------- math
 def _solve_math(model: Model, samples: list[Sample], spec: SolveSpec) -> list[StrategyResult | SampleError]:
-    from agent.reasoning import solve_batch
-    from evals.grade import grade_answer, grade_math
-
     params = replace(spec.params, n=spec.n)
     t0 = time.perf_counter()
     solutions = solve_batch(model, [s.input for s in samples], spec.method, [s.kind for s in samples], params)

@@ -215,6 +215,10 @@ class ResultStore:
             out.append(d)
         return out
 
+    def load_attempts(self, run_id: str, sample_id: str) -> list[Attempt]:
+        """The stored attempts of one sample, as Attempts again (the inverse of `_attempt_row`)."""
+        return [_attempt_from_row(r) for r in self.attempts(run_id, sample_id)]
+
     def errors(self, run_id: str) -> list[dict[str, Any]]:
         rows = self.conn.execute("SELECT sample_id, position, reason FROM errors WHERE run_id = ? ORDER BY position",
                                  (run_id,))
@@ -245,3 +249,15 @@ def _attempt_row(run_id: str, sample_id: str, a: Attempt) -> tuple:
     return (run_id, sample_id, a.index, a.chain, a.step, _dumps(prompt), a.text, a.prompt_tokens,
             a.completion_tokens, a.finish_reason, a.answer, score.value if score else None,
             score.explanation if score else None, a.duration_s, _dumps(extra))
+
+
+def _attempt_from_row(row: dict[str, Any]) -> Attempt:
+    extra = dict(row["extra"])
+    if "prefill" in row["prompt"]:
+        extra["prefill"] = row["prompt"]["prefill"]
+    score = Score(row["score"], row["answer"], row["explanation"] or "") if row["score"] else None
+    return Attempt(index=row["idx"], chain=row["chain"], step=row["step"], text=row["completion"],
+                   answer=row["answer"], prompt_tokens=row["prompt_tokens"],
+                   completion_tokens=row["completion_tokens"], finish_reason=row["finish_reason"] or "stop",
+                   mean_logprob=extra.pop("mean_logprob", None), score=score,
+                   messages=row["prompt"].get("messages", []), duration_s=row["duration"] or 0.0, extra=extra)

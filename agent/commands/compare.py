@@ -74,7 +74,7 @@ def main(args) -> int:
     from agent.scaling.adaptive import DEFAULT_THRESHOLD
     from agent.types import SamplingParams
     from evals.compare import CompareSpec, run_compare
-    from evals.compare_report import verdicts
+    from evals.compare.report import verdicts
 
     budgets = parse_budgets(args.budgets)
     strategies = parse_list(args.strategies, STRATEGIES, "strategy")

@@ -1,9 +1,11 @@
-"""Choosing one answer among attempts: majority vote (self-consistency),
-weighted vote (by mean token logprob), best-of-N by a verifier. Pure.
+"""Voting, the one home: answers are counted by key (agent.answers.answer_key), each with
+its weight (`tally`); the answers tied at the top are the `leaders`. Choosing one answer
+among attempts: majority vote (self-consistency), weighted vote (by mean token
+logprob), best-of-N by a verifier. Pure.
 
-Ties are broken uniformly at random with a seeded generator (in expectation the
-same rule as evals/compare/estimators.py: a tie counts as the fraction of tied
-answers that are correct).
+Ties are broken uniformly at random with a seeded generator; playground compare's
+estimators (evals/compare/estimators.py) count a tie as its expectation under that
+rule: the fraction of the leaders that are correct.
 """
 
 from __future__ import annotations
@@ -29,24 +31,35 @@ class Selection:
     """Voting key -> total weight."""
 
 
-def vote(candidates: Sequence[Attempt], kind: AnswerKind, *, weights: Sequence[float] | None = None,
-         seed: int | str = 0) -> Selection:
-    """Weighted (default: one vote each) plurality over the candidates' answers."""
+def tally(keys: Sequence[str | None], weights: Sequence[float] | None = None) -> dict[str, float]:
+    """Total weight (default: one vote each) per key, in order of first appearance; None is no vote."""
+    if weights is not None and len(weights) != len(keys):
+        raise ValueError(f"{len(keys)} answers but {len(weights)} weights")
     totals: dict[str, float] = {}
-    first: dict[str, int] = {}
-    for i, a in enumerate(candidates):
-        key = answer_key(a.answer, kind)
-        if key is None:
-            continue
-        totals[key] = totals.get(key, 0.0) + (1.0 if weights is None else weights[i])
-        first.setdefault(key, i)
-    if not totals:
+    for i, key in enumerate(keys):
+        if key is not None:
+            totals[key] = totals.get(key, 0.0) + (1.0 if weights is None else weights[i])
+    return totals
+
+
+def leaders(totals: dict[str, float]) -> list[str]:
+    """The keys tied at the top of a tally (none for an empty tally)."""
+    top = max(totals.values(), default=0.0)
+    return [k for k, w in totals.items() if math.isclose(w, top)]
+
+
+def vote(answers: Sequence[str | None], kind: AnswerKind, *, weights: Sequence[float] | None = None,
+         seed: int | str = 0) -> Selection:
+    """Weighted (default: one vote each) plurality over `answers`; a tie goes to a leader
+    drawn with `seed`. The answer is returned as first written."""
+    keys = [answer_key(a, kind) for a in answers]
+    totals = tally(keys, weights)
+    tied = leaders(totals)
+    if not tied:
         return Selection(None, None, {})
-    top = max(totals.values())
-    tied = [k for k in totals if math.isclose(totals[k], top)]
     key = tied[0] if len(tied) == 1 else random.Random(str(seed)).choice(tied)
-    i = first[key]
-    return Selection(candidates[i].answer, i, totals)
+    i = keys.index(key)
+    return Selection(answers[i], i, totals)
 
 
 def logprob_weights(candidates: Sequence[Attempt]) -> list[float] | None:
@@ -70,14 +83,15 @@ def select(candidates: Sequence[Attempt], kind: AnswerKind, method: str = "auto"
         raise ValueError(f"unknown selection '{method}' (choose from {', '.join(SELECTIONS)})")
     if method == "auto":
         method = "verifier" if kind == "code" else "majority"
+    answers = [a.answer for a in candidates]
     if method == "weighted":
-        return vote(candidates, kind, weights=logprob_weights(candidates), seed=seed)
+        return vote(answers, kind, weights=logprob_weights(candidates), seed=seed)
     if method == "verifier":
         passing = [i for i, a in enumerate(candidates) if verified(a)]
         if passing:
-            sub = vote([candidates[i] for i in passing], kind, seed=seed)
+            sub = vote([answers[i] for i in passing], kind, seed=seed)
             return Selection(sub.answer, None if sub.chosen is None else passing[sub.chosen], sub.votes)
-    return vote(candidates, kind, seed=seed)
+    return vote(answers, kind, seed=seed)
 
 
 def all_selections(candidates: Sequence[Attempt], kind: AnswerKind, seed: int | str = 0) -> dict[str, str | None]:

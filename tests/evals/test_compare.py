@@ -10,9 +10,9 @@ import pytest
 from agent.models.scripted import ScriptedModel, count_text_tokens
 from agent.types import Sample, SamplingParams, Score
 from evals.compare import CompareSpec, run_compare
-from evals.compare_plot import plot_curves
-from evals.compare_report import CurvePoint, pick_winner, render_report
-from evals.compare_stats import Vote, majority_at_k
+from evals.compare.estimators import Vote, majority_at_k
+from evals.compare.plot import plot_curves
+from evals.compare.report import CurvePoint, pick_winner, render_report
 
 
 def cp(strategy, acc, lo, hi, budget=4, bucket="all", gen=100.0):

@@ -8,22 +8,21 @@ from math import comb
 import pytest
 
 from agent.scaling.adaptive import adaptive_draws, beta_stop_probability, vote_settled
-from evals.compare_stats import (
+from evals.compare.estimators import (
     Step,
     Vote,
     adaptive_point,
     adaptive_replay,
     best_of_k_verified,
-    bootstrap_mean_ci,
     difficulty_bucket,
     hybrid_point,
     majority_at_k,
     majority_at_k_sampled,
     parallel_point,
-    pass_at_k,
     sequential_point,
     vote_value,
 )
+from evals.stats import bootstrap_ci, pass_at_k
 
 
 def votes(spec: str, correct: str = "a") -> list[Vote]:
@@ -130,8 +129,8 @@ def test_points_tokens_exact():
 
 
 def test_bootstrap_and_buckets():
-    lo, hi = bootstrap_mean_ci([0.0, 1.0] * 20)
+    lo, hi = bootstrap_ci([0.0, 1.0] * 20)
     assert lo < 0.5 < hi and 0.25 < lo and hi < 0.75
-    assert bootstrap_mean_ci([1.0] * 5) == (1.0, 1.0)
+    assert bootstrap_ci([1.0] * 5) == (1.0, 1.0)
     assert difficulty_bucket(0.9) == "easy" and difficulty_bucket(0.5) == "medium" and difficulty_bucket(0.0) == "hard"
     assert difficulty_bucket(1.0, level=5) == "hard" and difficulty_bucket(0.0, level="Level 1") == "easy"

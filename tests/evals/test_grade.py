@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from agent.answers.keys import canonical_answer
-from evals.grade import answers_equal, compare, grade_math
+from evals.grading.math import answers_equal, compare, grade_math
 
 # (response, target, kind, expected Score.value)
 GRADE = [

@@ -6,7 +6,7 @@ import pytest
 
 from agent.answers.code import extract_code
 from agent.types import Sample
-from evals.grade_code import build_program, grade_code, grade_code_many
+from evals.grading.code import build_program, grade_code, grade_code_many
 
 PROMPT = 'from typing import List\n\n\ndef add_all(xs: List[int]) -> int:\n    """Sum of xs."""\n'
 TEST = "def check(candidate):\n    assert candidate([1, 2, 3]) == 6\n    assert candidate([]) == 0\n"

@@ -12,8 +12,8 @@ import pytest
 from agent.answers.extract import extract_answer
 from agent.answers.latex import is_bare_math, normalize_latex
 from agent.answers.numbers import parse_number
-from evals.grade import grade_answer, grade_math, graded_kind
-from evals.symbolic import too_costly
+from evals.grading.math import grade_answer, grade_math, graded_kind
+from evals.grading.symbolic import too_costly
 
 GRADED_KIND = [
     ("18", "number", "number"), ("#### 1,234", "number", "number"), ("5 dollars", "number", "number"),

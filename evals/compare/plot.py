@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from evals.compare_report import ORACLE, CurvePoint
+from evals.compare.report import ORACLE, CurvePoint
 
 
 def plot_curves(curve: Sequence[CurvePoint], path: str | Path, title: str = "") -> Path:

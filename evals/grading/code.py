@@ -7,12 +7,10 @@ crashed, or it timed out, with the error's last line as explanation) or
 `no_answer` (the completion holds no code). `error` means the sandbox itself
 could not run.
 
-HumanEval: the program is the problem's prompt (imports, helper functions, the
-signature and docstring) followed by the model's code, then the dataset's
-`check` function and `check(entry_point)`. If the model rewrote the whole
-function, its definition comes after the prompt's stub and replaces it; if it
-wrote only the body, the body continues the prompt. MBPP: the test imports,
-the model's code, then the dataset's asserts.
+The program is the one the completion stands for (agent.answers.extract_code:
+for HumanEval the problem's prompt and the model's function or body); the tests
+follow it: HumanEval's `check` function and `check(entry_point)`, MBPP's test
+imports before the code and its asserts after it.
 """
 
 from __future__ import annotations
@@ -22,6 +20,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from agent.answers.code import extract_code
 from agent.types import Sample, Score
+from tools.sandbox import run
+from tools.types import Limits
 
 
 def build_program(code: str, sample: Sample) -> str:
@@ -53,9 +53,6 @@ def grade_code(completion: str, sample: Sample, timeout_s: float = 10.0) -> Scor
 
 def run_program(program: str, answer: str, timeout_s: float = 10.0) -> Score:
     """Run a full test program in its own sandbox process -> Score (answer = the solution code)."""
-    from tools.sandbox import run
-    from tools.types import Limits
-
     try:
         result = run(program, Limits(timeout_s=timeout_s, memory_mb=1024))
     except Exception as e:  # the sandbox itself failed to start: not the model's fault

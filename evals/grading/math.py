@@ -5,7 +5,7 @@ cheaper checks that decide most answers: numbers compare exactly as rationals, t
 within a tolerance (relative 1e-6, absolute 1e-9), with no sympy involved; other
 answers compare first as normalized LaTeX strings (agent.answers.latex), text answers
 ("\\text{Monday}") as text, and only then symbolically with math-verify under a time
-limit that is safe in worker threads (evals.symbolic): a check that overruns is graded
+limit that is safe in worker threads (evals/grading/symbolic.py): a check that overruns is graded
 "incorrect" with the explanation "symbolic check timed out", never a hang.
 
 The gold answer decides how a "number" answer is graded: a gold that is not a plain
@@ -25,6 +25,7 @@ from agent.answers.keys import canonical_answer, gold_text
 from agent.answers.latex import has_word, is_bare_math, normalize_latex, strip_math_delimiters
 from agent.answers.numbers import format_number, parse_number
 from agent.types import Score
+from evals.grading.symbolic import symbolic_equal, too_costly
 
 REL_TOL = 1e-6
 ABS_TOL = 1e-9
@@ -89,8 +90,6 @@ def compare(pred: str, target: str, kind: str = "number",
     if _is_text(key_pred) or _is_text(key_target):
         equal = key_pred.casefold() == key_target.casefold()
         return equal, "same text" if equal else f"{key_pred!r} != {key_target!r} (text)"
-    from evals.symbolic import symbolic_equal, too_costly
-
     if too_costly(key_pred) or too_costly(key_target):
         return False, f"{key_pred!r} != {key_target!r} (too costly for a symbolic check)"
     equal = symbolic_equal(key_pred, key_target, timeout_s)

@@ -1,7 +1,7 @@
 """Symbolic equivalence of two LaTeX answers (math-verify over sympy) under a time limit
 that works anywhere: in the main thread a real-time interval timer interrupts the
 check; in any other thread (signals only reach the main thread) the check runs in a
-small worker process (`python -m evals.symbolic`) that is killed by its PID when it
+small worker process (`python -m evals.grading.symbolic`) that is killed by its PID when it
 overruns. `symbolic_equal` returns None when the limit is hit, never hangs.
 
 A timer cannot interrupt sympy inside one big-integer operation (10^{10^{10}} would
@@ -93,7 +93,7 @@ class _WorkerProcess:
     def _start(self) -> subprocess.Popen:
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p))
-        proc = subprocess.Popen([sys.executable, "-m", "evals.symbolic"], stdin=subprocess.PIPE,
+        proc = subprocess.Popen([sys.executable, "-m", "evals.grading.symbolic"], stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True, bufsize=1)
         if self._read(proc, _STARTUP_TIMEOUT_S) != {"ready": True}:
             self._kill(proc)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from math import comb
 
 from agent.scaling.adaptive import adaptive_draws
+from agent.scaling.voting import leaders, tally
 
 
 @dataclass(frozen=True)
@@ -34,11 +35,9 @@ class Vote:
 
 def vote_value(votes: Sequence[Vote]) -> float:
     """Expected correctness of a majority vote over `votes` (ties shared, see module doc)."""
-    counts = Counter(v.key for v in votes if v.key is not None)
-    if not counts:
+    tied = leaders(tally([v.key for v in votes]))
+    if not tied:
         return 0.0
-    top = max(counts.values())
-    tied = [k for k, c in counts.items() if c == top]
     correct = _correct_keys(votes)
     return sum(1 for k in tied if k in correct) / len(tied)
 
@@ -115,13 +114,6 @@ def best_of_k_verified(votes: Sequence[Vote], k: int) -> float:
     return total / comb(n, k)
 
 
-def pass_at_k(n: int, c: int, k: int) -> float:
-    """Unbiased pass@k (Chen et al. 2021): some of k samples correct. An oracle upper line."""
-    if n - c < k:
-        return 1.0
-    return 1.0 - comb(n - c, k) / comb(n, k)
-
-
 def adaptive_replay(votes: Sequence[Vote], tokens: Sequence[float], cap: int, *, batch: int,
                     threshold: float, orders: int = 200, seed: int = 0) -> tuple[float, float]:
     """Expected (correctness, spent tokens) of the adaptive strategy with a cap,
@@ -138,19 +130,6 @@ def adaptive_replay(votes: Sequence[Vote], tokens: Sequence[float], cap: int, *,
         acc += vote_value([votes[i] for i in order[:used]])
         spent += sum(tokens[i] for i in order[:used])
     return acc / orders, spent / orders
-
-
-def bootstrap_mean_ci(values: Sequence[float], *, resamples: int = 2000, seed: int = 0,
-                      level: float = 0.95) -> tuple[float, float]:
-    """Percentile bootstrap CI of the mean across questions."""
-    if not values:
-        return (0.0, 0.0)
-    rng = random.Random(seed)
-    n = len(values)
-    means = sorted(sum(values[rng.randrange(n)] for _ in range(n)) / n for _ in range(resamples))
-    lo = means[int((1 - level) / 2 * resamples)]
-    hi = means[min(resamples - 1, int((1 + level) / 2 * resamples))]
-    return (lo, hi)
 
 
 # ---------------------------------------------------------------- per-question derived points

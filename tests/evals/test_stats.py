@@ -1,4 +1,4 @@
-"""Metrics with hand-computed numbers."""
+"""Statistics with hand-computed numbers."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from math import comb
 
 import pytest
 
-from evals.metrics import accuracy, bootstrap_ci, majority_vote, pass_at_k, weighted_vote, wilson_interval
+from evals.stats import accuracy, bootstrap_ci, pass_at_k, wilson_interval
 
 
 @pytest.mark.parametrize(("values", "expected"), [
@@ -57,30 +57,3 @@ def test_bootstrap_ci_brackets_the_mean_and_is_reproducible():
     assert bootstrap_ci([]) == (0.0, 0.0)
     lo, hi = bootstrap_ci([1.0, 5.0, 9.0], stat=max, n_boot=500)
     assert lo in (1.0, 5.0, 9.0) and hi == 9.0
-
-
-@pytest.mark.parametrize(("answers", "kind", "expected"), [
-    (["18", "17", "18"], "number", "18"),
-    (["18.00", "17", "$18"], "number", "18.00"),  # same key: first of the winning cluster, as written
-    (["17", "18", "18", "17"], "number", "17"),  # tie: first occurrence
-    ([None, None, "5"], "number", "5"),
-    ([None, None], "number", None),
-    ([], "number", None),
-    (["3/4", "0.75", "1"], "number", "3/4"),
-    (["\\frac{1}{2}", "0.5", "\\sqrt{2}"], "math", "\\frac{1}{2}"),
-    (["B", "(b)", "A"], "choice", "B"),
-])
-def test_majority_vote(answers, kind, expected):
-    assert majority_vote(answers, kind=kind) == expected
-
-
-def test_majority_vote_with_custom_key():
-    assert majority_vote(["Yes", "yes", "no"], key=str.lower) == "Yes"
-
-
-def test_weighted_vote():
-    assert weighted_vote(["1", "2", "2"], [0.9, 0.3, 0.3]) == "1"
-    assert weighted_vote(["1", "2", "2"], [0.5, 0.3, 0.3]) == "2"
-    assert weighted_vote(["1", None, "2"], [0.5, 9.0, 0.5]) == "1"  # tie: first; None ignored
-    with pytest.raises(ValueError):
-        weighted_vote(["1"], [1.0, 2.0])

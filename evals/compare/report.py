@@ -7,7 +7,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from evals.compare_stats import Point, bootstrap_mean_ci
+from evals.compare.estimators import Point
+from evals.stats import bootstrap_ci
 
 ORACLE = "pass@k"
 """The oracle line (some sample correct): selection's ceiling, never a winner."""
@@ -44,7 +45,7 @@ def aggregate(points: dict[str, dict[int, dict[str, Point]]], buckets: dict[str,
                 if not qs:
                     continue
                 accs = [by_q[q].accuracy for q in qs]
-                lo, hi = bootstrap_mean_ci(accs, seed=seed)
+                lo, hi = bootstrap_ci(accs, seed=seed)
                 out.append(CurvePoint(strategy, budget, bucket, len(qs), sum(accs) / len(qs), lo, hi,
                                       sum(by_q[q].generated_tokens for q in qs) / len(qs),
                                       sum(by_q[q].total_tokens for q in qs) / len(qs)))

@@ -32,10 +32,9 @@ from agent.answers import answer_key
 from agent.scaling.adaptive import DEFAULT_BATCH, DEFAULT_THRESHOLD
 from agent.scaling.chains import extend_chains, initial_messages, start_chains
 from agent.scaling.strategies import finish
-from agent.scaling.types import Attempt, Job, ScalingOptions
-from agent.types import Model, Sample, SamplingParams, Score
-from evals.compare_report import ORACLE, CurvePoint, aggregate, verdicts, write_report
-from evals.compare_stats import (
+from agent.scaling.types import Attempt, Grader, Job, ScalingOptions
+from agent.types import Model, Sample, SamplingParams
+from evals.compare.estimators import (
     Point,
     Step,
     Vote,
@@ -44,14 +43,16 @@ from evals.compare_stats import (
     difficulty_bucket,
     hybrid_point,
     parallel_point,
-    pass_at_k,
     pass_rate,
     sequential_point,
     vote_value,
 )
+from evals.compare.plot import plot_curves
+from evals.compare.report import ORACLE, CurvePoint, aggregate, verdicts, write_report
+from evals.grading import grade
+from evals.stats import pass_at_k
 from evals.store import ResultStore
 
-Grader = Callable[[str, Sample], Score]
 GENERATED = ("parallel", "sequential", "hybrid")
 ADAPTIVE_SWEEP = (0.8, 0.9, 0.95)
 
@@ -111,16 +112,6 @@ def _ensure_runs(store: ResultStore, spec: CompareSpec, meta: dict) -> None:
             store.create_run(manifest, rid)
 
 
-def _attempt_from_row(row: dict) -> Attempt:
-    extra = dict(row["extra"])
-    score = Score(row["score"], row["answer"], row["explanation"] or "") if row["score"] else None
-    return Attempt(index=row["idx"], chain=row["chain"], step=row["step"], text=row["completion"],
-                   answer=row["answer"], prompt_tokens=row["prompt_tokens"],
-                   completion_tokens=row["completion_tokens"], finish_reason=row["finish_reason"] or "stop",
-                   mean_logprob=extra.pop("mean_logprob", None), score=score,
-                   messages=row["prompt"].get("messages", []), duration_s=row["duration"] or 0.0, extra=extra)
-
-
 def _chains_from(parallel: list[Attempt], starts: int, base: list, sample: Sample) -> Job:
     """A job whose chains start from copies of the first `starts` parallel samples."""
     job = Job(sample, base)
@@ -153,8 +144,7 @@ def generate(model: Model, samples: list[Sample], spec: CompareSpec, params: Sam
             store.write_result(_run_id("parallel"), result, position=samples.index(j.sample), target=j.sample.target)
         for j in jobs:
             if j.sample.id in done["parallel"]:
-                rows = store.attempts(_run_id("parallel"), j.sample.id)
-                j.attempts = [_attempt_from_row(r) for r in rows]
+                j.attempts = store.load_attempts(_run_id("parallel"), j.sample.id)
         plans = [(name, starts, steps) for name, starts, steps in (
             ("sequential", 1, spec.largest), ("hybrid", max(1, spec.largest // spec.hybrid_k), spec.hybrid_k))
             if name in spec.strategies]
@@ -262,12 +252,7 @@ def run_compare(model: Model | None, samples: list[Sample], spec: CompareSpec, p
                 progress: Callable[[str], None] = _print) -> CompareOutcome:
     """Generate (resuming what is stored), derive every budget, write results.json, report.md, curves.png.
     With model None nothing is generated: the outputs are rewritten from what is stored."""
-    from evals.compare_plot import plot_curves
-
-    if grader is None:
-        from evals.solvers import grade_sample
-
-        grader = grade_sample
+    grader = grader or grade
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     meta = dict(meta or {})

@@ -1,12 +1,12 @@
-"""Metrics: accuracy, confidence intervals, pass@k, and answer voting. Pure functions."""
+"""Statistics, the one home: accuracy, the Wilson interval, unbiased pass@k, and the
+percentile bootstrap interval. Pure functions."""
 
 from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Hashable, Sequence
-
-from agent.answers.keys import canonical_answer
+from collections.abc import Callable, Sequence
+from statistics import NormalDist
 
 
 def accuracy(values: Sequence[bool]) -> float:
@@ -18,8 +18,6 @@ def wilson_interval(correct: int, n: int, alpha: float = 0.05) -> tuple[float, f
     """Wilson score interval for a binomial proportion (good at small n and near 0 or 1)."""
     if n <= 0:
         return 0.0, 1.0
-    from statistics import NormalDist
-
     z = NormalDist().inv_cdf(1 - alpha / 2)
     p = correct / n
     denom = 1 + z * z / n
@@ -59,37 +57,3 @@ def pass_at_k(n: int, c: int, k: int) -> float:
     for i in range(n - c + 1, n + 1):
         prod *= 1.0 - k / i
     return 1.0 - prod
-
-
-def _default_key(kind: str) -> Callable[[str], Hashable]:
-    return lambda answer: canonical_answer(answer, kind)
-
-
-def weighted_vote(answers: Sequence[str | None], weights: Sequence[float],
-                  key: Callable[[str], Hashable] | None = None, *, kind: str = "number") -> str | None:
-    """The answer whose cluster (same `key`, default: `canonical_answer(a, kind)`) has the
-    largest total weight; ties go to the cluster seen first; None answers are ignored;
-    the first answer of the winning cluster is returned as written. All None -> None."""
-    if len(answers) != len(weights):
-        raise ValueError(f"{len(answers)} answers but {len(weights)} weights")
-    key = key or _default_key(kind)
-    totals: dict[Hashable, float] = {}
-    first: dict[Hashable, str] = {}
-    for answer, weight in zip(answers, weights, strict=True):
-        if answer is None:
-            continue
-        k = key(answer)
-        totals[k] = totals.get(k, 0.0) + weight
-        first.setdefault(k, answer)
-    if not totals:
-        return None
-    best = max(totals.values())
-    winner = next(k for k in totals if totals[k] == best)  # dicts keep first-seen order
-    return first[winner]
-
-
-def majority_vote(answers: Sequence[str | None], key: Callable[[str], Hashable] | None = None, *,
-                  kind: str = "number") -> str | None:
-    """The most frequent answer (by `key`, default `canonical_answer(a, kind)`); ties broken
-    by first occurrence; None answers ignored; all None -> None."""
-    return weighted_vote(answers, [1.0] * len(answers), key, kind=kind)

@@ -1,0 +1,7 @@
+"""`playground compare`: test-time strategies compared at matched budgets, generated once at
+the largest budget (run.py), every smaller budget derived by the estimators
+(estimators.py), curves with bootstrap CIs and the winners (report.py, plot.py)."""
+
+from evals.compare.run import CompareOutcome, CompareSpec, run_compare
+
+__all__ = ["CompareOutcome", "CompareSpec", "run_compare"]
