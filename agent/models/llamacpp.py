@@ -78,7 +78,8 @@ class LlamaCppModel:
 
     def __init__(self, path: str, *, seed: int | None = 0, n_ctx: int = DEFAULT_CELLS,
                  n_seq_max: int = DEFAULT_SEQ_MAX, n_batch: int = 2048, n_threads: int | None = None,
-                 n_gpu_layers: int = 0, use_extra_bufts: bool = True, name: str | None = None) -> None:
+                 n_gpu_layers: int = 0, use_extra_bufts: bool = True, kv_unified: bool = True,
+                 name: str | None = None) -> None:
         L = import_llama_cpp()
         from llama_cpp._internals import LlamaContext, LlamaModel
 
@@ -98,7 +99,7 @@ class LlamaCppModel:
         threads = n_threads or _cores()
         cp = L.llama_context_default_params()
         cp.n_ctx, cp.n_batch, cp.n_ubatch = n_ctx, n_batch, min(512, n_batch)
-        cp.n_seq_max, cp.kv_unified, cp.no_perf = n_seq_max, True, True
+        cp.n_seq_max, cp.kv_unified, cp.no_perf = n_seq_max, kv_unified, True
         cp.n_threads = cp.n_threads_batch = threads
         try:
             self._ctx = LlamaContext(model=self._model, params=cp, verbose=False)
