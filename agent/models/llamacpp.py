@@ -37,7 +37,7 @@ from agent.types import Completion, Message, Request, SamplingParams
 
 INSTALL_HINT = ("llama-cpp-python is not installed: run `bash setup.sh` (it builds llama.cpp for this CPU, "
                 "~7 minutes on 2 cores), or use --backend transformers")
-ENGINE_KEYS = ("n_ctx", "n_seq_max", "n_batch", "n_threads", "n_gpu_layers", "use_extra_bufts")
+ENGINE_KEYS = ("n_ctx", "n_seq_max", "n_batch", "n_threads", "n_gpu_layers", "use_extra_bufts", "kv_unified")
 DEFAULT_CELLS = 16384
 DEFAULT_SEQ_MAX = 32
 
