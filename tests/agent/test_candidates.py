@@ -134,7 +134,7 @@ def test_score_and_pick_on_crafted_checks():
 
 
 def test_playground_run_shows_the_candidates(tmp_path, capsys):
-    from agent.cli import main
+    from playground.cli import main
 
     script = tmp_path / "script.yaml"
     script.write_text(

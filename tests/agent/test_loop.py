@@ -205,7 +205,7 @@ def test_session_restart_redefines_final_answer(session, tmp_path):
 
 
 def test_playground_run_command(tmp_path, capsys):
-    from agent.cli import main
+    from playground.cli import main
 
     script = tmp_path / "script.yaml"
     script.write_text(

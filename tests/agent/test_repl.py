@@ -18,7 +18,7 @@ from rich.console import Console
 
 from agent.config import PlaygroundConfig
 from agent.models.scripted import ScriptedModel
-from agent.repl import ChatRepl
+from playground.repl import ChatRepl
 
 F = "```"
 CTRL_C, CTRL_D = "\x03", "\x04"
@@ -144,10 +144,6 @@ def test_model_switch(tmp_path):
 
 
 def test_strategy_answers_through_scaling(tmp_path):
-    from agent.repl_commands import load_scaling
-
-    if load_scaling() is None:
-        pytest.skip("agent.scaling.solve_with_strategy is not there yet")
     model = ScriptedModel({"default": "2 + 3 = 5. The answer is 5."})
     repl, screen, _ = drive(tmp_path, model, f"/n 3\n/strategy parallel\nWhat is 2 + 3?\n{CTRL_D}")
     assert "answer: 5" in screen

@@ -1,5 +1,5 @@
-"""`playground ask`: in-process through agent.cli.main with the scripted backend,
-one subprocess run of `python -m agent.cli`, bad input, and one real-model run."""
+"""`playground ask`: in-process through playground.cli.main with the scripted backend,
+one subprocess run of `python -m playground`, bad input, and one real-model run."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from agent.cli import main
+from playground.cli import main
 
 SCRIPT = """\
 rules:
@@ -59,7 +59,7 @@ def test_no_answer_is_said_plainly(tmp_path, capsys):
 def test_cot2_json_in_a_subprocess(tmp_path):
     p = tmp_path / "s.yaml"
     p.write_text('replies: ["First 7 * 8 = 56.", " 56."]\n')
-    proc = subprocess.run([sys.executable, "-m", "agent.cli", "ask", "What is 7*8?", "--method", "cot2",
+    proc = subprocess.run([sys.executable, "-m", "playground", "ask", "What is 7*8?", "--method", "cot2",
                            "--json", "--backend", "scripted", "--model", str(p)],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
@@ -89,7 +89,7 @@ def test_unknown_backend_is_one_line_exit_2(script, capsys):
 
 
 def test_missing_model_path_is_one_line_exit_2_in_a_subprocess():
-    proc = subprocess.run([sys.executable, "-m", "agent.cli", "ask", "q", "--backend", "transformers",
+    proc = subprocess.run([sys.executable, "-m", "playground", "ask", "q", "--backend", "transformers",
                            "--model", "/nonexistent/model"], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
@@ -127,7 +127,7 @@ def test_strategy_parallel_votes(tmp_path, capsys):
 @pytest.mark.real_model
 @pytest.mark.slow
 def test_real_default_model_answers_7_times_8(default_model_dir):
-    proc = subprocess.run([sys.executable, "-m", "agent.cli", "ask", "What is 7*8?", "--model",
+    proc = subprocess.run([sys.executable, "-m", "playground", "ask", "What is 7*8?", "--model",
                            str(default_model_dir), "--max-tokens", "64"],
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr

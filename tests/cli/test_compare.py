@@ -7,7 +7,7 @@ import json
 import pytest
 import yaml
 
-from agent.cli import main
+from playground.cli import main
 
 SCRIPT = {"rules": [
     {"match": "Review your solution", "replies": ["I checked it. The answer is 4."]},

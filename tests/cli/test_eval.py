@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from agent.cli import main
 from evals.store import ResultStore
+from playground.cli import main
 
 QUESTIONS = [("q1", "What is 2 + 3?", "5"), ("q2", "What is 4 + 4?", "8"), ("q3", "What is 1 + 1?", "2"),
              ("q4", "What is 9 + 1?", "10")]

@@ -1,6 +1,6 @@
 """Test harness (not a test): `playground eval` with a slow scripted model.
 
-A ScriptedModel script cannot sleep, so this runs the real CLI with `load_model`
+A ScriptedModel script cannot sleep, so this runs the real CLI with the model loader
 returning a ScriptedModel whose rule sleeps per request (so a test can kill the
 process mid-run) and answers "a + b" questions: right, except when a is a
 multiple of 3 (wrong) or of 7 (no answer); a question with "boom" raises.
@@ -17,9 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import agent.models  # noqa: E402
-from agent.cli import main  # noqa: E402
+import playground.options  # noqa: E402
 from agent.models.scripted import ScriptedModel  # noqa: E402
+from playground.cli import main  # noqa: E402
 
 
 def answer(question: str) -> str:
@@ -45,6 +45,6 @@ def slow_model(delay_s: float) -> ScriptedModel:
 
 if __name__ == "__main__":
     delay = float(sys.argv[1])
-    agent.models.load_model = lambda config: slow_model(delay)
+    playground.options.load_model = lambda config: slow_model(delay)
     sys.argv = [sys.argv[0], *sys.argv[2:]]  # as `playground eval ...` sees it
     sys.exit(main(sys.argv[1:]))

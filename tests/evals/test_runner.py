@@ -226,7 +226,7 @@ def test_resume_refuses_other_config_and_existing_run_needs_resume(tmp_path):
 
 # ---------------------------------------------------------------------- answers stored as they finish
 def openai_cli(base_url: str, data: Path, out: Path, *more: str) -> list[str]:  # default chunk: 256 samples
-    return [sys.executable, "-m", "agent.cli", "eval", "--task", "jsonl", "--data", str(data), "--question-field",
+    return [sys.executable, "-m", "playground", "eval", "--task", "jsonl", "--data", str(data), "--question-field",
             "question", "--answer-field", "answer", "--id-field", "id", "--backend", "openai", "--base-url",
             base_url, "--method", "direct", "--out", str(out), "--no-progress", *more]
 

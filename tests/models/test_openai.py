@@ -79,7 +79,7 @@ def test_unreachable_url_is_backend_unavailable():
 
 def test_cli_unreachable_server_exits_2_with_one_line():
     port = free_port()
-    proc = subprocess.run([sys.executable, "-m", "agent.cli", "ask", "hi", "--backend", "openai",
+    proc = subprocess.run([sys.executable, "-m", "playground", "ask", "hi", "--backend", "openai",
                            "--base-url", f"http://127.0.0.1:{port}/v1"],
                           capture_output=True, text=True, timeout=120)
     if "not available yet" in proc.stderr:

@@ -137,7 +137,7 @@ def test_eval_with_parallel_strategy_against_the_server(server, tmp_path):
     data.write_text("".join(json.dumps({"id": f"q{a}", "question": f"What is {a} + {a + 1}?",
                                         "answer": str(2 * a + 1)}) + "\n" for a in (2, 5)))
     out = tmp_path / "out"
-    r = subprocess.run([sys.executable, "-m", "agent.cli", "eval", "--task", "jsonl", "--data", str(data),
+    r = subprocess.run([sys.executable, "-m", "playground", "eval", "--task", "jsonl", "--data", str(data),
                         "--question-field", "question", "--answer-field", "answer", "--id-field", "id",
                         "--backend", "openai", "--base-url", server, "--method", "direct", "--strategy",
                         "parallel", "--budget", "3", "--temperature", "0.7", "--max-tokens", "32", "--out",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 
-from agent.cli import main
+from playground.cli import main
 
 
 def test_exec_json_success(tmp_path, capsys):

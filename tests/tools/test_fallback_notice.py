@@ -20,7 +20,7 @@ from tests.tools.conftest import require_level
 CHECKOUT = Path(__file__).resolve().parents[2]
 CHILD = """
 import sys
-from agent.cli import main
+from playground.cli import main
 from tools.sandbox import run
 first, second = run("print(1)"), run("print(2)")
 print("LEVELS", first.isolation, second.isolation, first.stdout.strip(), second.stdout.strip())

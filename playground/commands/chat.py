@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from playground.options import config_from_args, open_model
+from playground.repl import ChatRepl, default_history_path
+
 HELP = "chat with the model; its code runs in a sandboxed Python session (/help inside)"
 DESCRIPTION = """\
 An interactive chat. Replies stream as markdown; code the model writes runs in a
@@ -21,12 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from agent.cli import config_from_args
-    from agent.models import load_model
-    from agent.repl import ChatRepl, default_history_path
-
     cfg = config_from_args(args)
-    model = load_model(cfg.model)
+    model = open_model(cfg.model)
     history = Path(args.history).expanduser() if args.history else default_history_path()
     repl = ChatRepl(model, cfg, history_path=history, workdir=Path(args.workdir).expanduser(),
                     tools=not args.no_tools)

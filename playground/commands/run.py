@@ -8,6 +8,15 @@ import signal
 from datetime import datetime
 from pathlib import Path
 
+from rich.console import Console
+
+from agent.codeact.loop import CodeAgent
+from agent.codeact.types import AgentConfig
+from agent.errors import UsageError
+from playground.display import RunDisplay
+from playground.options import config_from_args, open_model
+from tools.session import PythonSession
+
 HELP = "let the model solve a task by writing and running Python code"
 DESCRIPTION = """\
 The model writes Python, a sandboxed persistent session runs it, the output goes
@@ -37,8 +46,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _paths(args: argparse.Namespace) -> tuple[Path, Path]:
-    from agent.errors import UsageError
-
     if args.workdir:
         workdir = Path(args.workdir).expanduser().resolve()
         if workdir.exists() and not workdir.is_dir():
@@ -59,15 +66,6 @@ def _raise_interrupt(signum, frame) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
-    from agent.cli import config_from_args
-    from agent.codeact.loop import CodeAgent
-    from agent.codeact.types import AgentConfig
-    from agent.errors import UsageError
-    from agent.models import load_model
-    from agent.run_display import RunDisplay
-
     if not args.task.strip():
         raise UsageError("the task is empty")
     if args.max_steps < 1:
@@ -84,9 +82,7 @@ def main(args: argparse.Namespace) -> int:
         top_p=cfg.sampling.top_p, native_tools=args.native_tools, seed=cfg.model.seed or 0,
         candidates=args.candidates)
     console = Console(highlight=False)
-    from tools.session import PythonSession
-
-    model = load_model(cfg.model)
+    model = open_model(cfg.model)
     # a kill (SIGTERM) ends the run like Ctrl-C: the transcript is finished in the loop's finally
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:

@@ -5,22 +5,26 @@ Without --method the model's answer is streamed as in a chat. With --method
 extracted answer); cot2 streams stage 1 (the rationale), then prints the
 stage-2 answer trigger and answer. --json prints one JSON object instead (both
 stages, the answer, every extraction pipeline, token counts). --n N and
---strategy S run a test-time scaling strategy (agent/scaling.py).
+--strategy S run a test-time scaling strategy (agent/scaling/).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import sys
+from dataclasses import asdict, replace
 
+from agent import reasoning
 from agent.answers import KINDS
+from agent.errors import UsageError
 from agent.reasoning import METHODS
+from agent.scaling import STRATEGIES, solve_with_strategy
+from agent.types import Completion, Message, SamplingParams
+from playground.options import config_from_args, open_model
 
 HELP = "ask one question: stream the answer, or reason step by step (--method) and extract it"
 DESCRIPTION = __doc__
-
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,10 +42,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from agent.cli import config_from_args
-    from agent.errors import UsageError
-    from agent.types import SamplingParams
-
     cfg = config_from_args(args)
     if args.n < 1:
         raise UsageError(f"--n must be >= 1, got {args.n}")
@@ -49,8 +49,6 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError("the question is empty")
     strategy = args.strategy or ("parallel" if args.n > 1 else None)
     method = args.method or ("cot" if args.json or strategy else None)
-    if strategy and importlib.util.find_spec("agent.scaling") is None:
-        raise UsageError("--strategy needs agent.scaling, which is not installed")
     params = SamplingParams(temperature=cfg.sampling.temperature, top_p=cfg.sampling.top_p,
                             max_tokens=cfg.sampling.max_tokens)
     model = open_model(cfg.model)
@@ -60,30 +58,12 @@ def main(args: argparse.Namespace) -> int:
         if method is None:
             return _chat(model, args.question, args.system, params)
         if args.json:
-            from agent import reasoning
-
             [sol] = reasoning.solve(model, args.question, method, args.kind, params, system=args.system)
             _print_json({**sol.to_dict(), "model": model.name, "backend": model.backend})
             return 0
         return _ask_streaming(model, args.question, method, args.kind, args.system, params)
     finally:
         model.close()
-
-
-def open_model(config):
-    """load_model, with loading failures turned into one-line usage errors."""
-    from agent.errors import BackendUnavailableError, PlaygroundError, UsageError
-    from agent.models import load_model
-
-    try:
-        return load_model(config)
-    except PlaygroundError:
-        raise
-    except ImportError as e:
-        raise BackendUnavailableError(f"backend '{config.backend}' is not available: {e}") from None
-    except (OSError, ValueError, RuntimeError) as e:
-        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
-        raise UsageError(f"cannot load model '{config.model}': {first}") from None
 
 
 def _write(text: str) -> None:
@@ -96,8 +76,6 @@ def _print_json(data: dict) -> None:
 
 
 def _chat(model, question: str, system: str | None, params) -> int:
-    from agent.types import Message
-
     messages = ([Message("system", system)] if system else []) + [Message("user", question)]
     for piece in model.stream(messages, params):
         _write(piece)
@@ -107,9 +85,6 @@ def _chat(model, question: str, system: str | None, params) -> int:
 
 def _ask_streaming(model, question: str, method: str, kind: str, system: str | None, params) -> int:
     """Stream stage 1, then finish the solution (cot2: the batched stage 2) and print the answer."""
-    from agent import reasoning
-    from agent.types import Completion
-
     messages = reasoning.build_messages(question, method, kind, system)
     pieces = []
     for piece in model.stream(messages, params):
@@ -127,11 +102,6 @@ def _ask_streaming(model, question: str, method: str, kind: str, system: str | N
 
 
 def _ask_with_strategy(model, args: argparse.Namespace, strategy: str, method: str, params) -> int:
-    from dataclasses import asdict, replace
-
-    from agent.errors import UsageError
-    from agent.scaling import STRATEGIES, solve_with_strategy
-
     if strategy not in STRATEGIES:
         raise UsageError(f"unknown strategy '{strategy}' (choose from {', '.join(STRATEGIES)})")
     if params.temperature == 0:  # n greedy samples would all be the same

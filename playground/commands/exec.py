@@ -7,6 +7,11 @@ import json
 import sys
 from pathlib import Path
 
+from agent.errors import UsageError
+from tools.isolation import SandboxUnavailableError
+from tools.sandbox import run
+from tools.types import Limits
+
 HELP = "run a Python file in the sandbox (the one the agent's code runs in)"
 DESCRIPTION = """\
 Run a Python program in the sandbox: bubblewrap (no network, read-only system,
@@ -30,8 +35,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _read_code(name: str) -> tuple[str, str]:
-    from agent.errors import UsageError
-
     if name == "-":
         return sys.stdin.read(), "stdin.py"
     path = Path(name)
@@ -44,11 +47,6 @@ def _read_code(name: str) -> tuple[str, str]:
 
 
 def main(args: argparse.Namespace) -> int:
-    from agent.errors import UsageError
-    from tools.isolation import SandboxUnavailableError
-    from tools.sandbox import run
-    from tools.types import Limits
-
     if args.timeout <= 0 or args.memory_mb <= 0:
         raise UsageError("--timeout and --memory-mb must be positive")
     code, filename = _read_code(args.file)

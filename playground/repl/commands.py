@@ -1,44 +1,74 @@
-"""Slash commands of the chat REPL. Each takes (repl, argument text) and
-returns False to leave the REPL. Mistakes are reported in one line, never raised."""
+"""Slash commands of the chat REPL and the settings they change. Each command takes
+(chat, argument text) and returns False to leave the REPL. Mistakes are reported in
+one line, never raised. Commands act on a `Chat` (playground/repl/chat.py's ChatRepl)."""
 
 from __future__ import annotations
 
 import shlex
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from agent.answers import KINDS
 from agent.codeact.transcript import now_iso, write_json_atomic
+from agent.config import ModelConfig, PlaygroundConfig
 from agent.errors import PlaygroundError
+from agent.models import load_model
+from agent.reasoning import METHODS as REASONING_METHODS
+from agent.scaling import STRATEGIES
+from agent.types import Message, Model, Usage
 
-if TYPE_CHECKING:
-    from agent.repl import ChatRepl
-
-METHODS = ("chat", "direct", "cot", "cot2", "fewshot")
-KINDS = ("number", "math", "choice")
-NOT_AVAILABLE = "test-time scaling is not available"
-
-Command = Callable[["ChatRepl", str], bool]
+METHODS = ("chat", *REASONING_METHODS)
 
 
-def load_scaling() -> Callable | None:
-    """agent.scaling.solve_with_strategy, or None when that module is not there."""
-    try:
-        from agent import scaling
-    except ImportError:
-        return None
-    return getattr(scaling, "solve_with_strategy", None)
+@dataclass
+class ChatSettings:
+    system_prompt: str
+    tools: bool = True
+    """Run the code the model writes (and show the model its output)."""
+    method: str = "chat"
+    """'chat' = plain conversation; else a reasoning method of agent.reasoning.METHODS."""
+    kind: str = "math"
+    """Answer kind for /method questions: number, math, choice."""
+    n: int = 1
+    strategy: str | None = None
+    max_tool_rounds: int = 3
+    """Code runs per user message before the model must answer in words."""
+    cell_timeout_s: float = 60.0
 
 
-def _say(repl: ChatRepl, msg: str, style: str = "") -> bool:
+class Chat(Protocol):
+    """What the slash commands act on."""
+
+    console: Console
+    model: Model
+    config: PlaygroundConfig
+    settings: ChatSettings
+    messages: list[Message]
+    usage: Usage
+    model_calls: int
+    workdir: Path
+    model_loader: Callable[[ModelConfig], Model] | None
+
+    def default_system_prompt(self, tools: bool) -> str: ...
+
+    def restart_session(self) -> None: ...
+
+
+Command = Callable[[Chat, str], bool]
+
+
+def _say(repl: Chat, msg: str, style: str = "") -> bool:
     repl.console.print(Text(msg, style=style))
     return True
 
 
-def cmd_help(repl: ChatRepl, arg: str) -> bool:
+def cmd_help(repl: Chat, arg: str) -> bool:
     table = Table(show_header=False, box=None, pad_edge=False)
     for name, (_, usage, text) in COMMANDS.items():
         table.add_row(f"/{name} {usage}".rstrip(), text)
@@ -47,18 +77,15 @@ def cmd_help(repl: ChatRepl, arg: str) -> bool:
     return True
 
 
-def cmd_reset(repl: ChatRepl, arg: str) -> bool:
+def cmd_reset(repl: Chat, arg: str) -> bool:
     repl.messages.clear()
-    if repl._session is not None:
-        repl._session.restart()
+    repl.restart_session()
     return _say(repl, "(conversation cleared; the Python session was restarted)", "dim")
 
 
-def cmd_model(repl: ChatRepl, arg: str) -> bool:
+def cmd_model(repl: Chat, arg: str) -> bool:
     if not arg:
         return _say(repl, f"model: {repl.model.name} ({repl.model.backend}, context {repl.model.context_length})")
-    from agent.models import load_model
-
     loader = repl.model_loader or load_model
     new_cfg = repl.config.model.model_copy(update={"model": arg})
     try:
@@ -72,7 +99,7 @@ def cmd_model(repl: ChatRepl, arg: str) -> bool:
     return _say(repl, f"model: {model.name} ({model.backend}); the conversation is kept", "dim")
 
 
-def cmd_system(repl: ChatRepl, arg: str) -> bool:
+def cmd_system(repl: Chat, arg: str) -> bool:
     if not arg:
         return _say(repl, f"system prompt:\n{repl.settings.system_prompt}")
     if arg == "default":
@@ -82,7 +109,7 @@ def cmd_system(repl: ChatRepl, arg: str) -> bool:
     return _say(repl, "(system prompt set)", "dim")
 
 
-def cmd_tools(repl: ChatRepl, arg: str) -> bool:
+def cmd_tools(repl: Chat, arg: str) -> bool:
     if arg not in ("", "on", "off"):
         return _say(repl, "usage: /tools on|off", "red")
     if arg:
@@ -94,17 +121,12 @@ def cmd_tools(repl: ChatRepl, arg: str) -> bool:
                       f" (code runs in {repl.workdir})" if repl.settings.tools else "tool mode: off")
 
 
-def cmd_method(repl: ChatRepl, arg: str) -> bool:
+def cmd_method(repl: Chat, arg: str) -> bool:
     parts = arg.split()
     if not parts:
         return _say(repl, f"method: {repl.settings.method} (answer kind {repl.settings.kind})")
     if parts[0] not in METHODS or len(parts) > 2 or (len(parts) == 2 and parts[1] not in KINDS):
         return _say(repl, f"usage: /method {'|'.join(METHODS)} [{'|'.join(KINDS)}]", "red")
-    if parts[0] != "chat":
-        try:
-            from agent import reasoning  # noqa: F401
-        except ImportError:
-            return _say(repl, "reasoning methods are not available", "red")
     repl.settings.method = parts[0]
     if len(parts) == 2:
         repl.settings.kind = parts[1]
@@ -112,30 +134,28 @@ def cmd_method(repl: ChatRepl, arg: str) -> bool:
                 "dim")
 
 
-def cmd_n(repl: ChatRepl, arg: str) -> bool:
+def cmd_n(repl: Chat, arg: str) -> bool:
     if not arg:
         return _say(repl, f"n: {repl.settings.n}")
     if not arg.isdigit() or int(arg) < 1:
         return _say(repl, "usage: /n N (N >= 1)", "red")
-    if int(arg) > 1 and load_scaling() is None:
-        return _say(repl, NOT_AVAILABLE, "yellow")
     repl.settings.n = int(arg)
     return _say(repl, f"n: {repl.settings.n}", "dim")
 
 
-def cmd_strategy(repl: ChatRepl, arg: str) -> bool:
+def cmd_strategy(repl: Chat, arg: str) -> bool:
     if not arg:
         return _say(repl, f"strategy: {repl.settings.strategy or 'none'}")
     if arg == "none":
         repl.settings.strategy = None
         return _say(repl, "strategy: none", "dim")
-    if load_scaling() is None:
-        return _say(repl, NOT_AVAILABLE, "yellow")
+    if arg not in STRATEGIES:
+        return _say(repl, f"usage: /strategy {'|'.join(STRATEGIES)}|none", "red")
     repl.settings.strategy = arg
     return _say(repl, f"strategy: {arg}", "dim")
 
 
-def cmd_save(repl: ChatRepl, arg: str) -> bool:
+def cmd_save(repl: Chat, arg: str) -> bool:
     try:
         names = shlex.split(arg)
     except ValueError:
@@ -161,9 +181,7 @@ def cmd_save(repl: ChatRepl, arg: str) -> bool:
     return _say(repl, f"(transcript saved to {path.resolve()})", "dim")
 
 
-def cmd_tokens(repl: ChatRepl, arg: str) -> bool:
-    from agent.types import Message
-
+def cmd_tokens(repl: Chat, arg: str) -> bool:
     now = repl.model.count_tokens([Message("system", repl.settings.system_prompt), *repl.messages])
     u = repl.usage
     return _say(repl, f"tokens so far: {u.prompt_tokens} prompt + {u.completion_tokens} completion "
@@ -171,7 +189,7 @@ def cmd_tokens(repl: ChatRepl, arg: str) -> bool:
                       f"conversation now {now} of {repl.model.context_length} context tokens")
 
 
-def cmd_exit(repl: ChatRepl, arg: str) -> bool:
+def cmd_exit(repl: Chat, arg: str) -> bool:
     return False
 
 
@@ -181,9 +199,9 @@ COMMANDS: dict[str, tuple[Command, str, str]] = {
     "model": (cmd_model, "[ID|PATH]", "show or switch the model (same backend)"),
     "system": (cmd_system, "[TEXT|default]", "show or set the system prompt"),
     "tools": (cmd_tools, "[on|off]", "run the code the model writes (default on)"),
-    "method": (cmd_method, "[chat|direct|cot|cot2|fewshot] [KIND]", "answer questions with a reasoning method"),
+    "method": (cmd_method, f"[{'|'.join(METHODS)}] [KIND]", "answer questions with a reasoning method"),
     "n": (cmd_n, "[N]", "samples per question (test-time scaling)"),
-    "strategy": (cmd_strategy, "[NAME|none]", "test-time strategy: parallel, sequential, hybrid, adaptive"),
+    "strategy": (cmd_strategy, "[NAME|none]", f"test-time strategy: {', '.join(STRATEGIES)}"),
     "save": (cmd_save, "FILE", "save the conversation as JSON"),
     "tokens": (cmd_tokens, "", "tokens used so far"),
     "exit": (cmd_exit, "", "leave (also Ctrl-D)"),
@@ -191,7 +209,7 @@ COMMANDS: dict[str, tuple[Command, str, str]] = {
 ALIASES = {"quit": "exit", "q": "exit", "clear": "reset", "?": "help"}
 
 
-def run_command(repl: ChatRepl, line: str) -> bool:
+def run_command(repl: Chat, line: str) -> bool:
     name, _, arg = line[1:].partition(" ")
     name = ALIASES.get(name.lower(), name.lower())
     if name not in COMMANDS:

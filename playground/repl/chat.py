@@ -1,15 +1,13 @@
 """The chat REPL (`playground chat`): line editing and history across sessions
 (prompt_toolkit), replies streamed as markdown (rich), code the model writes run
 in a persistent sandboxed session when tool mode is on. Ctrl-C stops the
-current generation and stays; Ctrl-D exits. Slash commands: agent/repl_commands.py."""
+current generation and stays; Ctrl-D exits. Slash commands: playground/repl/commands.py."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.history import FileHistory, InMemoryHistory
@@ -18,13 +16,16 @@ from rich.markdown import Markdown
 from rich.text import Text
 
 import prompts
+from agent import reasoning
 from agent.codeact.code_blocks import parse_reply
 from agent.codeact.observation import render_observation
 from agent.config import PlaygroundConfig
 from agent.context import count_completion_tokens, fit_to_context
-from agent.markdown_stream import MarkdownStream
-from agent.run_display import print_exec_result
+from agent.scaling import solve_with_strategy
 from agent.types import Message, Model, SamplingParams, Usage
+from playground.display import MarkdownStream, print_exec_result
+from playground.repl.commands import ChatSettings, run_command
+from tools.session import PythonSession
 
 
 def default_history_path() -> Path:
@@ -32,26 +33,10 @@ def default_history_path() -> Path:
     return Path(state) / "llm-playground" / "chat_history"
 
 
-@dataclass
-class ChatSettings:
-    system_prompt: str
-    tools: bool = True
-    """Run the code the model writes (and show the model its output)."""
-    method: str = "chat"
-    """'chat' = plain conversation; else a CoT method of agent.reasoning (direct, cot, cot2, fewshot)."""
-    kind: str = "math"
-    """Answer kind for /method questions: number, math, choice."""
-    n: int = 1
-    strategy: str | None = None
-    max_tool_rounds: int = 3
-    """Code runs per user message before the model must answer in words."""
-    cell_timeout_s: float = 60.0
-
-
 class ChatRepl:
     def __init__(self, model: Model, config: PlaygroundConfig, *, console: Console | None = None,
                  prompt_session: PromptSession | None = None, history_path: Path | None = None,
-                 workdir: Path | None = None, session_factory: Callable[[Path], Any] | None = None,
+                 workdir: Path | None = None, session_factory: Callable[[Path], PythonSession] | None = None,
                  model_loader: Callable[..., Model] | None = None, tools: bool = True) -> None:
         self.model = model
         self.config = config
@@ -70,7 +55,7 @@ class ChatRepl:
         self.messages: list[Message] = []
         self.usage = Usage()
         self.model_calls = 0
-        self._session: Any = None
+        self._session: PythonSession | None = None
 
     # ------------------------------------------------------------------ top level
     def default_system_prompt(self, tools: bool) -> str:
@@ -95,8 +80,6 @@ class ChatRepl:
 
     def handle(self, line: str) -> bool:
         """One line of input; False when the REPL should exit."""
-        from agent.repl_commands import run_command
-
         line = line.strip()
         if not line:
             return True
@@ -112,6 +95,11 @@ class ChatRepl:
         except Exception as e:  # one failed turn must not end the session; say what failed, in one line
             self.console.print(Text(f"error: {type(e).__name__}: {e}", style="red"))
         return True
+
+    def restart_session(self) -> None:
+        """Start the Python session afresh (all state lost), if it was started."""
+        if self._session is not None:
+            self._session.restart()
 
     def close(self) -> None:
         if self._session is not None:
@@ -180,45 +168,30 @@ class ChatRepl:
         return out.text, interrupted, completion >= fitted.max_new_tokens
 
     @property
-    def session(self) -> Any:
+    def session(self) -> PythonSession:
         """The Python session, started on first use."""
         if self._session is None:
             self.workdir.mkdir(parents=True, exist_ok=True)
-            if self.session_factory is not None:
-                self._session = self.session_factory(self.workdir)
-            else:
-                from tools.session import PythonSession
-
-                self._session = PythonSession(workdir=self.workdir)
-            enter = getattr(self._session, "__enter__", None)
-            if enter is not None:
-                self._session = enter()
+            factory = self.session_factory or (lambda workdir: PythonSession(workdir=workdir))
+            self._session = factory(self.workdir)
         return self._session
 
     # ------------------------------------------------------------------ /method, /n, /strategy
     def answer_with_reasoning(self, question: str) -> None:
-        from agent.repl_commands import load_scaling
-
         s = self.settings
         params = SamplingParams(temperature=self.config.sampling.temperature, top_p=self.config.sampling.top_p,
                                 max_tokens=self.config.sampling.max_tokens)
         method = "cot" if s.method == "chat" else s.method
         with self.console.status(f"thinking ({method}{f', {s.strategy} n={s.n}' if s.strategy else ''})..."):
             if s.strategy or s.n > 1:
-                solve_with_strategy = load_scaling()
-                if solve_with_strategy is None:
-                    self.console.print(Text("test-time scaling is not available", style="yellow"))
-                    return
                 # greedy decoding would make n identical samples: let the strategy pick its sampling then
                 res = solve_with_strategy(self.model, question, s.strategy or "parallel", s.n, method, s.kind,
                                           params if params.temperature > 0 else None)
-                attempts = list(getattr(res, "attempts", []) or [])
-                text = getattr(attempts[-1], "text", "") if attempts else ""
-                answer = getattr(res, "answer", None)
-                note = f"{len(attempts)} attempt(s), answers: {[getattr(a, 'answer', None) for a in attempts]}"
+                attempts = res.attempts
+                text = attempts[-1].text if attempts else ""
+                answer = res.answer
+                note = f"{len(attempts)} attempt(s), answers: {[a.answer for a in attempts]}"
             else:
-                from agent import reasoning
-
                 solutions = reasoning.solve(self.model, question, method, s.kind, params)
                 text = solutions[0].text if solutions else ""
                 answer = solutions[0].answer if solutions else None
