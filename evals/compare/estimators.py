@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from math import comb
 
 from agent.scaling.adaptive import adaptive_draws
+from agent.scaling.budgets import chain_shape
 from agent.scaling.voting import leaders, tally
 
 
@@ -162,13 +163,6 @@ def _mean(xs: Sequence[float]) -> float:
     return sum(xs) / len(xs) if xs else 0.0
 
 
-def parallel_point(steps: Sequence[Step], k: int, kind: str = "number") -> Point:
-    """maj@k (best-of-k by the public-example verifier for code) from N parallel samples."""
-    votes = [s.vote for s in steps]
-    acc = best_of_k_verified(votes, k) if kind == "code" else majority_at_k(votes, k)
-    return Point(acc, k * _mean([s.completion_tokens for s in steps]), k * _mean([s.total_tokens for s in steps]))
-
-
 def chains_of(steps: Sequence[Step]) -> list[list[Step]]:
     by_chain: dict[int, list[Step]] = {}
     for s in steps:
@@ -176,33 +170,32 @@ def chains_of(steps: Sequence[Step]) -> list[list[Step]]:
     return [sorted(c, key=lambda s: s.step) for _, c in sorted(by_chain.items())]
 
 
-def sequential_point(steps: Sequence[Step], k: int) -> Point:
-    """sequential@k: the answer of step k-1 of the chain; cost of its first k steps."""
-    chain = chains_of(steps)[0]
-    if len(chain) < k:
-        raise ValueError(f"the chain has {len(chain)} steps, fewer than {k}")
-    first = chain[:k]
-    return Point(float(first[-1].vote.correct and first[-1].vote.key is not None),
-                 sum(s.completion_tokens for s in first), sum(s.total_tokens for s in first))
+def budget_point(strategy: str, steps: Sequence[Step], budget: int, *, kind: str = "number",
+                 hybrid_k: int = 2) -> Point | None:
+    """`strategy` (parallel, sequential, hybrid) at `budget`, derived from its chains stored at
+    the largest budget: the chains it would have grown, `chain_shape(strategy, budget)`, are
+    prefixes of stored ones. Answers as the strategy does: majority over the chains' final
+    answers (best-of-k by the public-example verifier for code; one chain: its last answer).
 
-
-def hybrid_point(steps: Sequence[Step], budget: int, k: int = 2) -> Point | None:
-    """hybrid at `budget` from M stored chains of k steps: m = budget/k chains (majority over
-    their final answers, exact over subsets of chains); budget 1 = one chain's first step.
-    None when the budget is not 1 and not a multiple of k."""
-    chains = [c for c in chains_of(steps) if len(c) >= k]
-    if budget == 1:
-        firsts = [c[0] for c in chains_of(steps)]
-        return parallel_point(firsts, 1)
-    if budget % k or not chains:
+    Chains of one length L (parallel, sequential, hybrid at a multiple of k): exact over
+    every choice of m = len(shape) stored chains that reach L (maj@k). Mixed lengths (hybrid
+    at an odd budget: [3, 2]): the first stored chains, cut to those lengths. None when the
+    stored chains are too few or too short."""
+    shape = chain_shape(strategy, budget, hybrid_k)
+    chains, m = chains_of(steps), len(shape)
+    if len(set(shape)) == 1:
+        used = [c[:shape[0]] for c in chains if len(c) >= shape[0]]
+    elif len(chains) >= m and all(len(c) >= n for c, n in zip(chains, shape, strict=False)):
+        used = [c[:n] for c, n in zip(chains, shape, strict=False)]
+    else:
+        used = []
+    if len(used) < m:
         return None
-    m = budget // k
-    if m > len(chains):
-        raise ValueError(f"budget {budget} needs {m} chains, only {len(chains)} stored")
-    finals = [c[k - 1].vote for c in chains]
-    gen = _mean([sum(s.completion_tokens for s in c[:k]) for c in chains])
-    tot = _mean([sum(s.total_tokens for s in c[:k]) for c in chains])
-    return Point(majority_at_k(finals, m), m * gen, m * tot)
+    finals = [c[-1].vote for c in used]
+    acc = best_of_k_verified(finals, m) if kind == "code" else majority_at_k(finals, m)
+    per_chain = m / len(used)
+    return Point(acc, per_chain * sum(s.completion_tokens for c in used for s in c),
+                 per_chain * sum(s.total_tokens for c in used for s in c))
 
 
 def adaptive_point(steps: Sequence[Step], cap: int, *, batch: int, threshold: float,

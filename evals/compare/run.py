@@ -1,14 +1,16 @@
 """Compute-matched comparison of test-time strategies (`playground compare`).
 
-Generation happens once, at the largest budget N, and every smaller budget is
-derived from it (never regenerated):
+Generation happens once, at the largest budget N, each strategy growing the chains
+of `chain_shape(strategy, N)` (agent/scaling/budgets.py), and every smaller budget b
+is derived from them (never regenerated), its chains `chain_shape(strategy, b)` being
+prefixes of the stored ones (evals/compare/estimators.py: budget_point):
 - parallel: N samples; maj@k for k < N exact over all k-subsets (best-of-k by
   the public-example verifier for code);
 - sequential: one chain of N steps; sequential@k is the answer of step k;
-- hybrid: chains of k=2 steps (a first attempt and one revision); hybrid at
-  budget b uses b/2 chains, majority over their final answers, exact over subsets
-  of the N/2 stored chains (budget 1 = a single first attempt; odd budgets > 1
-  have no hybrid point);
+- hybrid: chains of k=2 steps (a first attempt and one revision), the remainder
+  of an odd N one more step on the first chains; hybrid at budget b: majority over
+  the final answers of its chains, exact over subsets of the stored chains (an odd
+  b > 1 is derived only where the stored chains have its shape, as at N itself);
 - adaptive: the stopping rule replayed on the stored parallel samples over random
   orderings (exact in distribution: adaptive draws exchangeable samples in sequence).
 To save compute, chains start from the stored parallel samples (sequential from
@@ -30,7 +32,8 @@ from pathlib import Path
 
 from agent.answers import answer_key
 from agent.scaling.adaptive import DEFAULT_BATCH, DEFAULT_THRESHOLD
-from agent.scaling.chains import extend_chains, initial_messages, start_chains
+from agent.scaling.budgets import chain_shape
+from agent.scaling.chains import grow_chains, initial_messages, start_chains
 from agent.scaling.strategies import finish
 from agent.scaling.types import Attempt, Grader, Job, ScalingOptions
 from agent.types import Model, Sample, SamplingParams
@@ -39,12 +42,10 @@ from evals.compare.estimators import (
     Step,
     Vote,
     adaptive_point,
+    budget_point,
     chains_of,
     difficulty_bucket,
-    hybrid_point,
-    parallel_point,
     pass_rate,
-    sequential_point,
     vote_value,
 )
 from evals.compare.plot import plot_curves
@@ -75,16 +76,13 @@ class CompareSpec:
     def largest(self) -> int:
         return max(self.budgets)
 
+    def shape(self, strategy: str) -> list[int]:
+        """The chains `strategy` grows at the largest budget (agent/scaling/budgets.py)."""
+        return chain_shape(strategy, self.largest, self.hybrid_k)
+
     def parallel_count(self) -> int:
-        """Parallel samples needed: N for parallel/adaptive, else the chains' first steps."""
-        need = 0
-        if {"parallel", "adaptive"} & set(self.strategies):
-            need = self.largest
-        if "hybrid" in self.strategies:
-            need = max(need, max(1, self.largest // self.hybrid_k))
-        if "sequential" in self.strategies:
-            need = max(need, 1)
-        return need
+        """Parallel samples generated: every chain of every strategy starts from one of them."""
+        return max(len(self.shape(s)) for s in ("parallel", *self.strategies))
 
 
 @dataclass
@@ -145,20 +143,12 @@ def generate(model: Model, samples: list[Sample], spec: CompareSpec, params: Sam
         for j in jobs:
             if j.sample.id in done["parallel"]:
                 j.attempts = store.load_attempts(_run_id("parallel"), j.sample.id)
-        plans = [(name, starts, steps) for name, starts, steps in (
-            ("sequential", 1, spec.largest), ("hybrid", max(1, spec.largest // spec.hybrid_k), spec.hybrid_k))
-            if name in spec.strategies]
-        chained = {name: [_chains_from(j.attempts, starts, j.base, j.sample) for j in jobs
-                          if j.sample.id not in done[name]] for name, starts, _ in plans}
-        for step in range(1, max((min(steps, spec.largest) for _, _, steps in plans), default=1)):
-            # one generate call per round for every chain of every strategy still growing
-            round_jobs, round_ids = [], []
-            for name, starts, steps in plans:
-                if step < min(steps, spec.largest):
-                    round_jobs += chained[name]
-                    round_ids += [list(range(starts))] * len(chained[name])
-            extend_chains(model, round_jobs, round_ids, params, options)
-        for name, _, _ in plans:
+        revised = [name for name in ("sequential", "hybrid") if name in spec.strategies]
+        chained = {name: [_chains_from(j.attempts, len(spec.shape(name)), j.base, j.sample) for j in jobs
+                          if j.sample.id not in done[name]] for name in revised}
+        # one generate call per round for every chain of every strategy still growing
+        grow_chains(model, [(chained[name], spec.shape(name)) for name in revised], params, options)
+        for name in revised:
             for j in chained[name]:
                 result = finish(j, name, spec.largest, options, grader, seed)
                 store.write_result(_run_id(name), result, position=samples.index(j.sample), target=j.sample.target)
@@ -188,7 +178,7 @@ def derive_points(samples: list[Sample], steps: dict[str, dict[str, list[Step]]]
                   threshold: float | None = None) -> dict[str, dict[int, dict[str, Point]]]:
     """points[strategy][budget][question id], every budget derived from the stored runs."""
     threshold = spec.adaptive_threshold if threshold is None else threshold
-    par, seq, hyb = steps["parallel"], steps["sequential"], steps["hybrid"]
+    par = steps["parallel"]
     points: dict[str, dict[int, dict[str, Point]]] = {}
 
     def put(strategy: str, budget: int, qid: str, p: Point | None) -> None:
@@ -198,18 +188,16 @@ def derive_points(samples: list[Sample], steps: dict[str, dict[str, list[Step]]]
     for s in samples:
         q = s.id
         for b in spec.budgets:
+            for name in ("parallel", "sequential", "hybrid"):
+                if name in spec.strategies and q in steps[name]:
+                    put(name, b, q, budget_point(name, steps[name][q], b, kind=s.kind, hybrid_k=spec.hybrid_k))
             if "parallel" in spec.strategies and len(par.get(q, [])) >= b:
-                put("parallel", b, q, parallel_point(par[q], b, s.kind))
-                c = sum(st.vote.correct for st in par[q])
-                pp = parallel_point(par[q], b, s.kind)
-                put(ORACLE, b, q, Point(pass_at_k(len(par[q]), c, b), pp.generated_tokens, pp.total_tokens))
+                pp = points["parallel"][b][q]
+                correct = sum(st.vote.correct for st in par[q])
+                put(ORACLE, b, q, Point(pass_at_k(len(par[q]), correct, b), pp.generated_tokens, pp.total_tokens))
             if "adaptive" in spec.strategies and len(par.get(q, [])) >= b:
                 put("adaptive", b, q, adaptive_point(par[q], b, batch=spec.adaptive_batch, threshold=threshold,
                                                      seed=spec.seed))
-            if "sequential" in spec.strategies and q in seq:
-                put("sequential", b, q, sequential_point(seq[q], b))
-            if "hybrid" in spec.strategies and q in hyb:
-                put("hybrid", b, q, hybrid_point(hyb[q], b, spec.hybrid_k))
     return points
 
 

@@ -8,11 +8,13 @@ import re
 import pytest
 
 from agent.models.scripted import ScriptedModel, count_text_tokens
+from agent.scaling import chain_shape
 from agent.types import Sample, SamplingParams, Score
 from evals.compare import CompareSpec, run_compare
 from evals.compare.estimators import Vote, majority_at_k
 from evals.compare.plot import plot_curves
 from evals.compare.report import CurvePoint, pick_winner, render_report
+from evals.store import ResultStore
 
 
 def cp(strategy, acc, lo, hi, budget=4, bucket="all", gen=100.0):
@@ -103,3 +105,23 @@ def test_compare_end_to_end_and_resume(tmp_path):
     again = scripted_solver()
     out2 = run_compare(again, samples, spec, params, tmp_path, grader=grader, progress=lambda s: None)
     assert again.calls == [] and [p.accuracy for p in out2.curve] == [p.accuracy for p in out.curve]
+
+
+def test_an_odd_largest_budget_gives_hybrid_the_strategys_own_shape(tmp_path):
+    """Budget 5 for hybrid is chains of [3, 2] steps (agent/scaling/budgets.py), in generation,
+    in the stored result and in the curve; not two chains of 2 labelled 5."""
+    samples = [Sample("m", "Question mixed?", "1")]
+    spec = CompareSpec(task="toy", budgets=(1, 2, 4, 5), strategies=("parallel", "hybrid"), chunk_size=1)
+    out = run_compare(scripted_solver(), samples, spec, SamplingParams(temperature=0.7, max_tokens=30), tmp_path,
+                      grader=grader, progress=lambda s: None)
+    with ResultStore.in_dir(tmp_path) as store:
+        [result] = store.results("compare-hybrid")
+        attempts = store.attempts("compare-hybrid")
+    assert result.budget == 5 and result.extra["chain_lengths"] == chain_shape("hybrid", 5) == [3, 2]
+    assert len(attempts) == 5
+    hybrid = {p.budget: p for p in out.curve if p.strategy == "hybrid" and p.bucket == "all"}
+    assert sorted(hybrid) == [1, 2, 4, 5]
+    # every revision answers 1 (right): budget 5 votes over two revised chains
+    assert hybrid[5].accuracy == 1.0
+    tok = count_text_tokens("Checked again. The answer is 1.")
+    assert hybrid[5].generated_tokens == sum(a["completion_tokens"] for a in attempts) and tok

@@ -14,12 +14,10 @@ from evals.compare.estimators import (
     adaptive_point,
     adaptive_replay,
     best_of_k_verified,
+    budget_point,
     difficulty_bucket,
-    hybrid_point,
     majority_at_k,
     majority_at_k_sampled,
-    parallel_point,
-    sequential_point,
     vote_value,
 )
 from evals.stats import bootstrap_ci, pass_at_k
@@ -109,21 +107,43 @@ def steps_of(spec: str, chain_len: int = 1, completion: int = 10, prompt: int = 
 
 def test_points_tokens_exact():
     par = steps_of("aabb")
-    p = parallel_point(par, 2)
-    assert (p.generated_tokens, p.total_tokens) == (20, 30)
+    p = budget_point("parallel", par, 2)
+    assert (p.accuracy, p.generated_tokens, p.total_tokens) == (majority_at_k(votes("aabb"), 2), 20, 30)
+    assert budget_point("parallel", par, 5) is None  # only 4 samples stored
     seq = [Step(0, i, v, 10 + i, 5 * (i + 1)) for i, v in enumerate(votes("baa-"))]
-    assert sequential_point(seq, 1).accuracy == 0.0
-    assert sequential_point(seq, 2).accuracy == 1.0
-    assert sequential_point(seq, 4).accuracy == 0.0  # the last step gave no answer
-    s3 = sequential_point(seq, 3)
+    assert budget_point("sequential", seq, 1).accuracy == 0.0
+    assert budget_point("sequential", seq, 2).accuracy == 1.0
+    assert budget_point("sequential", seq, 4).accuracy == 0.0  # the last step gave no answer
+    s3 = budget_point("sequential", seq, 3)
     assert (s3.generated_tokens, s3.total_tokens) == (33, 33 + 30)
+    assert budget_point("sequential", seq, 5) is None
     # hybrid: 4 chains of 2 steps, finals a, b, a, a
     hyb = steps_of("bababbaa", chain_len=2)
-    assert hybrid_point(hyb, 1).accuracy == 0.25  # first steps: b, b, b, a
-    h4 = hybrid_point(hyb, 4)
+    assert budget_point("hybrid", hyb, 1).accuracy == 0.25  # first steps: b, b, b, a
+    h4 = budget_point("hybrid", hyb, 4)
     assert h4.accuracy == majority_at_k(votes("abaa"), 2)
     assert h4.generated_tokens == 40
-    assert hybrid_point(hyb, 3) is None
+    assert budget_point("hybrid", hyb, 3) is None  # needs a chain of 3 steps
+    assert budget_point("hybrid", hyb, 5) is None  # needs [3, 2]
+
+
+def test_hybrid_at_an_odd_budget_takes_the_stored_chains_of_its_shape():
+    # chains [3, 2] as stored for a largest budget of 5: finals a (chain 0, step 2) and b
+    hyb = [Step(0, 0, Vote("b", False), 10, 5), Step(0, 1, Vote("b", False), 10, 5),
+           Step(0, 2, Vote("a", True), 10, 5), Step(1, 0, Vote("b", False), 10, 5),
+           Step(1, 1, Vote("b", False), 10, 5)]
+    h5 = budget_point("hybrid", hyb, 5)
+    assert h5.accuracy == 0.5 and h5.generated_tokens == 50  # a tie of a and b: half right
+    h4 = budget_point("hybrid", hyb, 4)  # [2, 2]: both chains cut to 2 steps, finals b, b
+    assert h4.accuracy == 0.0 and h4.generated_tokens == 40
+    assert budget_point("hybrid", hyb, 3).accuracy == 1.0  # [3]: chain 0 alone
+
+
+def test_code_chains_answer_by_the_verifier():
+    passed_wrong, failed_right = Vote("x", False, passed=True), Vote("y", True, passed=False)
+    steps = [Step(0, 0, passed_wrong, 1, 1), Step(1, 0, failed_right, 1, 1), Step(2, 0, failed_right, 1, 1)]
+    assert budget_point("parallel", steps, 3, kind="code").accuracy == 0.0  # the one that passed is picked
+    assert budget_point("parallel", steps, 3).accuracy == 1.0  # a majority vote would be right
     ad = adaptive_point(steps_of("aaaaaaaa"), 8, batch=1, threshold=0.9)
     assert (ad.accuracy, ad.generated_tokens, ad.total_tokens) == (1.0, 30, 45)
 
