@@ -12,6 +12,7 @@ from agent.config import BACKENDS, DEFAULT_MODEL, PlaygroundConfig, build_config
 from agent.errors import BackendUnavailableError, PlaygroundError, UsageError
 from agent.models import load_model, resolved_backend
 from agent.models.bundles import BUNDLES
+from agent.scaling import strategy_temperature
 from agent.types import Model
 from evals.datasets import TASKS, Dataset, load_dataset
 
@@ -60,6 +61,17 @@ def config_from_args(args: argparse.Namespace) -> PlaygroundConfig:
     config = build_config(file_data, overrides)
     config.model = resolved_backend(config.model)
     return config
+
+
+def strategy_sampling(config: PlaygroundConfig, command: str) -> PlaygroundConfig:
+    """The config a test-time strategy runs with: temperature 0 becomes the temperature
+    strategies sample at (agent/scaling/sampling.py), said in one line on stderr."""
+    asked = config.sampling.temperature
+    used = strategy_temperature(asked)
+    if used == asked:
+        return config
+    sys.stderr.write(f"playground {command}: temperature {asked:g} gives identical samples; using {used:g}\n")
+    return config.model_copy(update={"sampling": config.sampling.model_copy(update={"temperature": used})})
 
 
 def open_model(config) -> Model:

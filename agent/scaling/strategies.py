@@ -24,6 +24,7 @@ from agent.answers import answer_key
 from agent.scaling.adaptive import vote_settled
 from agent.scaling.budgets import chain_shape
 from agent.scaling.chains import grow_chains, initial_messages, self_check, start_chains
+from agent.scaling.sampling import strategy_params
 from agent.scaling.types import Attempt, Grader, Job, ScalingOptions, StrategyResult
 from agent.scaling.voting import all_selections, select
 from agent.types import Model, Sample, SamplingParams, Score
@@ -112,12 +113,14 @@ def run_strategy(model: Model, samples: list[Sample], strategy: str, budget: int
                  params: SamplingParams, grader: Grader | None = None, rng_seed: int = 0,
                  options: ScalingOptions | None = None) -> list[StrategyResult]:
     """Run one strategy at `budget` attempts per sample, batched across samples
-    (one generate call per round). `rng_seed` seeds the tie-breaks of the votes."""
+    (one generate call per round), sampling as strategies do (agent/scaling/sampling.py).
+    `rng_seed` seeds the tie-breaks of the votes."""
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy '{strategy}' (choose from {', '.join(STRATEGIES)})")
     if budget < 1:
         raise ValueError(f"budget must be >= 1, got {budget}")
     options = options or ScalingOptions()
+    params = strategy_params(params)
     jobs = [Job(s, initial_messages(s, method)) for s in samples]
     STRATEGIES[strategy].grow(model, jobs, budget, params, options)
     if options.selection == "verifier" and options.math_verifier == "self_check":
@@ -128,8 +131,7 @@ def run_strategy(model: Model, samples: list[Sample], strategy: str, budget: int
 def solve_with_strategy(model: Model, question: str, strategy: str, n: int, method: str = "cot",
                         kind: str = "number", params: SamplingParams | None = None,
                         options: ScalingOptions | None = None) -> StrategyResult:
-    """One question (playground ask --strategy, the REPL's /strategy): sampling at
-    temperature 0.7 unless `params` say otherwise."""
-    params = params or SamplingParams(temperature=0.7, max_tokens=1024)
+    """One question (playground ask --strategy, the REPL's /strategy)."""
+    params = params or SamplingParams(max_tokens=1024)
     sample = Sample(id="question", input=question, target="", kind=kind)  # type: ignore[arg-type]
     return run_strategy(model, [sample], strategy, n, method=method, params=params, options=options)[0]

@@ -34,6 +34,7 @@ from agent.answers import answer_key
 from agent.scaling.adaptive import DEFAULT_BATCH, DEFAULT_THRESHOLD
 from agent.scaling.budgets import chain_shape
 from agent.scaling.chains import grow_chains, initial_messages, start_chains
+from agent.scaling.sampling import strategy_params
 from agent.scaling.strategies import finish
 from agent.scaling.types import Attempt, Grader, Job, ScalingOptions
 from agent.types import Model, Sample, SamplingParams
@@ -243,6 +244,7 @@ def run_compare(model: Model | None, samples: list[Sample], spec: CompareSpec, p
     grader = grader or grade
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    params = strategy_params(params)
     meta = dict(meta or {})
     with ResultStore.in_dir(out) as store:
         _ensure_runs(store, spec, meta)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import asdict, replace
+from dataclasses import asdict
 
 from agent import reasoning
 from agent.answers import KINDS
@@ -21,7 +21,7 @@ from agent.errors import UsageError
 from agent.reasoning import METHODS
 from agent.scaling import STRATEGIES, solve_with_strategy
 from agent.types import Completion, Message, SamplingParams
-from playground.options import config_from_args, open_model
+from playground.options import config_from_args, open_model, strategy_sampling
 
 HELP = "ask one question: stream the answer, or reason step by step (--method) and extract it"
 DESCRIPTION = __doc__
@@ -49,6 +49,10 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError("the question is empty")
     strategy = args.strategy or ("parallel" if args.n > 1 else None)
     method = args.method or ("cot" if args.json or strategy else None)
+    if strategy and strategy not in STRATEGIES:
+        raise UsageError(f"unknown strategy '{strategy}' (choose from {', '.join(STRATEGIES)})")
+    if strategy:
+        cfg = strategy_sampling(cfg, "ask")
     params = SamplingParams(temperature=cfg.sampling.temperature, top_p=cfg.sampling.top_p,
                             max_tokens=cfg.sampling.max_tokens)
     model = open_model(cfg.model)
@@ -102,10 +106,6 @@ def _ask_streaming(model, question: str, method: str, kind: str, system: str | N
 
 
 def _ask_with_strategy(model, args: argparse.Namespace, strategy: str, method: str, params) -> int:
-    if strategy not in STRATEGIES:
-        raise UsageError(f"unknown strategy '{strategy}' (choose from {', '.join(STRATEGIES)})")
-    if params.temperature == 0:  # n greedy samples would all be the same
-        params = replace(params, temperature=0.7)
     res = solve_with_strategy(model, args.question, strategy, args.n, method, args.kind, params)
     if args.json:
         _print_json({"question": args.question, "method": method, "kind": args.kind,

@@ -4,7 +4,6 @@ adaptive) at matched budgets, on one dataset, in one command."""
 from __future__ import annotations
 
 import argparse
-import sys
 
 from agent.errors import UsageError
 from agent.scaling import STRATEGIES
@@ -12,7 +11,13 @@ from agent.scaling.adaptive import DEFAULT_THRESHOLD
 from agent.types import SamplingParams
 from evals.compare import CompareSpec, run_compare
 from evals.compare.report import verdicts
-from playground.options import add_dataset_arguments, config_from_args, load_cli_dataset, open_model
+from playground.options import (
+    add_dataset_arguments,
+    config_from_args,
+    load_cli_dataset,
+    open_model,
+    strategy_sampling,
+)
 
 HELP = "compare test-time strategies at matched budgets (curves.png, report.md, results.json)"
 DESCRIPTION = """Compare test-time compute strategies at matched budgets.
@@ -26,9 +31,6 @@ example:
   playground compare --task gsm8k --data test.jsonl --limit 30 --budgets 1,2,4,8 \\
       --strategies parallel,sequential,hybrid,adaptive --temperature 0.7 --out runs/cmp
 """
-
-DEFAULT_TEMPERATURE = 0.7
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_dataset_arguments(parser, "questions")
@@ -74,9 +76,7 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError("--adaptive-threshold must be between 0.5 and 1")
     if args.chunk_size < 1:
         raise UsageError("--chunk-size must be >= 1")
-    config = config_from_args(args)
-    if config.sampling.temperature == 0:
-        config = config.model_copy(update={"sampling": replace_temperature(config.sampling)})
+    config = strategy_sampling(config_from_args(args), "compare")
     samples = load_samples(args)
     params = SamplingParams(temperature=config.sampling.temperature, top_p=config.sampling.top_p,
                             max_tokens=config.sampling.max_tokens)
@@ -95,12 +95,6 @@ def main(args: argparse.Namespace) -> int:
             print(f"budget {v.budget}: {v.text}")
     print(f"wall time {outcome.wall_time_s:.0f} s; wrote {', '.join(outcome.files.values())}")
     return 0
-
-
-def replace_temperature(sampling):
-    """Comparing strategies needs sampling: temperature 0 becomes the default 0.7."""
-    sys.stderr.write(f"playground compare: temperature 0 gives identical samples; using {DEFAULT_TEMPERATURE}\n")
-    return sampling.model_copy(update={"temperature": DEFAULT_TEMPERATURE})
 
 
 def load_samples(args):

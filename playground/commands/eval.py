@@ -12,7 +12,13 @@ from evals.manifest import build_manifest
 from evals.runner import EvalSpec, run_eval
 from evals.solvers import SolveSpec
 from evals.store import DB_NAME
-from playground.options import add_dataset_arguments, config_from_args, load_cli_dataset, open_model
+from playground.options import (
+    add_dataset_arguments,
+    config_from_args,
+    load_cli_dataset,
+    open_model,
+    strategy_sampling,
+)
 
 HELP = "evaluate a model on a dataset (gsm8k, math500, humaneval, mbpp, jsonl, ...); resumable"
 DESCRIPTION = """Evaluate a model on a dataset, batched across samples, into --out DIR:
@@ -89,6 +95,8 @@ def resume_command(argv: list[str]) -> str:
 def main(args) -> int:
     _check_args(args)
     config = config_from_args(args)
+    if args.strategy != "single":
+        config = strategy_sampling(config, "eval")
     if args.n > 1 and config.sampling.temperature == 0:
         raise UsageError("--n > 1 samples the same greedy completion: set --temperature > 0")
     out = Path(args.out)

@@ -184,9 +184,8 @@ class ChatRepl:
         method = "cot" if s.method == "chat" else s.method
         with self.console.status(f"thinking ({method}{f', {s.strategy} n={s.n}' if s.strategy else ''})..."):
             if s.strategy or s.n > 1:
-                # greedy decoding would make n identical samples: let the strategy pick its sampling then
                 res = solve_with_strategy(self.model, question, s.strategy or "parallel", s.n, method, s.kind,
-                                          params if params.temperature > 0 else None)
+                                          params)
                 attempts = res.attempts
                 text = attempts[-1].text if attempts else ""
                 answer = res.answer

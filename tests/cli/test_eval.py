@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+import playground.options
+from agent.config import ModelConfig
+from agent.models.scripted import ScriptedModel
 from evals.store import ResultStore
 from playground.cli import main
 
@@ -96,3 +99,17 @@ def test_humaneval_code_path_with_sandbox(tmp_path, capsys):
     assert lines[0]["score"] == "correct" and lines[1]["score"] == "incorrect"
     assert lines[0]["attempts"][0]["prompt"]["prefill"].startswith("```python\n")
     assert "pass@1 50.0%" in capsys.readouterr().out
+
+
+def test_a_strategy_samples_at_temperature_0_7_by_default(files, tmp_path, capsys, monkeypatch):
+    """Eight greedy answers would be one answer eight times: a strategy at temperature 0 samples
+    at 0.7 (agent/scaling/sampling.py), says so, and the manifest records it."""
+    data, script = files
+    model = ScriptedModel.from_config(ModelConfig(backend="scripted", model=str(script)))
+    monkeypatch.setattr(playground.options, "load_model", lambda config: model)
+    out = tmp_path / "p"
+    assert run_cli(data, script, out, "--strategy", "parallel", "--budget", "3") == 0
+    assert "temperature 0" in capsys.readouterr().err
+    assert {r.params.temperature for r in model.calls} == {0.7} and all(r.params.n == 3 for r in model.calls)
+    manifest = json.loads((out / "results.json").read_text())["manifest"]
+    assert manifest["config"]["sampling"]["temperature"] == 0.7
