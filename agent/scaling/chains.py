@@ -16,7 +16,7 @@ from dataclasses import replace
 
 import prompts
 from agent.answers import extract_answer, extract_code
-from agent.reasoning import build_messages
+from agent.reasoning import answer_format, build_messages
 from agent.scaling.types import Attempt, Job, ScalingOptions
 from agent.scaling.verifiers import parse_self_check, self_check_request, verify_code
 from agent.types import Completion, Message, Model, Request, Sample, SamplingParams
@@ -25,7 +25,8 @@ from agent.types import Completion, Message, Model, Request, Sample, SamplingPar
 def initial_messages(sample: Sample, method: str = "cot") -> list[Message]:
     """The first prompt: the reasoning method's for answers, prompts/scaling.yaml's for code."""
     if sample.kind == "code":
-        return [Message("user", prompts.render("scaling", "code_task", problem=sample.input))]
+        return [Message("user", prompts.render("scaling", "code_task", problem=sample.input,
+                                               answer_format=answer_format("code")))]
     return build_messages(sample.input, method=method, kind=sample.kind)
 
 
@@ -35,7 +36,7 @@ def revision_messages(base: list[Message], chain: list[Attempt], kind: str,
     model's own replies, each followed by the review-and-revise request (with feedback for code)."""
     shown = chain if history == "all" else chain[-1:]
     messages = list(base)
-    fmt = prompts.render("scaling", f"answer_format.{kind}")
+    fmt = answer_format(kind)
     for a in shown:
         messages.append(Message("assistant", a.text))
         if kind == "code":

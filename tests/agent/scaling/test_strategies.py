@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from agent import reasoning
 from agent.models.scripted import ScriptedModel, count_text_tokens
 from agent.scaling import ScalingOptions, chain_shape, run_strategy, solve_with_strategy
 from agent.scaling.chains import initial_messages
@@ -163,3 +164,14 @@ def test_code_verifier_runs_public_examples_and_feeds_back(tmp_path):
     feedback = s.attempts[1].messages[-1]["content"]
     assert "failed the example tests" in feedback and "assert add(2, 3) == 5" in feedback
     assert s.attempts[1].extra["verifier"]["passed"] is True
+
+
+@pytest.mark.parametrize("kind", ["number", "math", "choice"])
+def test_a_revision_asks_for_the_answer_format_of_the_first_prompt(kind):
+    """One home of answer formats (prompts/reasoning.yaml): a revision asks for the final answer
+    the way the method's own prompt did, not "The answer is N." after asking for \\boxed{}."""
+    model = ScriptedModel(rule=lambda req, i: "So the answer is \\boxed{3}.")
+    r = run_strategy(model, [Sample("q", "Q?", "3", kind=kind)], "sequential", 2, params=PARAMS)[0]
+    first, revision = r.attempts[0].messages[-1]["content"], r.attempts[1].messages[-1]["content"]
+    assert "Review your solution" in revision
+    assert reasoning.answer_format(kind) in first and reasoning.answer_format(kind) in revision
