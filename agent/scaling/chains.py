@@ -1,6 +1,7 @@
 """Growing chains of attempts, batched across samples: one generate call starts new
 chains (first attempts) for every sample, one call adds a revision step to every listed
-chain. A revision sees the question and the previous attempt (or all of them) as the
+chain. Every attempt is a solution of the sample's reasoning method (cot2: its stage 2
+in one more batched call), or for code a program run on the public examples. A revision sees the question and the previous attempt (or all of them) as the
 model's own replies, each followed by the review-and-revise request (for code, with the
 execution feedback of the public examples).
 
@@ -15,8 +16,7 @@ import time
 from dataclasses import replace
 
 import prompts
-from agent.answers import extract_answer, extract_code
-from agent.reasoning import answer_format, build_messages
+from agent.reasoning import Solution, answer_format, build_messages, code_solution, finish_batch
 from agent.scaling.types import Attempt, Job, ScalingOptions
 from agent.scaling.verifiers import parse_self_check, self_check_request, verify_code
 from agent.types import Completion, Message, Model, Request, Sample, SamplingParams
@@ -49,19 +49,27 @@ def revision_messages(base: list[Message], chain: list[Attempt], kind: str,
     return messages
 
 
-def extract(text: str, sample: Sample) -> str | None:
-    """The answer of one completion: a program for code, else the extracted answer."""
-    if sample.kind == "code":
-        return extract_code(text, sample) or None
-    return extract_answer(text, sample.kind)
+def solutions(model: Model, items: list[tuple[Job, list[Message], list[Completion]]],
+              params: SamplingParams) -> list[list[Solution]]:
+    """The solutions of each (job, prompt, completions): for code samples the programs, else
+    the job's reasoning method finishes them (cot2: one batched stage-2 call for all)."""
+    out: dict[int, list[Solution]] = {}
+    for i, (job, messages, comps) in enumerate(items):
+        if job.sample.kind == "code":
+            out[i] = [code_solution(job.sample, messages, c) for c in comps]
+    for method in dict.fromkeys(job.method for job, _, _ in items if job.sample.kind != "code"):
+        idx = [i for i, (job, _, _) in enumerate(items) if i not in out and job.method == method]
+        jobs = [items[i][0] for i in idx]
+        out.update(zip(idx, finish_batch(model, [j.sample.input for j in jobs], method, [j.sample.kind for j in jobs],
+                                         [items[i][1] for i in idx], [items[i][2] for i in idx], params),
+                       strict=True))
+    return [out[i] for i in range(len(items))]
 
 
-def _make_attempt(job: Job, c: Completion, chain: int, step: int, messages: list[Message],
-                  duration_s: float, options: ScalingOptions) -> Attempt:
-    a = Attempt(index=len(job.attempts), chain=chain, step=step, text=c.text, answer=extract(c.text, job.sample),
-                prompt_tokens=c.prompt_tokens, completion_tokens=c.completion_tokens,
-                finish_reason=c.finish_reason, mean_logprob=c.mean_logprob,
-                messages=[m.to_dict() for m in messages], duration_s=duration_s)
+def _add_attempt(job: Job, sol: Solution, chain: int, step: int, duration_s: float,
+                 options: ScalingOptions) -> Attempt:
+    """The attempt of one solution, its code run on the public examples (agent/scaling/verifiers.py)."""
+    a = Attempt.from_solution(sol, index=len(job.attempts), chain=chain, step=step, duration_s=duration_s)
     if job.sample.kind == "code":
         verdict = verify_code(a.answer, job.sample, options.code_timeout_s)
         a.extra["verifier"] = {"passed": verdict.passed, "feedback": verdict.feedback()}
@@ -69,34 +77,38 @@ def _make_attempt(job: Job, c: Completion, chain: int, step: int, messages: list
     return a
 
 
-def _generate(model: Model, requests: list[Request]) -> tuple[list[list[Completion]], float]:
-    if not requests:
+def _solve(model: Model, todo: list[tuple[Job, list[Message], int]],
+           params: SamplingParams) -> tuple[list[list[Solution]], float]:
+    """One generate call for (job, prompt, n) and the method's further stages: (solutions, seconds)."""
+    if not todo:
         return [], 0.0
     t0 = time.perf_counter()
-    out = model.generate(requests)
-    return out, time.perf_counter() - t0
+    outs = model.generate([Request(msgs, replace(params, n=n)) for _, msgs, n in todo])
+    sols = solutions(model, [(job, msgs, comps[:n]) for (job, msgs, n), comps in zip(todo, outs, strict=True)],
+                     params)
+    return sols, time.perf_counter() - t0
 
 
 def start_chains(model: Model, jobs: list[Job], counts: list[int], params: SamplingParams,
                  options: ScalingOptions) -> None:
-    """One generate call: `counts[i]` new chains (first attempts) for jobs[i] (0 = skip)."""
-    todo = [(j, n) for j, n in zip(jobs, counts, strict=True) if n > 0]
-    outs, dt = _generate(model, [Request(j.base, replace(params, n=n)) for j, n in todo])
-    for (job, n), comps in zip(todo, outs, strict=True):
-        per = dt / max(1, sum(c for _, c in todo))
-        for c in comps[:n]:
-            job.chains.append([_make_attempt(job, c, len(job.chains), 0, job.base, per, options)])
+    """One generate call (per stage): `counts[i]` new chains (first attempts) for jobs[i] (0 = skip)."""
+    todo = [(j, j.base, n) for j, n in zip(jobs, counts, strict=True) if n > 0]
+    sols, dt = _solve(model, todo, params)
+    per = dt / max(1, sum(n for _, _, n in todo))
+    for (job, _, _), job_sols in zip(todo, sols, strict=True):
+        for sol in job_sols:
+            job.chains.append([_add_attempt(job, sol, len(job.chains), 0, per, options)])
 
 
 def extend_chains(model: Model, jobs: list[Job], chain_ids: list[list[int]], params: SamplingParams,
                   options: ScalingOptions) -> None:
-    """One generate call: one revision step for each listed chain of each job."""
+    """One generate call (per stage): one revision step for each listed chain of each job."""
     todo = [(job, cid, revision_messages(job.base, job.chains[cid], job.sample.kind, options.history))
             for job, ids in zip(jobs, chain_ids, strict=True) for cid in ids]
-    outs, dt = _generate(model, [Request(msgs, replace(params, n=1)) for _, _, msgs in todo])
-    for (job, cid, msgs), comps in zip(todo, outs, strict=True):
+    sols, dt = _solve(model, [(job, msgs, 1) for job, _, msgs in todo], params)
+    for (job, cid, _), (sol,) in zip(todo, sols, strict=True):
         chain = job.chains[cid]
-        chain.append(_make_attempt(job, comps[0], cid, len(chain), msgs, dt / len(todo), options))
+        chain.append(_add_attempt(job, sol, cid, len(chain), dt / len(todo), options))
 
 
 def grow_chains(model: Model, plans: list[tuple[list[Job], list[int]]], params: SamplingParams,
@@ -118,7 +130,7 @@ def grow_chains(model: Model, plans: list[tuple[list[Job], list[int]]], params: 
 def self_check(model: Model, jobs: list[Job], params: SamplingParams) -> None:
     """One generate call: the model checks every chain's final attempt (yes/no) -> extra["verifier"]."""
     finals = [(j, c[-1]) for j in jobs for c in j.chains]
-    outs, _ = _generate(model, [self_check_request(j.sample.input, a.text, params) for j, a in finals])
+    outs = model.generate([self_check_request(j.sample.input, a.text, params) for j, a in finals]) if finals else []
     for (j, a), comps in zip(finals, outs, strict=True):
         c = comps[0]
         a.extra["verifier"] = {"passed": parse_self_check(c.text), "reply": c.text}

@@ -121,7 +121,7 @@ def run_strategy(model: Model, samples: list[Sample], strategy: str, budget: int
         raise ValueError(f"budget must be >= 1, got {budget}")
     options = options or ScalingOptions()
     params = strategy_params(params)
-    jobs = [Job(s, initial_messages(s, method)) for s in samples]
+    jobs = [Job(s, initial_messages(s, method), method) for s in samples]
     STRATEGIES[strategy].grow(model, jobs, budget, params, options)
     if options.selection == "verifier" and options.math_verifier == "self_check":
         self_check(model, [j for j in jobs if j.sample.kind != "code"], params)

@@ -108,6 +108,8 @@ class Job:
 
     sample: Sample
     base: list[Message]
+    method: str = "cot"
+    """The reasoning method every attempt at an answer is a solution of (code samples: none)."""
     chains: list[list[Attempt]] = field(default_factory=list)
     attempts: list[Attempt] = field(default_factory=list)
     verifier_tokens: dict[str, int] | None = None

@@ -111,9 +111,9 @@ def _ensure_runs(store: ResultStore, spec: CompareSpec, meta: dict) -> None:
             store.create_run(manifest, rid)
 
 
-def _chains_from(parallel: list[Attempt], starts: int, base: list, sample: Sample) -> Job:
+def _chains_from(parallel: list[Attempt], starts: int, base: list, sample: Sample, method: str) -> Job:
     """A job whose chains start from copies of the first `starts` parallel samples."""
-    job = Job(sample, base)
+    job = Job(sample, base, method)
     for i, a in enumerate(parallel[:starts]):
         c = copy.deepcopy(a)
         c.index, c.chain, c.step = i, i, 0
@@ -135,7 +135,7 @@ def generate(model: Model, samples: list[Sample], spec: CompareSpec, params: Sam
     for start in range(0, len(todo), spec.chunk_size):
         chunk = todo[start:start + spec.chunk_size]
         t0 = time.perf_counter()
-        jobs = [Job(s, initial_messages(s, spec.method)) for s in chunk]
+        jobs = [Job(s, initial_messages(s, spec.method), spec.method) for s in chunk]
         fresh = [j for j in jobs if j.sample.id not in done["parallel"]]
         start_chains(model, fresh, [n_par] * len(fresh), params, options)
         for j in fresh:
@@ -145,7 +145,7 @@ def generate(model: Model, samples: list[Sample], spec: CompareSpec, params: Sam
             if j.sample.id in done["parallel"]:
                 j.attempts = store.load_attempts(_run_id("parallel"), j.sample.id)
         revised = [name for name in ("sequential", "hybrid") if name in spec.strategies]
-        chained = {name: [_chains_from(j.attempts, len(spec.shape(name)), j.base, j.sample) for j in jobs
+        chained = {name: [_chains_from(j.attempts, len(spec.shape(name)), j.base, j.sample, j.method) for j in jobs
                           if j.sample.id not in done[name]] for name in revised}
         # one generate call per round for every chain of every strategy still growing
         grow_chains(model, [(chained[name], spec.shape(name)) for name in revised], params, options)

@@ -175,3 +175,19 @@ def test_a_revision_asks_for_the_answer_format_of_the_first_prompt(kind):
     first, revision = r.attempts[0].messages[-1]["content"], r.attempts[1].messages[-1]["content"]
     assert "Review your solution" in revision
     assert reasoning.answer_format(kind) in first and reasoning.answer_format(kind) in revision
+
+
+@pytest.mark.parametrize("strategy", ["parallel", "sequential"])
+def test_cot2_attempts_of_a_strategy_run_their_second_stage(strategy):
+    """Every attempt is a solution of the method: cot2's stage 2 (one batched, greedy call per
+    round) answers after the trigger; the rationale's own last number is not the answer."""
+    model = Counting(rule=lambda req, i: " 56." if req.prefill else "Seven eights, minus 2, is 54.")
+    r = run_strategy(model, [Sample("q", "What is 7*8?", "56")], strategy, 3, method="cot2", params=PARAMS,
+                     grader=answer_grader)[0]
+    stage2 = [c for c in model.calls if c.prefill]
+    assert len(stage2) == 3 and model.rounds == 2 * (1 if strategy == "parallel" else 3)
+    assert all(c.prefill.endswith(reasoning.answer_trigger("number")) and c.params.temperature == 0 for c in stage2)
+    assert [a.answer for a in r.attempts] == ["56"] * 3 and r.answer == "56"
+    assert all(len(a.extra["stages"]) == 2 for a in r.attempts)
+    a = r.attempts[0]
+    assert a.completion_tokens == count_text_tokens("Seven eights, minus 2, is 54.") + count_text_tokens(" 56.")
