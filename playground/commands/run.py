@@ -14,7 +14,7 @@ from agent.codeact.loop import CodeAgent
 from agent.codeact.types import AgentConfig
 from agent.errors import UsageError
 from playground.display import RunDisplay
-from playground.options import config_from_args, open_model
+from playground.options import config_from_args, open_model, positive_float, positive_int
 from tools.session import PythonSession
 
 HELP = "let the model solve a task by writing and running Python code"
@@ -33,12 +33,12 @@ the transcript (JSON) is written after every step. Exit 0 when the agent finishe
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("task", help="what the model should do")
-    parser.add_argument("--max-steps", type=int, default=10, help="maximum model replies (default 10)")
+    parser.add_argument("--max-steps", type=positive_int, default=10, help="maximum model replies (default 10)")
     parser.add_argument("--workdir", help="where the code runs and writes files (created if missing)")
     parser.add_argument("--transcript", help="transcript JSON file (default: next to the work dir)")
-    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per code block (default 60)")
-    parser.add_argument("--max-total-tokens", type=int, help="token budget for the whole run (prompt + completion)")
-    parser.add_argument("--candidates", type=int, default=4, metavar="K",
+    parser.add_argument("--timeout", type=positive_float, default=60.0, help="seconds per code block (default 60)")
+    parser.add_argument("--max-total-tokens", type=positive_int, help="token budget for the whole run (prompt + completion)")
+    parser.add_argument("--candidates", type=positive_int, default=4, metavar="K",
                         help="after failed code, sample K replies in one request, try each in a scratch "
                              "copy of the session and go on with the best (default 4; 1 = off)")
     parser.add_argument("--native-tools", action="store_true",
@@ -65,15 +65,13 @@ def _raise_interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
-def main(args: argparse.Namespace) -> int:
+def check(args: argparse.Namespace) -> None:
     if not args.task.strip():
         raise UsageError("the task is empty")
-    if args.max_steps < 1:
-        raise UsageError("--max-steps must be at least 1")
-    if args.timeout <= 0:
-        raise UsageError("--timeout must be positive")
-    if args.candidates < 1:
-        raise UsageError("--candidates must be at least 1")
+    _paths(args)
+
+
+def main(args: argparse.Namespace) -> int:
     cfg = config_from_args(args)
     workdir, transcript = _paths(args)
     agent_cfg = AgentConfig(

@@ -81,11 +81,25 @@ def _one_line_exit_2(argv, capsys) -> str:
 
 
 def test_unknown_backend_is_one_line_exit_2(script, capsys):
-    with pytest.raises(SystemExit) as e:
-        main(["ask", "q", "--backend", "nope", "--model", script])
-    assert e.value.code == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "nope" in err
+    err = _one_line_exit_2(["ask", "q", "--backend", "nope", "--model", script], capsys)
+    assert "nope" in err
+
+
+@pytest.mark.parametrize("args", [
+    ["--temperature", "-1"], ["--temperature", "hot"], ["--top-p", "0"], ["--top-p", "1.5"], ["--max-tokens", "0"],
+    ["--n", "0"], ["--strategy", "magic"], ["--method", "tot"], ["--kind", "code"], ["--seed", "x"],
+])
+def test_every_bad_option_value_is_one_line_exit_2(script, capsys, args):
+    """Validated when parsed: one line, exit 2, no traceback, nothing loaded."""
+    err = _one_line_exit_2(["ask", "hi", "--backend", "scripted", "--model", script, *args], capsys)
+    assert err.startswith("playground: error:") and args[0] in err
+
+
+def test_a_bad_value_in_the_config_file_is_one_line_exit_2(tmp_path, script, capsys):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("sampling:\n  temperature: -1\n")
+    err = _one_line_exit_2(["ask", "q", "--config", str(cfg), "--backend", "scripted", "--model", script], capsys)
+    assert "sampling.temperature" in err
 
 
 def test_missing_model_path_is_one_line_exit_2_in_a_subprocess():

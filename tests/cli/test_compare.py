@@ -66,3 +66,14 @@ def test_compare_usage_errors(files, tmp_path, capsys, extra, message):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("extra", [["--adaptive-threshold", "0.3"], ["--chunk-size", "0"], ["--method", "tot"],
+                                   ["--budgets", "1,65"], ["--limit", "0"]])
+def test_compare_option_values_are_checked_when_parsed(files, tmp_path, capsys, extra):
+    data, script = files
+    argv = ["compare", "--task", "jsonl", "--data", str(data), "--backend", "scripted", "--model", str(script),
+            "--out", str(tmp_path / "o"), *extra]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("playground: error:") and err.count("\n") == 1 and extra[0] in err

@@ -113,3 +113,25 @@ def test_a_strategy_samples_at_temperature_0_7_by_default(files, tmp_path, capsy
     assert {r.params.temperature for r in model.calls} == {0.7} and all(r.params.n == 3 for r in model.calls)
     manifest = json.loads((out / "results.json").read_text())["manifest"]
     assert manifest["config"]["sampling"]["temperature"] == 0.7
+
+
+@pytest.mark.parametrize("args", [
+    ["--method", "nosuch"],
+    ["--strategy", "beam", "--budget", "2"],
+    ["--budget", "0", "--strategy", "parallel"],
+    ["--chunk-size", "0"],
+    ["--timeout", "0"],
+    ["--temperature", "-1"],
+    ["--task", "nosuch"],
+])
+def test_usage_errors_are_one_line_exit_2_before_anything_is_loaded(files, tmp_path, args, capsys, monkeypatch):
+    data, script = files
+
+    def never(config):
+        raise AssertionError("the model was loaded")
+
+    monkeypatch.setattr(playground.options, "load_model", never)
+    assert run_cli(data, script, tmp_path / "o", *args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("playground: error:") and err.count("\n") == 1
+    assert not (tmp_path / "o").exists()
