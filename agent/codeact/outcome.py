@@ -14,16 +14,31 @@ from pathlib import Path
 from agent.codeact.code_blocks import mentioned_files, only_defines, split_final_answer
 from tools.types import ExecResult
 
-_VISUAL_TASK = re.compile(
-    r"\b(plot|draw|image|picture|fractal|chart|graph|figure|png|jpe?g|svg|visuali[sz]|render|histogram|"
-    r"heat ?map|diagram|mandelbrot|julia set)", re.I)
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".svg", ".pdf", ".webp", ".bmp"})
+PICTURE_WORDS = (
+    # the medium: what is made is a picture
+    r"image", r"picture", r"photo", r"figure(?!s?\s+out)", r"illustration", r"drawing", r"sketch", r"painting",
+    r"animation", r"canvas", r"diagram", r"rendering", r"visuali[sz]ation",
+    # making one
+    r"plot(?:s|ted|ting)?", r"draw(?:s|n)?(?!\s+(?:\w+\s+){0,2}(?:samples?|numbers?|cards?|values?|balls?|lots)\b)",
+    r"render(?:s|ed)?", r"visuali[sz]e[sd]?", r"paint(?:s|ed)?",
+    # figures that are pictures by definition
+    r"(?:bar|pie|line|scatter) (?:chart|graph|plot)", r"chart", r"graph of", r"histogram", r"heat ?map", r"fractal",
+)
+_PICTURE_TASK = re.compile(
+    r"\b(?:" + "|".join(PICTURE_WORDS) + r")\b"
+    r"|\.(?:" + "|".join(x[1:] for x in sorted(IMAGE_SUFFIXES)) + r")\b"
+    r"|\b(?:png|jpe?g|svg|gif|webp)\b", re.I)
 
 
 def wants_image(task: str) -> bool:
-    """Does the task ask for something to look at (a plot, a fractal, an image)? Then a run is only
-    done when an image file is in the work dir."""
-    return bool(_VISUAL_TASK.search(task or ""))
+    """Does the task ask for something to look at? It does when it asks for a picture by its
+    medium (an image, a figure, a drawing, a diagram...), asks to make one (plot, draw, render,
+    visualize), names a figure that is a picture by definition (a chart, a histogram, a fractal),
+    or names an image file or format (out.png, "as a JPEG"). What the picture shows (a Mandelbrot
+    set, a circle) does not decide: "Is -1 in the Mandelbrot set?" wants no image. Then a run is
+    only done when an image file is in the work dir."""
+    return bool(_PICTURE_TASK.search(task or ""))
 
 
 def has_image(workdir: str | Path | None) -> bool:

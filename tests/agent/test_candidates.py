@@ -208,3 +208,23 @@ def test_a_picture_that_shows_nothing_does_not_finish_a_visual_task(session, tmp
     assert result.success and result.steps[1].exec_result.plot_warnings == []
 
 
+
+
+@pytest.mark.parametrize(("task", "picture"), [
+    ("Write a mandelbrot fractal algorithm in Python", True),  # a fractal is a picture
+    ("Render the Julia set", True),
+    ("Make a drawing of a house with turtle", True),
+    ("Visualize the distribution of ages", True),
+    ("Save the result as out.webp", True),
+    ("Show the sales per month as a bar chart", True),
+    ("Is c = -1 in the Mandelbrot set? Print True or False.", False),  # a named set is not a picture
+    ("Compute how many points of a 100x100 grid lie in the Julia set for c = 0.3", False),
+    ("Print all prime numbers below 50", False),
+    ("Create a CSV file data.csv and print the mean score", False),
+    ("Figure out how many apples are left and print it", False),
+    ("Draw 1000 random samples from a normal distribution and print their mean", False),
+])
+def test_picture_tasks_are_recognised_by_what_they_ask_for(task, picture):
+    from agent.codeact.outcome import wants_image
+
+    assert wants_image(task) is picture
