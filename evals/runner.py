@@ -27,6 +27,7 @@ from typing import Any
 from agent.errors import UsageError
 from agent.scaling import StrategyResult
 from agent.types import Model, Sample, Score
+from evals import report as reports
 from evals.manifest import identity_diff
 from evals.solvers import SampleError, SolveSpec, solve_stream
 from evals.store import ResultStore
@@ -163,9 +164,7 @@ def run_eval(model: Model, samples: list[Sample], spec: EvalSpec, solve: SolveSp
         summary = RunSummary(run_id, str(out), len(samples), n_done, n_errors, correct, graded, interrupted,
                              store.wall_time(run_id))
         if write_reports:
-            from evals.report import write_reports as _write
-
-            summary.report = _write(store, run_id, out, samples)
+            summary.report = reports.write_reports(store, run_id, out, samples)
         return summary
     finally:
         store.close()

@@ -1,6 +1,7 @@
-"""Model backends. `load_model(config)` picks one by name; imports are lazy so
-that `playground --help` and the scripted backend never import torch, vllm or
-llama_cpp. `--backend auto` (the default) is decided by `pick_backend`."""
+"""Model backends. `load_model(config)` picks one by name; a backend module is imported
+only when it is chosen (it wraps its engine: llama_cpp, torch and transformers, vllm, an
+HTTP client), so `playground --help` and the scripted backend never import them.
+`--backend auto` (the default) is decided by `pick_backend`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import shutil
 
 from agent.config import BACKENDS, ModelConfig
 from agent.errors import UsageError
+from agent.models.resolve import is_gguf_model
+from agent.models.scripted import ScriptedModel
 from agent.types import Model
 
 
@@ -19,8 +22,6 @@ def _installed(module: str) -> bool:
 def pick_backend(model: str) -> str:
     """auto: vLLM on a CUDA machine where it is installed; llamacpp for a GGUF model
     (the offline default included) where llama-cpp-python is installed; transformers otherwise."""
-    from agent.models.resolve import is_gguf_model
-
     if _installed("vllm") and shutil.which("nvidia-smi") is not None:
         return "vllm"
     if is_gguf_model(model) and _installed("llama_cpp"):
@@ -54,7 +55,5 @@ def load_model(config: ModelConfig) -> Model:
 
         return OpenAIModel.from_config(config)
     if config.backend == "scripted":
-        from agent.models.scripted import ScriptedModel
-
         return ScriptedModel.from_config(config)
     raise UsageError(f"unknown backend '{config.backend}' (choose from {', '.join(BACKENDS)})")

@@ -33,6 +33,8 @@ from collections.abc import Iterator
 from agent.config import ModelConfig
 from agent.errors import ModelNotFoundError, UsageError
 from agent.models.chat_template import encode_prompt, render_prompt
+from agent.models.resolve import resolve_model
+from agent.models.stop_strings import safe_stream_end
 from agent.types import Completion, Message, Request, SamplingParams
 
 DTYPES = ("auto", "float32", "bfloat16", "float16", "int8")
@@ -90,8 +92,6 @@ class TransformersModel:
 
     @classmethod
     def from_config(cls, config: ModelConfig) -> TransformersModel:
-        from agent.models.resolve import resolve_model
-
         resolved = resolve_model(config.model)
         return cls(resolved.path, dtype=config.dtype, device=config.device, seed=config.seed,
                    batch_size=config.batch_size, name=config.model)
@@ -131,7 +131,6 @@ class TransformersModel:
         return results
 
     def stream(self, messages: list[Message], params: SamplingParams) -> Iterator[str]:
-        from agent.models.stop_strings import safe_stream_end
         from agent.models.transformers_decode import decode, final_text
 
         spec = self._spec(Request(messages, params))

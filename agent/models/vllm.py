@@ -38,6 +38,7 @@ from collections.abc import Iterator
 from agent.config import ModelConfig
 from agent.errors import BackendUnavailableError, ModelError, ModelNotFoundError, UsageError
 from agent.models.chat_template import encode_prompt, render_prompt
+from agent.models.resolve import resolve_model
 from agent.types import Completion, FinishReason, Message, Request, SamplingParams
 
 INSTALL_HINT = ("vllm is not installed: pip install 'llm-playground[vllm]' (GPU) "
@@ -106,8 +107,6 @@ class VLLMModel:
 
     @classmethod
     def from_config(cls, config: ModelConfig) -> VLLMModel:
-        from agent.models.resolve import resolve_model
-
         resolved = resolve_model(config.model)
         args = dict(config.engine_args)
         return cls(resolved.path, dtype=config.dtype, seed=config.seed, max_model_len=config.max_model_len,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tools.session import PythonSession
+
 F = "```"
 
 
@@ -14,6 +16,5 @@ def code(src: str, text: str = "I will run this.") -> str:
 
 @pytest.fixture
 def session(tmp_path):
-    session_mod = pytest.importorskip("tools.session")
-    with session_mod.PythonSession(workdir=tmp_path / "work") as s:
+    with PythonSession(workdir=tmp_path / "work") as s:
         yield s

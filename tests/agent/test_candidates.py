@@ -12,9 +12,7 @@ from agent.codeact.loop import CodeAgent
 from agent.codeact.types import AgentConfig, CandidatesChecked, TextDelta
 from agent.models.scripted import ScriptedModel, count_text_tokens
 from tests.agent.conftest import code
-
-session_mod = pytest.importorskip("tools.session")
-
+from tools.session import PythonSession
 
 FAILING = code("print(undefined_name)")
 DEFINES = code("def f():\n    open('x.txt', 'w').write('no')")
@@ -110,7 +108,7 @@ def test_when_every_candidate_fails_the_earliest_best_is_used(session, tmp_path)
 
 def test_scratch_checker_copies_the_work_dir(tmp_path):
     work = tmp_path / "work"
-    with session_mod.PythonSession(workdir=work) as s:
+    with PythonSession(workdir=work) as s:
         (work / "data.csv").write_text("a\n1\n2\n")
         checker = ScratchChecker(s, history=[], timeout_s=30)
         c = checker.check(0, code("print(sum(int(x) for x in open('data.csv').read().split()[1:]))"))

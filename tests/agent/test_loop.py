@@ -19,8 +19,7 @@ from agent.codeact.types import (
 )
 from agent.models.scripted import ScriptedModel
 from tests.agent.conftest import F, code
-
-session_mod = pytest.importorskip("tools.session")
+from tools.session import PythonSession
 
 
 def run_agent(session, tmp_path, replies=None, rule=None, events=None, **cfg):
@@ -247,7 +246,7 @@ def test_real_model_mandelbrot_leaves_a_png(default_model_dir, tmp_path):
 
     model = load_model(ModelConfig(model=str(default_model_dir)))
     try:
-        with session_mod.PythonSession(workdir=tmp_path / "work") as s:
+        with PythonSession(workdir=tmp_path / "work") as s:
             agent = CodeAgent(model, s, AgentConfig(max_steps=6, max_tokens_per_step=700, candidates=4),
                               transcript_path=tmp_path / "t.json")
             result = agent.run("Write a mandelbrot fractal algorithm in Python")

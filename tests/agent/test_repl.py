@@ -9,7 +9,6 @@ import os
 import signal
 import time
 
-import pytest
 from prompt_toolkit import PromptSession
 from prompt_toolkit.history import FileHistory
 from prompt_toolkit.input import create_pipe_input
@@ -51,7 +50,6 @@ def test_a_question_is_answered_and_ctrl_d_exits(tmp_path):
 
 
 def test_a_code_task_runs_in_the_session(tmp_path):
-    pytest.importorskip("tools.session")
     model = ScriptedModel({"rules": [
         {"match": "Your code ran", "replies": ["The sum is 5050."]},
         {"match": "sum", "replies": [f"Let me compute it.\n{F}python\nprint(sum(range(101)))\n{F}"]},

@@ -128,7 +128,6 @@ def test_bad_n_and_empty_question_are_exit_2(script, capsys):
 
 
 def test_strategy_parallel_votes(tmp_path, capsys):
-    pytest.importorskip("agent.scaling")
     p = tmp_path / "s.yaml"
     p.write_text('rules:\n  - match: ""\n    replies: ["\\\\boxed{56}", "\\\\boxed{54}", "\\\\boxed{56}"]\n')
     assert main(["ask", "What is 7*8?", "--n", "3", "--backend", "scripted", "--model", str(p), "--json"]) == 0
