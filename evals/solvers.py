@@ -42,7 +42,7 @@ from evals.grading import grade, grade_answer, grade_code_many, grade_math
 @dataclass(frozen=True)
 class SolveSpec:
     method: str = "cot"
-    """Reasoning method for math tasks (direct | cot | cot2 | fewshot)."""
+    """Reasoning method for answer tasks (agent.reasoning.METHODS)."""
     strategy: str = "single"
     budget: int = 1
     n: int = 1

@@ -87,7 +87,7 @@ def _chat(model, question: str, system: str | None, params) -> int:
 
 
 def _ask_streaming(model, question: str, method: str, kind: str, system: str | None, params) -> int:
-    """Stream stage 1, then finish the solution (cot2: the batched stage 2) and print the answer."""
+    """Stream stage 1, then finish the solution (its method's further stages) and print the answer."""
     messages = reasoning.build_messages(question, method, kind, system)
     pieces = []
     for piece in model.stream(messages, params):
@@ -97,9 +97,10 @@ def _ask_streaming(model, question: str, method: str, kind: str, system: str | N
     # stream() gives no token counts; they are not shown here (--json has them)
     first = Completion("".join(pieces), "stop", model.count_tokens(messages), 0)
     [[sol]] = reasoning.finish_batch(model, [question], method, [kind], [messages], [[first]], params)
-    if method == "cot2":
-        stage2 = reasoning.stage2_line(sol.stages[1]["completion"]["text"])
-        _write(f"{reasoning.answer_trigger(kind)}{stage2}\n")
+    if len(sol.stages) > 1:  # what the later stages added to the streamed first one (cot2: trigger + answer)
+        rest = sol.text[len(sol.rationale.rstrip()):].lstrip("\n")
+        if rest:
+            _write(rest + "\n")
     _write(f"Answer: {sol.answer if sol.answer is not None else '(none extracted)'}\n")
     return 0
 

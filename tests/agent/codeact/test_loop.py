@@ -18,7 +18,7 @@ from agent.codeact.types import (
     TextDelta,
 )
 from agent.models.scripted import ScriptedModel
-from tests.agent.conftest import F, code
+from tests.agent.codeact.conftest import F, code
 from tools.session import PythonSession
 
 

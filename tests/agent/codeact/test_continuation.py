@@ -9,7 +9,7 @@ from agent.codeact.loop import CodeAgent
 from agent.codeact.types import AgentConfig
 from agent.models.scripted import ScriptedModel, count_text_tokens
 from agent.types import Completion, Message, Request, SamplingParams
-from tests.agent.conftest import code
+from tests.agent.codeact.conftest import code
 
 PLAN = "I will write the code."
 

@@ -145,3 +145,19 @@ def test_real_default_model_answers_7_times_8(default_model_dir):
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     assert "56" in proc.stdout
+
+
+def test_every_choice_comes_from_its_registry():
+    """Methods, kinds, strategies and tasks are spelled once (their registries); the CLI lists them."""
+    from agent.answers import KINDS
+    from agent.reasoning import METHODS
+    from agent.scaling import STRATEGIES
+    from evals.datasets import TASKS
+    from playground.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command").choices
+    choices = {name: {a.dest: a.choices for a in parser._actions} for name, parser in sub.items()}
+    assert list(choices["ask"]["method"]) == list(METHODS) == list(choices["eval"]["method"])
+    assert list(choices["ask"]["kind"]) == list(KINDS)
+    assert list(choices["ask"]["strategy"]) == list(STRATEGIES) == list(choices["eval"]["strategy"])[1:]
+    assert list(choices["eval"]["task"]) == list(TASKS) == list(choices["compare"]["task"])

@@ -11,7 +11,7 @@ from agent.codeact.candidates import CandidateCheck, ScratchChecker, describe, p
 from agent.codeact.loop import CodeAgent
 from agent.codeact.types import AgentConfig, CandidatesChecked, TextDelta
 from agent.models.scripted import ScriptedModel, count_text_tokens
-from tests.agent.conftest import code
+from tests.agent.codeact.conftest import code
 from tools.session import PythonSession
 
 FAILING = code("print(undefined_name)")
