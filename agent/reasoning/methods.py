@@ -2,6 +2,7 @@
 one generate call for the first stage of every question, then whatever the method's
 `finish` needs (cot2: one more call for every stage 2).
 
+pal runs the program each completion holds in the sandbox (agent/reasoning/pal.py).
 A new method is a module defining a `Method` (its prompt and its finish) and one line
 in METHODS below. All prompt text is in prompts/reasoning.yaml, per answer kind
 (agent.answers.KINDS): "number" (arabic numerals), "math" (LaTeX), "choice" (A-E).
@@ -13,10 +14,11 @@ from agent.answers import KINDS
 from agent.errors import UsageError
 from agent.reasoning.cot2 import COT2
 from agent.reasoning.one_stage import COT, DIRECT, FEWSHOT
+from agent.reasoning.pal import PAL
 from agent.reasoning.types import Method, Solution, Started
 from agent.types import Completion, Message, Model, Request, SamplingParams
 
-METHODS: dict[str, Method] = {m.name: m for m in (DIRECT, COT, COT2, FEWSHOT)}
+METHODS: dict[str, Method] = {m.name: m for m in (DIRECT, COT, COT2, FEWSHOT, PAL)}
 """Method name -> Method, in the order the CLI lists them."""
 
 

@@ -26,6 +26,8 @@ class Solution:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     mean_logprob: float | None = None
+    extra: dict = field(default_factory=dict)
+    """Method-specific records, e.g. pal's program, its output and how it ended (extra["program"])."""
 
     @property
     def rationale(self) -> str:
@@ -41,7 +43,7 @@ class Solution:
         return {"question": self.question, "method": self.method, "kind": self.kind, "text": self.text,
                 "answer": self.answer, "pipelines": dict(self.pipelines), "stages": list(self.stages),
                 "prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
-                "mean_logprob": self.mean_logprob}
+                "mean_logprob": self.mean_logprob, "extra": dict(self.extra)}
 
 
 @dataclass(frozen=True)

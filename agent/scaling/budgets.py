@@ -6,6 +6,10 @@ every strategy, `playground compare` and its estimators share.
     chain_shape("sequential", 4)  == [4]            one chain: a first attempt and N-1 revisions
     chain_shape("hybrid", 5, 2)   == [3, 2]         N // k chains of k, the remainder one step
                                                     each on the first chains; N < k: one chain
+    chain_shape("mixed", 4)       == [1, 1, 1, 1]   N independent samples of two methods:
+    method_split("mixed", 5)      == {"cot": 2, "pal": 3}   N // 2 cot, the rest (the odd one) pal
+    chain_shape("revise-exec", 4) == [4]            one chain of pal programs, N-1 revisions
+                                                    each seeing the previous program's run
 """
 
 from __future__ import annotations
@@ -15,9 +19,9 @@ def chain_shape(strategy: str, budget: int, hybrid_k: int = 2) -> list[int]:
     """The chain lengths (longest first) of `strategy` spending `budget` attempts."""
     if budget < 1:
         raise ValueError(f"budget must be >= 1, got {budget}")
-    if strategy in ("parallel", "adaptive"):
+    if strategy in ("parallel", "adaptive", "mixed"):
         return [1] * budget
-    if strategy == "sequential":
+    if strategy in ("sequential", "revise-exec"):
         return [budget]
     if strategy == "hybrid":
         if hybrid_k < 1:
@@ -27,3 +31,13 @@ def chain_shape(strategy: str, budget: int, hybrid_k: int = 2) -> list[int]:
         m, r = divmod(budget, hybrid_k)
         return [hybrid_k + (1 if i < r else 0) for i in range(m)]
     raise ValueError(f"no chain shape for strategy '{strategy}'")
+
+
+def method_split(strategy: str, budget: int) -> dict[str, int]:
+    """Samples per reasoning method of a strategy that mixes methods, in the order they are
+    drawn: mixed spends N // 2 on cot and the rest on pal (N = 1: one pal sample)."""
+    if budget < 1:
+        raise ValueError(f"budget must be >= 1, got {budget}")
+    if strategy == "mixed":
+        return {"cot": budget // 2, "pal": budget - budget // 2}
+    raise ValueError(f"strategy '{strategy}' does not mix methods")

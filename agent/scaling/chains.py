@@ -3,7 +3,8 @@ chains (first attempts) for every sample, one call adds a revision step to every
 chain. Every attempt is a solution of the sample's reasoning method (cot2: its stage 2
 in one more batched call), or for code a program run on the public examples. A revision sees the question and the previous attempt (or all of them) as the
 model's own replies, each followed by the review-and-revise request (for code, with the
-execution feedback of the public examples).
+execution feedback of the public examples; for pal programs under revise-exec, with what the
+program printed or how it failed).
 
 Token accounting: an attempt's prompt_tokens are the tokens it was conditioned on, as
 the backend reports them (n samples of one request each count the shared prompt; no
@@ -17,6 +18,7 @@ from dataclasses import replace
 
 import prompts
 from agent.reasoning import Solution, answer_format, build_messages, code_solution, finish_batch
+from agent.reasoning.pal import pal_format, run_report
 from agent.scaling.types import Attempt, Job, ScalingOptions
 from agent.scaling.verifiers import parse_self_check, self_check_request, verify_code
 from agent.types import Completion, Message, Model, Request, Sample, SamplingParams
@@ -31,19 +33,26 @@ def initial_messages(sample: Sample, method: str = "cot") -> list[Message]:
 
 
 def revision_messages(base: list[Message], chain: list[Attempt], kind: str,
-                      history: str = "last") -> list[Message]:
+                      history: str = "last", feedback: str = "prompt") -> list[Message]:
     """The prompt of the next step of a chain: the question, earlier attempt(s) as the
-    model's own replies, each followed by the review-and-revise request (with feedback for code)."""
+    model's own replies, each followed by the review-and-revise request (with feedback for code;
+    for a program (pal) with what it printed or how it failed when `feedback` is "exec")."""
     shown = chain if history == "all" else chain[-1:]
     messages = list(base)
     fmt = answer_format(kind)
     for a in shown:
-        messages.append(Message("assistant", a.text))
+        run = a.extra.get("program")
+        messages.append(Message("assistant", run["reply"] if run else a.text))
         if kind == "code":
             v = a.extra.get("verifier") or {}
             messages.append(Message("user", prompts.render(
                 "scaling", "revise.code", feedback=v.get("feedback", ""), passed=bool(v.get("passed")),
                 answer_format=fmt)))
+        elif run:
+            report = run_report(run) if feedback == "exec" else ""
+            messages.append(Message("user", prompts.render(
+                "scaling", "revise.program", feedback=report, ok=run["status"] == "ok",
+                answer_format=pal_format(kind))))
         else:
             messages.append(Message("user", prompts.render("scaling", "revise.math", answer_format=fmt)))
     return messages
@@ -103,7 +112,8 @@ def start_chains(model: Model, jobs: list[Job], counts: list[int], params: Sampl
 def extend_chains(model: Model, jobs: list[Job], chain_ids: list[list[int]], params: SamplingParams,
                   options: ScalingOptions) -> None:
     """One generate call (per stage): one revision step for each listed chain of each job."""
-    todo = [(job, cid, revision_messages(job.base, job.chains[cid], job.sample.kind, options.history))
+    todo = [(job, cid, revision_messages(job.base, job.chains[cid], job.sample.kind, options.history,
+                                         options.feedback))
             for job, ids in zip(jobs, chain_ids, strict=True) for cid in ids]
     sols, dt = _solve(model, [(job, msgs, 1) for job, _, msgs in todo], params)
     for (job, cid, _), (sol,) in zip(todo, sols, strict=True):

@@ -9,6 +9,11 @@
   majority over the chains' final answers.
 - adaptive: parallel samples drawn in small batches, stopping once the vote is
   settled (agent/scaling/adaptive.py); the budget is the cap.
+- mixed: N samples split between cot and pal (agent/scaling/budgets.py: method_split),
+  drawn in one generate call; answer by a vote over all their answers (each attempt's
+  method in extra["method"]). Self-consistency over programs is parallel with method pal.
+- revise-exec: one chain of N pal programs; each revision sees the previous program and
+  what it printed or how it failed (execution feedback). Answer: the last attempt's.
 
 A new strategy is a `Strategy` (how it grows its chains at a budget, how it answers)
 and one line in STRATEGIES; `playground compare` derives its smaller budgets in
@@ -18,11 +23,11 @@ evals/compare/estimators.py.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from agent.answers import answer_key
 from agent.scaling.adaptive import vote_settled
-from agent.scaling.budgets import chain_shape
+from agent.scaling.budgets import chain_shape, method_split
 from agent.scaling.chains import grow_chains, initial_messages, self_check, start_chains
 from agent.scaling.sampling import strategy_params
 from agent.scaling.types import Attempt, Grader, Job, ScalingOptions, StrategyResult
@@ -41,6 +46,8 @@ class Strategy:
     """The selection its answer comes from unless options say otherwise ("last": the last attempt's)."""
     revises: bool = False
     """Its chains are revised (the chains' own majority and lengths are recorded)."""
+    method: str | None = None
+    """The reasoning method of its attempts whatever the caller asks for (None: the caller's)."""
 
 
 def grow_shaped(strategy: str) -> Grow:
@@ -50,6 +57,26 @@ def grow_shaped(strategy: str) -> Grow:
         start_chains(model, jobs, [len(shape)] * len(jobs), params, options)
         grow_chains(model, [(jobs, shape)], params, options)
     return grow
+
+
+def grow_revise_exec(model: Model, jobs: list[Job], budget: int, params: SamplingParams,
+                     options: ScalingOptions) -> None:
+    """The sequential chain, each revision seeing the previous program's run."""
+    grow_shaped("revise-exec")(model, jobs, budget, params, replace(options, feedback="exec"))
+
+
+def grow_mixed(model: Model, jobs: list[Job], budget: int, params: SamplingParams, options: ScalingOptions) -> None:
+    """method_split("mixed", budget) samples of each method for every job, in one generate call."""
+    split = method_split("mixed", budget)
+    parts = {m: [Job(j.sample, initial_messages(j.sample, m), m) for j in jobs] for m in split}
+    start_chains(model, [p for m in split for p in parts[m]], [split[m] for m in split for _ in jobs], params, options)
+    for i, job in enumerate(jobs):
+        for m in split:
+            for (a,) in parts[m][i].chains:
+                a.index, a.chain = len(job.attempts), len(job.chains)
+                a.extra["method"] = m
+                job.chains.append([a])
+                job.attempts.append(a)
 
 
 def grow_adaptive(model: Model, jobs: list[Job], budget: int, params: SamplingParams,
@@ -68,6 +95,8 @@ STRATEGIES: dict[str, Strategy] = {s.name: s for s in (
     Strategy("sequential", grow_shaped("sequential"), answer="last", revises=True),
     Strategy("hybrid", grow_shaped("hybrid"), revises=True),
     Strategy("adaptive", grow_adaptive),
+    Strategy("mixed", grow_mixed),
+    Strategy("revise-exec", grow_revise_exec, answer="last", revises=True, method="pal"),
 )}
 
 
@@ -98,7 +127,7 @@ def finish(job: Job, strategy: str, budget: int, options: ScalingOptions, grader
     if grader is not None:
         for a in job.attempts:
             if a.score is None:  # attempts shared from another run keep their score
-                a.score = grader(a.text, job.sample)
+                a.score = grader(a.graded_text, job.sample)
     score = None
     if grader is not None:
         score = chosen.score if chosen is not None and answer is not None else Score("no_answer")
@@ -121,6 +150,7 @@ def run_strategy(model: Model, samples: list[Sample], strategy: str, budget: int
         raise ValueError(f"budget must be >= 1, got {budget}")
     options = options or ScalingOptions()
     params = strategy_params(params)
+    method = STRATEGIES[strategy].method or method
     jobs = [Job(s, initial_messages(s, method), method) for s in samples]
     STRATEGIES[strategy].grow(model, jobs, budget, params, options)
     if options.selection == "verifier" and options.math_verifier == "self_check":

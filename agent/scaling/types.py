@@ -53,11 +53,20 @@ class Attempt:
             more["prefill"] = stages[0]["prefill"]
         if len(stages) > 1:
             more["stages"] = list(stages)
+        more.update(sol.extra)
         return cls(index=index, chain=chain, step=step, text=sol.text, answer=sol.answer,
                    prompt_tokens=sol.prompt_tokens, completion_tokens=sol.completion_tokens,
                    finish_reason=sol.finish_reason, mean_logprob=sol.mean_logprob, score=score,
                    messages=list(stages[0]["messages"]) if stages else [], duration_s=duration_s,
                    extra={**more, **(extra or {})})
+
+    @property
+    def graded_text(self) -> str:
+        """What a grader reads: the text, but for an answer printed by a program (pal) that
+        answer alone, and "" when the program gave none (no answer, never a number of its code)."""
+        if "program" not in self.extra:
+            return self.text
+        return "" if self.answer is None else f"\\boxed{{{self.answer}}}"
 
 
 @dataclass
@@ -97,6 +106,9 @@ class ScalingOptions:
     """auto | majority | weighted | verifier (auto: verifier for code, majority otherwise)."""
     code_timeout_s: float = 10.0
     """code: seconds for running the public examples of one attempt."""
+    feedback: Literal["prompt", "exec"] = "prompt"
+    """How a revision of a program (pal) is asked: review it (prompt), or review it seeing what it
+    printed or how it failed (exec; the revise-exec strategy)."""
     math_verifier: Literal["agreement", "self_check"] = "agreement"
     """verifier selection for answers: agreement (= majority, free) or a model self-check
     prompt per candidate (one extra greedy call each; its tokens in extra["verifier_tokens"])."""

@@ -2,6 +2,6 @@
 the largest budget (run.py), every smaller budget derived by the estimators
 (estimators.py), curves with bootstrap CIs and the winners (report.py, plot.py)."""
 
-from evals.compare.run import CompareOutcome, CompareSpec, run_compare
+from evals.compare.run import COMPARED, CompareOutcome, CompareSpec, run_compare
 
-__all__ = ["CompareOutcome", "CompareSpec", "run_compare"]
+__all__ = ["COMPARED", "CompareOutcome", "CompareSpec", "run_compare"]

@@ -56,6 +56,8 @@ from evals.stats import pass_at_k
 from evals.store import ResultStore
 
 GENERATED = ("parallel", "sequential", "hybrid")
+COMPARED = ("parallel", "sequential", "hybrid", "adaptive")
+"""The strategies compare derives at every budget (mixed and revise-exec are run by eval and ask)."""
 ADAPTIVE_SWEEP = (0.8, 0.9, 0.95)
 
 
@@ -63,7 +65,7 @@ ADAPTIVE_SWEEP = (0.8, 0.9, 0.95)
 class CompareSpec:
     task: str
     budgets: tuple[int, ...] = (1, 2, 4, 8)
-    strategies: tuple[str, ...] = ("parallel", "sequential", "hybrid", "adaptive")
+    strategies: tuple[str, ...] = COMPARED
     method: str = "cot"
     hybrid_k: int = 2
     """Steps per hybrid chain."""

@@ -97,12 +97,19 @@ def _ask_streaming(model, question: str, method: str, kind: str, system: str | N
     # stream() gives no token counts; they are not shown here (--json has them)
     first = Completion("".join(pieces), "stop", model.count_tokens(messages), 0)
     [[sol]] = reasoning.finish_batch(model, [question], method, [kind], [messages], [[first]], params)
-    if len(sol.stages) > 1:  # what the later stages added to the streamed first one (cot2: trigger + answer)
-        rest = sol.text[len(sol.rationale.rstrip()):].lstrip("\n")
-        if rest:
-            _write(rest + "\n")
+    rest = _added(sol)
+    if rest:
+        _write(rest + "\n")
     _write(f"Answer: {sol.answer if sol.answer is not None else '(none extracted)'}\n")
     return 0
+
+
+def _added(sol) -> str:
+    """What the method added to the streamed first stage (cot2: the trigger and answer; pal: the program's run)."""
+    for head in (sol.rationale.rstrip(), sol.rationale.strip()):
+        if head and sol.text.startswith(head):
+            return sol.text[len(head):].strip("\n")
+    return ""
 
 
 def _ask_with_strategy(model, args: argparse.Namespace, strategy: str, method: str, params) -> int:

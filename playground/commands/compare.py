@@ -6,10 +6,9 @@ from __future__ import annotations
 import argparse
 
 from agent.reasoning import METHODS
-from agent.scaling import STRATEGIES
 from agent.scaling.adaptive import DEFAULT_THRESHOLD
 from agent.types import SamplingParams
-from evals.compare import CompareSpec, run_compare
+from evals.compare import COMPARED, CompareSpec, run_compare
 from evals.compare.report import verdicts
 from playground.options import (
     add_dataset_arguments,
@@ -40,8 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_dataset_arguments(parser, "questions")
     parser.add_argument("--budgets", type=budgets, default=(1, 2, 4, 8),
                         help="attempts per question, comma-separated (default 1,2,4,8; at most 64)")
-    parser.add_argument("--strategies", type=names(STRATEGIES, "strategy"), default=tuple(STRATEGIES),
-                        help=f"comma-separated subset of {','.join(STRATEGIES)} (default all)")
+    parser.add_argument("--strategies", type=names(COMPARED, "strategy"), default=COMPARED,
+                        help=f"comma-separated subset of {','.join(COMPARED)} (default all)")
     parser.add_argument("--method", default="cot", choices=list(METHODS),
                         help="reasoning method of each attempt (default cot)")
     parser.add_argument("--out", required=True, help="output folder (results.sqlite, results.json, report.md, curves.png)")

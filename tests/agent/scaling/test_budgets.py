@@ -18,6 +18,8 @@ from agent.scaling.budgets import chain_shape
     ("hybrid", 1, 2, [1]),
     ("hybrid", 2, 3, [2]),
     ("hybrid", 6, 1, [1] * 6),
+    ("mixed", 5, 2, [1] * 5),
+    ("revise-exec", 3, 2, [3]),
 ])
 def test_chain_shape(strategy, budget, k, shape):
     assert chain_shape(strategy, budget, k) == shape
