@@ -8,8 +8,8 @@ every strategy, `playground compare` and its estimators share.
                                                     each on the first chains; N < k: one chain
     chain_shape("mixed", 4)       == [1, 1, 1, 1]   N independent samples of two methods:
     method_split("mixed", 5)      == {"cot": 2, "pal": 3}   N // 2 cot, the rest (the odd one) pal
-    chain_shape("revise-exec", 4) == [4]            one chain of pal programs, N-1 revisions
-                                                    each seeing the previous program's run
+    chain_shape("revise-exec", 4) == [4]            one chain: the method's first attempt, then N-1
+                                                    pal programs, each seeing the previous run
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ chain. Every attempt is a solution of the sample's reasoning method (cot2: its s
 in one more batched call), or for code a program run on the public examples. A revision sees the question and the previous attempt (or all of them) as the
 model's own replies, each followed by the review-and-revise request (for code, with the
 execution feedback of the public examples; for pal programs under revise-exec, with what the
-program printed or how it failed).
+program printed or how it failed, and whether it agrees with the chain's reasoned first answer).
 
 Token accounting: an attempt's prompt_tokens are the tokens it was conditioned on, as
 the backend reports them (n samples of one request each count the shared prompt; no
@@ -17,6 +17,7 @@ import time
 from dataclasses import replace
 
 import prompts
+from agent.answers import answer_key
 from agent.reasoning import Solution, answer_format, build_messages, code_solution, finish_batch
 from agent.reasoning.pal import pal_format, run_report
 from agent.scaling.types import Attempt, Job, ScalingOptions
@@ -32,11 +33,13 @@ def initial_messages(sample: Sample, method: str = "cot") -> list[Message]:
     return build_messages(sample.input, method=method, kind=sample.kind)
 
 
-def revision_messages(base: list[Message], chain: list[Attempt], kind: str,
-                      history: str = "last", feedback: str = "prompt") -> list[Message]:
+def revision_messages(base: list[Message], chain: list[Attempt], kind: str, history: str = "last",
+                      feedback: str = "prompt", revise_as: str | None = None) -> list[Message]:
     """The prompt of the next step of a chain: the question, earlier attempt(s) as the
     model's own replies, each followed by the review-and-revise request (with feedback for code;
-    for a program (pal) with what it printed or how it failed when `feedback` is "exec")."""
+    for a program (pal), under `feedback` "exec", what it printed or how it failed and whether it
+    agrees with the chain's first answer when that was reasoned). `revise_as` "pal": an answer
+    that is no program is checked by writing one."""
     shown = chain if history == "all" else chain[-1:]
     messages = list(base)
     fmt = answer_format(kind)
@@ -49,25 +52,40 @@ def revision_messages(base: list[Message], chain: list[Attempt], kind: str,
                 "scaling", "revise.code", feedback=v.get("feedback", ""), passed=bool(v.get("passed")),
                 answer_format=fmt)))
         elif run:
-            report = run_report(run) if feedback == "exec" else ""
-            messages.append(Message("user", prompts.render(
-                "scaling", "revise.program", feedback=report, ok=run["status"] == "ok",
-                answer_format=pal_format(kind))))
+            messages.append(Message("user", program_revision(chain[0], a, kind, feedback == "exec")))
+        elif revise_as == "pal":
+            messages.append(Message("user", prompts.render("scaling", "revise.to_program",
+                                                           answer_format=pal_format(kind))))
         else:
             messages.append(Message("user", prompts.render("scaling", "revise.math", answer_format=fmt)))
     return messages
 
 
+def program_revision(first: Attempt, a: Attempt, kind: str, execution: bool) -> str:
+    """The revision request after a program: with execution feedback, its run and, when the chain
+    began with a reasoned answer (no program), whether the program's answer agrees with it."""
+    run = a.extra["program"]
+    reasoned = first.answer if execution and "program" not in first.extra else None
+    agree = reasoned is not None and answer_key(reasoned, kind) == answer_key(a.answer, kind)
+    return prompts.render("scaling", "revise.program", feedback=run_report(run) if execution else "",
+                          ok=run["status"] == "ok", reasoned=reasoned, printed=a.answer, agree=agree,
+                          answer_format=pal_format(kind))
+
+
 def solutions(model: Model, items: list[tuple[Job, list[Message], list[Completion]]],
-              params: SamplingParams) -> list[list[Solution]]:
+              params: SamplingParams, revision: bool = False) -> list[list[Solution]]:
     """The solutions of each (job, prompt, completions): for code samples the programs, else
-    the job's reasoning method finishes them (cot2: one batched stage-2 call for all)."""
+    the job's reasoning method finishes them (cot2: one batched stage-2 call for all; a
+    revision: the job's `revise_as` method when it has one)."""
+    def method_of(job: Job) -> str:
+        return (job.revise_as or job.method) if revision else job.method
+
     out: dict[int, list[Solution]] = {}
     for i, (job, messages, comps) in enumerate(items):
         if job.sample.kind == "code":
             out[i] = [code_solution(job.sample, messages, c) for c in comps]
-    for method in dict.fromkeys(job.method for job, _, _ in items if job.sample.kind != "code"):
-        idx = [i for i, (job, _, _) in enumerate(items) if i not in out and job.method == method]
+    for method in dict.fromkeys(method_of(job) for job, _, _ in items if job.sample.kind != "code"):
+        idx = [i for i, (job, _, _) in enumerate(items) if i not in out and method_of(job) == method]
         jobs = [items[i][0] for i in idx]
         out.update(zip(idx, finish_batch(model, [j.sample.input for j in jobs], method, [j.sample.kind for j in jobs],
                                          [items[i][1] for i in idx], [items[i][2] for i in idx], params),
@@ -86,15 +104,15 @@ def _add_attempt(job: Job, sol: Solution, chain: int, step: int, duration_s: flo
     return a
 
 
-def _solve(model: Model, todo: list[tuple[Job, list[Message], int]],
-           params: SamplingParams) -> tuple[list[list[Solution]], float]:
+def _solve(model: Model, todo: list[tuple[Job, list[Message], int]], params: SamplingParams,
+           revision: bool = False) -> tuple[list[list[Solution]], float]:
     """One generate call for (job, prompt, n) and the method's further stages: (solutions, seconds)."""
     if not todo:
         return [], 0.0
     t0 = time.perf_counter()
     outs = model.generate([Request(msgs, replace(params, n=n)) for _, msgs, n in todo])
     sols = solutions(model, [(job, msgs, comps[:n]) for (job, msgs, n), comps in zip(todo, outs, strict=True)],
-                     params)
+                     params, revision)
     return sols, time.perf_counter() - t0
 
 
@@ -113,9 +131,9 @@ def extend_chains(model: Model, jobs: list[Job], chain_ids: list[list[int]], par
                   options: ScalingOptions) -> None:
     """One generate call (per stage): one revision step for each listed chain of each job."""
     todo = [(job, cid, revision_messages(job.base, job.chains[cid], job.sample.kind, options.history,
-                                         options.feedback))
+                                         options.feedback, job.revise_as))
             for job, ids in zip(jobs, chain_ids, strict=True) for cid in ids]
-    sols, dt = _solve(model, [(job, msgs, 1) for job, _, msgs in todo], params)
+    sols, dt = _solve(model, [(job, msgs, 1) for job, _, msgs in todo], params, revision=True)
     for (job, cid, _), (sol,) in zip(todo, sols, strict=True):
         chain = job.chains[cid]
         chain.append(_add_attempt(job, sol, cid, len(chain), dt / len(todo), options))

@@ -12,8 +12,10 @@
 - mixed: N samples split between cot and pal (agent/scaling/budgets.py: method_split),
   drawn in one generate call; answer by a vote over all their answers (each attempt's
   method in extra["method"]). Self-consistency over programs is parallel with method pal.
-- revise-exec: one chain of N pal programs; each revision sees the previous program and
-  what it printed or how it failed (execution feedback). Answer: the last attempt's.
+- revise-exec: one chain of N attempts: the method's first attempt, then pal programs, each
+  revision seeing the previous program and what it printed or how it failed (execution
+  feedback); after a reasoned first answer (cot...), the first revision checks it with a
+  program and later ones see whether the program agrees with it. Answer: the last attempt's.
 
 A new strategy is a `Strategy` (how it grows its chains at a budget, how it answers)
 and one line in STRATEGIES; `playground compare` derives its smaller budgets in
@@ -46,8 +48,8 @@ class Strategy:
     """The selection its answer comes from unless options say otherwise ("last": the last attempt's)."""
     revises: bool = False
     """Its chains are revised (the chains' own majority and lengths are recorded)."""
-    method: str | None = None
-    """The reasoning method of its attempts whatever the caller asks for (None: the caller's)."""
+    revise_as: str | None = None
+    """The reasoning method of its revisions (None: the method of the chain's first attempt)."""
 
 
 def grow_shaped(strategy: str) -> Grow:
@@ -96,7 +98,7 @@ STRATEGIES: dict[str, Strategy] = {s.name: s for s in (
     Strategy("hybrid", grow_shaped("hybrid"), revises=True),
     Strategy("adaptive", grow_adaptive),
     Strategy("mixed", grow_mixed),
-    Strategy("revise-exec", grow_revise_exec, answer="last", revises=True, method="pal"),
+    Strategy("revise-exec", grow_revise_exec, answer="last", revises=True, revise_as="pal"),
 )}
 
 
@@ -150,8 +152,7 @@ def run_strategy(model: Model, samples: list[Sample], strategy: str, budget: int
         raise ValueError(f"budget must be >= 1, got {budget}")
     options = options or ScalingOptions()
     params = strategy_params(params)
-    method = STRATEGIES[strategy].method or method
-    jobs = [Job(s, initial_messages(s, method), method) for s in samples]
+    jobs = [Job(s, initial_messages(s, method), method, revise_as=STRATEGIES[strategy].revise_as) for s in samples]
     STRATEGIES[strategy].grow(model, jobs, budget, params, options)
     if options.selection == "verifier" and options.math_verifier == "self_check":
         self_check(model, [j for j in jobs if j.sample.kind != "code"], params)

@@ -122,6 +122,8 @@ class Job:
     base: list[Message]
     method: str = "cot"
     """The reasoning method every attempt at an answer is a solution of (code samples: none)."""
+    revise_as: str | None = None
+    """The method its revisions are solutions of (revise-exec: pal); None: `method`."""
     chains: list[list[Attempt]] = field(default_factory=list)
     attempts: list[Attempt] = field(default_factory=list)
     verifier_tokens: dict[str, int] | None = None

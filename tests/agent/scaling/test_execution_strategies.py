@@ -12,6 +12,8 @@ import pytest
 from agent.models.scripted import ScriptedModel
 from agent.scaling import STRATEGIES, ScalingOptions, run_strategy
 from agent.scaling.budgets import chain_shape, method_split
+from agent.scaling.chains import program_revision
+from agent.scaling.types import Attempt
 from agent.types import Sample, SamplingParams, Score
 
 PARAMS = SamplingParams(temperature=0.7, max_tokens=200)
@@ -122,7 +124,7 @@ def test_revise_exec_shows_each_revision_what_the_program_did():
         return program("print(42)")
 
     model = Counting(rule)
-    r = run_strategy(model, [Sample("q", "Q?", "42")], "revise-exec", 3, method="cot", params=PARAMS,
+    r = run_strategy(model, [Sample("q", "Q?", "42")], "revise-exec", 3, method="pal", params=PARAMS,
                      grader=boxed_grader)[0]
     assert model.rounds == 3 and len(r.attempts) == 3 and r.extra["chain_lengths"] == [3]
     assert [a.answer for a in r.attempts] == [None, "41", "42"]
@@ -130,6 +132,41 @@ def test_revise_exec_shows_each_revision_what_the_program_did():
     revision = model.calls[1].messages
     assert revision[-2].role == "assistant" and revision[-2].content == program("print(undefined_name)")
     assert "and fix it" in revision[-1].content and PAL_ASK in revision[0].content
+    assert "reasoning gave" not in revision[-1].content  # no reasoned answer to agree with
+
+
+def test_revise_exec_after_cot_checks_the_answer_with_a_program_and_shows_the_disagreement():
+    def rule(req, i):
+        last = req.messages[-1].content
+        if "Check your answer above by writing" in last:
+            return program("print(41)")
+        if "Review your program" in last:
+            assert "Your step-by-step reasoning gave 40, but the program's answer is 41." in last
+            assert "The program printed:\n41" in last
+            return program("print(41)")
+        return "Some steps. The answer is 40."
+
+    model = Counting(rule)
+    r = run_strategy(model, [Sample("q", "Q?", "41")], "revise-exec", 3, method="cot", params=PARAMS,
+                     grader=boxed_grader)[0]
+    assert model.rounds == 3 and len(r.attempts) == 3 and r.extra["chain_lengths"] == [3]
+    assert PAL_ASK not in model.calls[0].messages[-1].content  # the first attempt is the method's (cot)
+    assert ["program" in a.extra for a in r.attempts] == [False, True, True]
+    assert [a.answer for a in r.attempts] == ["40", "41", "41"]
+    assert (r.answer, r.score.value) == ("41", "correct")
+
+
+@pytest.mark.parametrize(("reasoned", "printed", "shown"), [
+    ("40", "41", "Your step-by-step reasoning gave 40, but the program's answer is 41."),
+    ("40", None, "Your step-by-step reasoning gave 40, but the program gave no answer."),
+    ("41", "41.0", None),  # agreement is by answer key
+    (None, "41", None),
+])
+def test_the_disagreement_is_shown_only_when_there_is_one(reasoned, printed, shown):
+    first = Attempt(index=0, answer=reasoned)
+    run = {"status": "ok" if printed else "error", "stdout": f"{printed}\n", "stderr": "Traceback", "reply": ""}
+    text = program_revision(first, Attempt(index=1, answer=printed, extra={"program": run}), "number", True)
+    assert (shown in text) if shown else ("reasoning gave" not in text)
 
 
 def test_sequential_with_pal_revises_without_execution_feedback():
@@ -142,4 +179,4 @@ def test_sequential_with_pal_revises_without_execution_feedback():
 
 def test_the_new_strategies_are_registered():
     assert {"mixed", "revise-exec"} <= set(STRATEGIES)
-    assert STRATEGIES["revise-exec"].method == "pal" and chain_shape("revise-exec", 4) == [4]
+    assert STRATEGIES["revise-exec"].revise_as == "pal" and chain_shape("revise-exec", 4) == [4]
