@@ -80,7 +80,7 @@ def main() -> None:
     ap.add_argument("--max-steps", type=int, default=5)
     ap.add_argument("--max-tokens", type=int, default=700, help="per reply")
     ap.add_argument("--candidates", default="1", help="comma-separated best-of-k settings to compare")
-    ap.add_argument("--backend", default="transformers")
+    ap.add_argument("--backend", default="auto")
     ap.add_argument("--max-model-len", type=int, default=None, help="vllm: context length (memory)")
     ap.add_argument("--model", default=None)
     ap.add_argument("--suite", default="tracked",
