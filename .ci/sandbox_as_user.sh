@@ -68,14 +68,9 @@ if ! "${as_user[@]}" python3 -m venv "$venv"; then
 fi
 py="$venv/bin/python"
 "${as_user[@]}" "$py" -m pip install -q --upgrade pip
-# What tests/tools needs, no more: `pip install -e '.[dev]'` would pull torch and transformers,
-# still core dependencies today. Once they move to an optional extra, replace the pip line and the
-# .pth line below by:
-#   "${as_user[@]}" "$py" -m pip install -q -e "$work/checkout[dev]"
-"${as_user[@]}" "$py" -m pip install -q "pytest>=8" "pytest-timeout>=2.3" numpy matplotlib pydantic pyyaml
-# the checkout on the venv's path, as an editable install would put it (no build step needed)
-"${as_user[@]}" "$py" -c 'import sys, sysconfig; open(sysconfig.get_path("purelib") + "/llm_playground_checkout.pth", "w").write(sys.argv[1] + "\n")' \
-  "$work/checkout"
+# The package with its core dependencies (light: no torch, no model, no llama.cpp build) and pytest:
+# what `playground exec` and tests/tools need. The dev extra would add torch and transformers.
+"${as_user[@]}" "$py" -m pip install -q -e "$work/checkout" "pytest>=8" "pytest-timeout>=2.3"
 
 echo "sandbox_as_user: $("${as_user[@]}" "$py" -c 'import os, sys; print(f"uid {os.getuid()}, {sys.executable}, prefix {sys.prefix}")')"
 
@@ -89,7 +84,7 @@ plt.plot(x, np.sin(x))
 plt.savefig("sine.png")
 EOF
 chown "$user:" "$work/plot.py"
-"${as_user[@]}" bash -c 'cd "$1" && "$2" -m agent.cli exec "$3/plot.py" --workdir "$3/plot-out" --json > "$3/plot.json"' \
+"${as_user[@]}" bash -c 'cd "$1" && "$2" -m playground exec "$3/plot.py" --workdir "$3/plot-out" --json > "$3/plot.json"' \
   _ "$work/checkout" "$py" "$work"
 "${as_user[@]}" "$py" - "$work" <<'EOF'
 import json
