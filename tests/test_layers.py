@@ -40,7 +40,6 @@ LAZY_ALLOWED: dict[tuple[str, str], str] = {
     **{("agent.models", f"agent.models.{b}"): "a backend is imported when it is chosen: it wraps its engine"
        for b in ("llamacpp", "transformers", "vllm", "openai")},
     ("agent.models.transformers", "agent.models.transformers_decode"): "imports torch",
-    ("agent.models.llamacpp", "agent.models.resolve"): "kept as written in a file edited elsewhere; no cycle",
 }
 
 

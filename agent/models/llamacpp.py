@@ -32,6 +32,7 @@ from agent.config import ModelConfig
 from agent.errors import BackendUnavailableError, ModelError, UsageError
 from agent.models.gguf_template import ChatTemplate
 from agent.models.llamacpp_decode import BatchDecoder, Job
+from agent.models.resolve import resolve_gguf
 from agent.models.stop_strings import safe_stream_end
 from agent.types import Completion, Message, Request, SamplingParams
 
@@ -117,8 +118,6 @@ class LlamaCppModel:
 
     @classmethod
     def from_config(cls, config: ModelConfig) -> LlamaCppModel:
-        from agent.models.resolve import resolve_gguf
-
         unknown = sorted(set(config.engine_args) - set(ENGINE_KEYS))
         if unknown:
             raise UsageError(f"unknown llamacpp engine_args {', '.join(unknown)} (known: {', '.join(ENGINE_KEYS)})")
