@@ -15,6 +15,7 @@ from agent.scaling.budgets import chain_shape, method_split
 from agent.scaling.chains import program_revision
 from agent.scaling.types import Attempt
 from agent.types import Sample, SamplingParams, Score
+from tests.agent.scaling.test_strategies import Counting
 
 PARAMS = SamplingParams(temperature=0.7, max_tokens=200)
 PAL_ASK = "Write a short Python program"
@@ -30,16 +31,6 @@ def boxed_grader(text: str, sample: Sample) -> Score:
         return Score("no_answer")
     got = next(x for x in m[-1] if x)
     return Score("correct" if got == sample.target else "incorrect", got)
-
-
-class Counting(ScriptedModel):
-    def __init__(self, rule):
-        super().__init__(rule=rule)
-        self.rounds = 0
-
-    def generate(self, requests):
-        self.rounds += 1
-        return super().generate(requests)
 
 
 def pal_or_cot(pal: list, cot: list):
