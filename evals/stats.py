@@ -1,5 +1,5 @@
-"""Statistics, the one home: accuracy, the Wilson interval, unbiased pass@k, and the
-percentile bootstrap interval. Pure functions."""
+"""Statistics, the one home: accuracy, the Wilson interval, unbiased pass@k, the
+percentile bootstrap interval and the paired bootstrap of a difference. Pure functions."""
 
 from __future__ import annotations
 
@@ -43,6 +43,19 @@ def bootstrap_ci(values: Sequence[float], stat: Callable[[Sequence[float]], floa
     lo = stats[int(math.floor(alpha / 2 * (n_boot - 1)))]
     hi = stats[int(math.ceil((1 - alpha / 2) * (n_boot - 1)))]
     return float(lo), float(hi)
+
+
+def paired_difference_ci(a: Sequence[float], b: Sequence[float], n_boot: int = 2000, seed: int = 0,
+                         alpha: float = 0.05) -> tuple[float, float, float]:
+    """Mean of a - b over paired values (the same questions) and its paired percentile bootstrap
+    interval (questions resampled with both of their values)."""
+    if len(a) != len(b):
+        raise ValueError(f"paired values need equal lengths, got {len(a)} and {len(b)}")
+    diffs = [x - y for x, y in zip(a, b, strict=True)]
+    if not diffs:
+        return 0.0, 0.0, 0.0
+    lo, hi = bootstrap_ci(diffs, n_boot=n_boot, seed=seed, alpha=alpha)
+    return _mean(diffs), lo, hi
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:

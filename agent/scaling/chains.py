@@ -131,7 +131,7 @@ def extend_chains(model: Model, jobs: list[Job], chain_ids: list[list[int]], par
                   options: ScalingOptions) -> None:
     """One generate call (per stage): one revision step for each listed chain of each job."""
     todo = [(job, cid, revision_messages(job.base, job.chains[cid], job.sample.kind, options.history,
-                                         options.feedback, job.revise_as))
+                                         job.feedback or options.feedback, job.revise_as))
             for job, ids in zip(jobs, chain_ids, strict=True) for cid in ids]
     sols, dt = _solve(model, [(job, msgs, 1) for job, _, msgs in todo], params, revision=True)
     for (job, cid, _), (sol,) in zip(todo, sols, strict=True):

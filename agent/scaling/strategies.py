@@ -25,7 +25,7 @@ evals/compare/estimators.py.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from agent.answers import answer_key
 from agent.scaling.adaptive import vote_settled
@@ -50,6 +50,12 @@ class Strategy:
     """Its chains are revised (the chains' own majority and lengths are recorded)."""
     revise_as: str | None = None
     """The reasoning method of its revisions (None: the method of the chain's first attempt)."""
+    feedback: str | None = None
+    """How it asks for a program's revision: "exec" shows the program's run (None: the options')."""
+
+    def job(self, sample: Sample, base: list, method: str) -> Job:
+        """A sample's job under this strategy (its revisions' method and feedback set)."""
+        return Job(sample, base, method, revise_as=self.revise_as, feedback=self.feedback)
 
 
 def grow_shaped(strategy: str) -> Grow:
@@ -59,12 +65,6 @@ def grow_shaped(strategy: str) -> Grow:
         start_chains(model, jobs, [len(shape)] * len(jobs), params, options)
         grow_chains(model, [(jobs, shape)], params, options)
     return grow
-
-
-def grow_revise_exec(model: Model, jobs: list[Job], budget: int, params: SamplingParams,
-                     options: ScalingOptions) -> None:
-    """The sequential chain, each revision seeing the previous program's run."""
-    grow_shaped("revise-exec")(model, jobs, budget, params, replace(options, feedback="exec"))
 
 
 def grow_mixed(model: Model, jobs: list[Job], budget: int, params: SamplingParams, options: ScalingOptions) -> None:
@@ -98,7 +98,8 @@ STRATEGIES: dict[str, Strategy] = {s.name: s for s in (
     Strategy("hybrid", grow_shaped("hybrid"), revises=True),
     Strategy("adaptive", grow_adaptive),
     Strategy("mixed", grow_mixed),
-    Strategy("revise-exec", grow_revise_exec, answer="last", revises=True, revise_as="pal"),
+    Strategy("revise-exec", grow_shaped("revise-exec"), answer="last", revises=True, revise_as="pal",
+             feedback="exec"),
 )}
 
 
@@ -152,7 +153,7 @@ def run_strategy(model: Model, samples: list[Sample], strategy: str, budget: int
         raise ValueError(f"budget must be >= 1, got {budget}")
     options = options or ScalingOptions()
     params = strategy_params(params)
-    jobs = [Job(s, initial_messages(s, method), method, revise_as=STRATEGIES[strategy].revise_as) for s in samples]
+    jobs = [STRATEGIES[strategy].job(s, initial_messages(s, method), method) for s in samples]
     STRATEGIES[strategy].grow(model, jobs, budget, params, options)
     if options.selection == "verifier" and options.math_verifier == "self_check":
         self_check(model, [j for j in jobs if j.sample.kind != "code"], params)

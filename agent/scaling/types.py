@@ -124,6 +124,8 @@ class Job:
     """The reasoning method every attempt at an answer is a solution of (code samples: none)."""
     revise_as: str | None = None
     """The method its revisions are solutions of (revise-exec: pal); None: `method`."""
+    feedback: Literal["prompt", "exec"] | None = None
+    """How its program revisions are asked (ScalingOptions.feedback); None: the options'."""
     chains: list[list[Attempt]] = field(default_factory=list)
     attempts: list[Attempt] = field(default_factory=list)
     verifier_tokens: dict[str, int] | None = None

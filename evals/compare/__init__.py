@@ -1,7 +1,9 @@
 """`playground compare`: test-time strategies compared at matched budgets, generated once at
-the largest budget (run.py), every smaller budget derived by the estimators
-(estimators.py), curves with bootstrap CIs and the winners (report.py, plot.py)."""
+the largest budget (spec.py says which runs, run.py generates them), every smaller budget
+derived by the estimators (estimators.py, analysis.py), curves with bootstrap CIs, the
+paired differences against greedy and the winners (report.py, plot.py)."""
 
-from evals.compare.run import COMPARED, CompareOutcome, CompareSpec, run_compare
+from evals.compare.run import CompareOutcome, run_compare
+from evals.compare.spec import COMPARED, DEFAULT_STRATEGIES, CompareSpec
 
-__all__ = ["COMPARED", "CompareOutcome", "CompareSpec", "run_compare"]
+__all__ = ["COMPARED", "DEFAULT_STRATEGIES", "CompareOutcome", "CompareSpec", "run_compare"]

@@ -14,14 +14,15 @@ sample has an answer the vote is incorrect.
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from math import comb
+from math import comb, prod
 
 from agent.scaling.adaptive import adaptive_draws
-from agent.scaling.budgets import chain_shape
+from agent.scaling.budgets import chain_shape, method_split
 from agent.scaling.voting import leaders, tally
 
 
@@ -90,6 +91,23 @@ def majority_at_k_sampled(votes: Sequence[Vote], k: int, *, draws: int = 2000, s
     """The same quantity by averaging over random k-subsets (a check on the exact form)."""
     rng = random.Random(seed)
     return sum(vote_value(rng.sample(list(votes), k)) for _ in range(draws)) / draws
+
+
+def mixed_at_k(pools: dict[str, Sequence[Vote]], k: int, *, limit: int = 20000, seed: int = 0) -> float:
+    """Expected correctness of the mixed vote at budget k: a majority over method_split("mixed", k)
+    samples of each method's pool (k // 2 cot, the rest pal), exact over every choice of those
+    subsets; over `limit` random choices when there are more."""
+    split = method_split("mixed", k)
+    for m, c in split.items():
+        if c > len(pools[m]):
+            raise ValueError(f"mixed at {k} needs {c} {m} samples, {len(pools[m])} stored")
+    ways = prod(comb(len(pools[m]), c) for m, c in split.items())
+    if ways <= limit:
+        subsets = itertools.product(*(itertools.combinations(pools[m], c) for m, c in split.items()))
+        return sum(vote_value([v for part in choice for v in part]) for choice in subsets) / ways
+    rng = random.Random(seed)
+    return sum(vote_value([v for m, c in split.items() for v in rng.sample(list(pools[m]), c)])
+               for _ in range(limit)) / limit
 
 
 def best_of_k_verified(votes: Sequence[Vote], k: int) -> float:

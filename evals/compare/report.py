@@ -95,8 +95,10 @@ def verdicts(curve: Iterable[CurvePoint]) -> list[Verdict]:
     return [pick_winner(ps) for _, ps in sorted(groups.items(), key=lambda kv: (kv[0][1] != "all", kv[0]))]
 
 
-def render_report(curve: Sequence[CurvePoint], meta: dict) -> str:
-    """report.md: a table per budget, then the winner per budget and difficulty bucket."""
+def render_report(curve: Sequence[CurvePoint], meta: dict, differences: Sequence[dict] = ()) -> str:
+    """report.md: a table per budget, the winner per budget and difficulty bucket, then each
+    strategy's paired difference against the greedy reference (`differences`: analysis.Difference
+    dicts)."""
     lines = [f"# Test-time compute comparison: {meta.get('task', '')}", ""]
     for key in ("model", "questions", "budgets", "strategies", "temperature", "max_tokens", "wall_time_s", "notes"):
         if key in meta:
@@ -119,10 +121,19 @@ def render_report(curve: Sequence[CurvePoint], meta: dict) -> str:
     counts = {(p.budget, p.bucket): p.questions for p in curve}
     for v in verdicts(curve):
         lines.append(f"| {v.budget} | {v.bucket} | {counts.get((v.budget, v.bucket), 0)} | {v.text} |")
+    if differences:
+        lines += ["", "## Against greedy", "",
+                  "Accuracy minus the greedy reference's on the same questions, with the paired bootstrap 95% CI "
+                  "(questions resampled with both values). A CI that excludes 0 is a difference the data can tell.",
+                  "", "| strategy | budget | questions | difference | 95% CI | tells? |", "|---|---|---|---|---|---|"]
+        for d in sorted(differences, key=lambda d: (d["strategy"], d["budget"])):
+            tells = "yes" if d["ci_low"] > 0 or d["ci_high"] < 0 else "no"
+            lines.append(f"| {d['strategy']} | {d['budget']} | {d['questions']} | {d['difference']:+.1%} | "
+                         f"[{d['ci_low']:+.1%}, {d['ci_high']:+.1%}] | {tells} |")
     return "\n".join(lines) + "\n"
 
 
-def write_report(path: str | Path, curve: Sequence[CurvePoint], meta: dict) -> Path:
+def write_report(path: str | Path, curve: Sequence[CurvePoint], meta: dict, differences: Sequence[dict] = ()) -> Path:
     p = Path(path)
-    p.write_text(render_report(curve, meta), encoding="utf-8")
+    p.write_text(render_report(curve, meta, differences), encoding="utf-8")
     return p

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import argparse
 
+from agent.errors import UsageError
 from agent.reasoning import METHODS
 from agent.scaling.adaptive import DEFAULT_THRESHOLD
 from agent.types import SamplingParams
-from evals.compare import COMPARED, CompareSpec, run_compare
+from evals.compare import COMPARED, DEFAULT_STRATEGIES, CompareSpec, run_compare
 from evals.compare.report import verdicts
 from playground.options import (
     add_dataset_arguments,
@@ -39,8 +40,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_dataset_arguments(parser, "questions")
     parser.add_argument("--budgets", type=budgets, default=(1, 2, 4, 8),
                         help="attempts per question, comma-separated (default 1,2,4,8; at most 64)")
-    parser.add_argument("--strategies", type=names(COMPARED, "strategy"), default=COMPARED,
-                        help=f"comma-separated subset of {','.join(COMPARED)} (default all)")
+    parser.add_argument("--strategies", type=names(COMPARED, "strategy"), default=DEFAULT_STRATEGIES,
+                        help=f"comma-separated subset of {','.join(COMPARED)} (default "
+                             f"{','.join(DEFAULT_STRATEGIES)}); mixed and parallel-pal generate pal samples "
+                             "beside the cot ones (--method cot), revise-exec revises with pal programs seeing "
+                             "their runs; a greedy reference is always generated")
     parser.add_argument("--method", default="cot", choices=list(METHODS),
                         help="reasoning method of each attempt (default cot)")
     parser.add_argument("--out", required=True, help="output folder (results.sqlite, results.json, report.md, curves.png)")
@@ -67,12 +71,14 @@ def budgets(text: str) -> tuple[int, ...]:
 
 def main(args: argparse.Namespace) -> int:
     config = strategy_sampling(config_from_args(args), "compare")
-    samples = load_samples(args)
-    params = SamplingParams(temperature=config.sampling.temperature, top_p=config.sampling.top_p,
-                            max_tokens=config.sampling.max_tokens)
     spec = CompareSpec(task=args.task, budgets=args.budgets, strategies=args.strategies, method=args.method,
                        adaptive_threshold=args.adaptive_threshold, chunk_size=args.chunk_size,
                        seed=config.model.seed or 0)
+    if spec.problem():
+        raise UsageError(f"compare: {spec.problem()}")
+    samples = load_samples(args)
+    params = SamplingParams(temperature=config.sampling.temperature, top_p=config.sampling.top_p,
+                            max_tokens=config.sampling.max_tokens)
     model = None if args.report_only else open_model(config.model)
     meta = {"model": model.name if model else config.model.model, "backend": config.model.backend,
             "temperature": params.temperature, "max_tokens": params.max_tokens, "method": args.method}

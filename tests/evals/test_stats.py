@@ -6,7 +6,7 @@ from math import comb
 
 import pytest
 
-from evals.stats import accuracy, bootstrap_ci, pass_at_k, wilson_interval
+from evals.stats import accuracy, bootstrap_ci, paired_difference_ci, pass_at_k, wilson_interval
 
 
 @pytest.mark.parametrize(("values", "expected"), [
@@ -57,3 +57,16 @@ def test_bootstrap_ci_brackets_the_mean_and_is_reproducible():
     assert bootstrap_ci([]) == (0.0, 0.0)
     lo, hi = bootstrap_ci([1.0, 5.0, 9.0], stat=max, n_boot=500)
     assert lo in (1.0, 5.0, 9.0) and hi == 9.0
+
+
+def test_paired_difference_ci_resamples_questions_with_both_values():
+    # the same 10 questions: b right on 5, a right on those 5 and 3 more -> +30 points
+    b = [1.0] * 5 + [0.0] * 5
+    a = [1.0] * 8 + [0.0] * 2
+    d, lo, hi = paired_difference_ci(a, b, seed=1)
+    assert d == pytest.approx(0.3) and 0.0 <= lo < 0.3 < hi <= 0.6
+    # pairing matters: a difference of exactly +1 on every question has no spread at all
+    assert paired_difference_ci([1.0] * 7, [0.0] * 7) == (1.0, 1.0, 1.0)
+    assert paired_difference_ci([0.5, 1.0], [0.5, 1.0]) == (0.0, 0.0, 0.0)
+    with pytest.raises(ValueError):
+        paired_difference_ci([1.0], [1.0, 0.0])

@@ -59,18 +59,24 @@ def test_eval_runs_pal_and_the_execution_strategies(tmp_path, script, capsys, mo
     assert (summary["graded"], summary["correct"]) == (1, 1)
 
 
-def test_compare_takes_method_pal_and_only_the_strategies_it_derives(tmp_path, script, capsys):
+def test_compare_takes_method_pal_and_the_execution_strategies(tmp_path, script, capsys):
     data = tmp_path / "q.jsonl"
     data.write_text(json.dumps({"id": "q1", "question": "What is 6*7?", "answer": "42"}) + "\n")
     base = ["compare", "--task", "jsonl", "--data", str(data), "--question-field", "question", "--answer-field",
             "answer", "--id-field", "id", "--backend", "scripted", "--model", script, "--budgets", "1,2"]
-    assert main([*base, "--out", str(tmp_path / "bad"), "--strategies", "parallel,mixed"]) == 2
-    assert "unknown strategy mixed" in capsys.readouterr().err
+    assert main([*base, "--out", str(tmp_path / "bad"), "--method", "pal", "--strategies", "parallel,mixed"]) == 2
+    assert "use --method cot" in capsys.readouterr().err and not (tmp_path / "bad").exists()
     out = tmp_path / "cmp"
     assert main([*base, "--out", str(out), "--method", "pal", "--strategies", "parallel,sequential"]) == 0
     curve = json.loads((out / "results.json").read_text())["curve"]
     assert {p["strategy"] for p in curve} >= {"parallel", "sequential"}
     assert all(p["accuracy"] == 1.0 for p in curve if p["strategy"] in ("parallel", "sequential"))
+    both = tmp_path / "both"
+    argv = [*base, "--out", str(both), "--strategies", "parallel,mixed,parallel-pal,revise-exec"]
+    assert main(argv) == 0
+    curve = json.loads((both / "results.json").read_text())["curve"]
+    assert {p["strategy"] for p in curve} >= {"mixed", "parallel-pal", "revise-exec", "greedy"}
+    assert all(p["accuracy"] == 1.0 for p in curve)
 
 
 def test_the_repl_answers_with_pal_and_mixed(tmp_path):

@@ -18,6 +18,7 @@ from evals.compare.estimators import (
     difficulty_bucket,
     majority_at_k,
     majority_at_k_sampled,
+    mixed_at_k,
     vote_value,
 )
 from evals.stats import bootstrap_ci, pass_at_k
@@ -154,3 +155,20 @@ def test_bootstrap_and_buckets():
     assert bootstrap_ci([1.0] * 5) == (1.0, 1.0)
     assert difficulty_bucket(0.9) == "easy" and difficulty_bucket(0.5) == "medium" and difficulty_bucket(0.0) == "hard"
     assert difficulty_bucket(1.0, level=5) == "hard" and difficulty_bucket(0.0, level="Level 1") == "easy"
+
+
+def test_mixed_at_k_exact_matches_random_draws_and_splits_like_the_strategy():
+    cot = [Vote("1", True), Vote("2", False), Vote(None, False), Vote("2", False), Vote("1", True)]
+    pal = [Vote("1", True), Vote("3", False), Vote("1", True), Vote(None, False)]
+    pools = {"cot": cot, "pal": pal}
+    # budget 1 is one pal sample (method_split): its pass rate
+    assert mixed_at_k(pools, 1) == pytest.approx(2 / 4)
+    for k in (2, 3, 4, 6):
+        brute = [vote_value([*c, *p]) for c in itertools.combinations(cot, k // 2)
+                 for p in itertools.combinations(pal, k - k // 2)]
+        assert mixed_at_k(pools, k) == pytest.approx(sum(brute) / len(brute))
+    # the random branch converges to the exact value
+    big = {"cot": cot * 4, "pal": pal * 4}
+    assert mixed_at_k(big, 6, limit=3000, seed=0) == pytest.approx(mixed_at_k(big, 6, limit=10 ** 9), abs=0.03)
+    with pytest.raises(ValueError):
+        mixed_at_k(pools, 10)

@@ -79,8 +79,9 @@ def test_compare_end_to_end_and_resume(tmp_path):
     params = SamplingParams(temperature=0.7, max_tokens=30)
     model = scripted_solver()
     out = run_compare(model, samples, spec, params, tmp_path, grader=grader, progress=lambda s: None)
-    # generated once: 8 parallel + 7 sequential revisions + 4 hybrid revisions per question
-    assert sum(r.params.n for r in model.calls) == 2 * (8 + 7 + 4)
+    # generated once: 8 parallel + 1 greedy + 7 sequential revisions + 4 hybrid revisions per question
+    assert sum(r.params.n for r in model.calls) == 2 * (8 + 1 + 7 + 4)
+    assert [r.params.temperature for r in model.calls if r.params.temperature == 0] == [0.0, 0.0]
     pts = {(p.strategy, p.budget): p for p in out.curve if p.bucket == "all"}
     mixed = [Vote(a, a == "1") for a in FIRST["mixed"]]
     for k in (1, 2, 4, 8):
@@ -94,13 +95,19 @@ def test_compare_end_to_end_and_resume(tmp_path):
     # adaptive on the easy question stops after 3 of 8 samples
     data = json.loads((tmp_path / "results.json").read_text())
     assert data["questions_done"] == 2 and data["winners"]
+    # greedy: the 9th draw of each question (6: right; FIRST["mixed"][0] = 1: right)
+    assert pts[("greedy", 1)].accuracy == 1.0
+    diffs = {(d["strategy"], d["budget"]): d for d in data["versus_greedy"]}
+    assert diffs[("parallel", 1)]["difference"] == pytest.approx(pts[("parallel", 1)].accuracy - 1.0)
+    assert diffs[("sequential", 1)]["difference"] == 0.0
+    assert ("pass@k", 1) not in diffs and ("greedy", 1) not in diffs
     # chain majority: steps 6,1 (easy) tie -> 1/2 right; 1,1 (mixed) -> right
     assert data["sequential_chain_majority"]["2"] == pytest.approx((0.5 + 1) / 2)
     easy_adaptive = [p for p in out.curve if p.strategy == "adaptive" and p.budget == 8 and p.bucket == "easy"]
     assert easy_adaptive[0].generated_tokens == 3 * tok
     assert (tmp_path / "curves.png").stat().st_size > 5000
     report = (tmp_path / "report.md").read_text()
-    assert "## Budget 8" in report and "Winner per budget" in report
+    assert "## Budget 8" in report and "Winner per budget" in report and "## Against greedy" in report
     # resume: nothing is regenerated, same curve
     again = scripted_solver()
     out2 = run_compare(again, samples, spec, params, tmp_path, grader=grader, progress=lambda s: None)
@@ -125,3 +132,45 @@ def test_an_odd_largest_budget_gives_hybrid_the_strategys_own_shape(tmp_path):
     assert hybrid[5].accuracy == 1.0
     tok = count_text_tokens("Checked again. The answer is 1.")
     assert hybrid[5].generated_tokens == sum(a["completion_tokens"] for a in attempts) and tok
+
+
+def pal_and_cot_solver():
+    """cot replies alternate 1, 2, 1, 2, ...; every program (pal, or a revision asked for one) prints 1."""
+    drawn = [0]
+
+    def rule(req, i):
+        if "python" in req.messages[-1].content.lower():
+            return "```python\nprint(1)\n```"
+        drawn[0] += 1
+        return f"Thinking. The answer is {1 if drawn[0] % 2 else 2}."
+    return ScriptedModel(rule=rule)
+
+
+def test_mixed_parallel_pal_and_revise_exec_are_generated_once_and_derived(tmp_path):
+    """Programs run in the real sandbox. Mixed at k votes over k // 2 cot samples and the rest pal,
+    exact over every choice: at 2, a cot 1 agrees with pal's 1 (right) and a cot 2 ties (half right)."""
+    samples = [Sample("q", "What is 3 - 2?", "1")]
+    spec = CompareSpec(task="toy", budgets=(1, 2, 4), strategies=("parallel", "mixed", "parallel-pal", "revise-exec"),
+                       chunk_size=1)
+    assert spec.runs() == ["parallel", "greedy", "parallel-pal", "revise-exec"]
+    model = pal_and_cot_solver()
+    out = run_compare(model, samples, spec, SamplingParams(temperature=0.7, max_tokens=60), tmp_path,
+                      progress=lambda s: None)
+    # 4 cot + 4 pal samples in one call, 1 greedy, then 3 revise-exec rounds of one program each
+    assert [r.params.n for r in model.calls] == [4, 4, 1, 1, 1, 1]
+    pts = {(p.strategy, p.budget): p.accuracy for p in out.curve if p.bucket == "all"}
+    assert pts[("parallel", 1)] == 0.5 and pts[("parallel-pal", 1)] == 1.0
+    assert pts[("mixed", 1)] == 1.0 and pts[("mixed", 2)] == 0.75
+    assert pts[("mixed", 4)] == pytest.approx((1 + 0.5 + 4) / 6)
+    assert all(pts[("revise-exec", k)] == 1.0 for k in (1, 2, 4))
+    with ResultStore.in_dir(tmp_path) as store:
+        chain = store.attempts("compare-revise-exec")
+    # the revisions saw the program's run (execution feedback) and were programs themselves
+    revision_prompts = [r.messages[-1].content for r in model.calls[4:]]
+    assert "printed" in revision_prompts[1].lower() and len(chain) == 4
+    assert all(a["extra"].get("program", {}).get("status") == "ok" for a in chain[1:])
+
+
+def test_mixed_needs_cot_as_the_method():
+    assert "use --method cot" in CompareSpec(task="t", strategies=("mixed",), method="pal").problem()
+    assert CompareSpec(task="t", strategies=("mixed",)).problem() is None

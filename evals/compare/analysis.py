@@ -1,0 +1,172 @@
+"""From the stored attempts of a comparison to its curve: every strategy at every budget per
+question (derived, never regenerated: estimators.py), the difficulty buckets, and each
+strategy's paired difference against the greedy reference."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from agent.answers import answer_key
+from agent.scaling.budgets import method_split
+from agent.types import Sample
+from evals.compare.estimators import (
+    Point,
+    Step,
+    Vote,
+    adaptive_point,
+    budget_point,
+    chains_of,
+    difficulty_bucket,
+    mixed_at_k,
+    pass_rate,
+    vote_value,
+)
+from evals.compare.report import ORACLE, CurvePoint, aggregate
+from evals.compare.spec import CHAINED, GREEDY, PAL_SAMPLES, CompareSpec
+from evals.stats import paired_difference_ci, pass_at_k
+from evals.store import ResultStore
+
+ADAPTIVE_SWEEP = (0.8, 0.9, 0.95)
+RUNS = ("parallel", GREEDY, PAL_SAMPLES, *CHAINED)
+
+
+def run_id(name: str) -> str:
+    return f"compare-{name}"
+
+
+def load_steps(store: ResultStore, samples: list[Sample]) -> dict[str, dict[str, list[Step]]]:
+    """run name -> question id -> stored attempts reduced to Steps."""
+    kinds = {s.id: s.kind for s in samples}
+    known = {r["run_id"] for r in store.runs()}
+    out: dict[str, dict[str, list[Step]]] = {}
+    for name in RUNS:
+        by_q: dict[str, list[Step]] = {}
+        for r in store.attempts(run_id(name)) if run_id(name) in known else []:
+            if r["sample_id"] not in kinds:
+                continue
+            passed = (r["extra"].get("verifier") or {}).get("passed") is True
+            vote = Vote(answer_key(r["answer"], kinds[r["sample_id"]]), r["score"] == "correct", passed)
+            by_q.setdefault(r["sample_id"], []).append(
+                Step(r["chain"], r["step"], vote, r["completion_tokens"], r["prompt_tokens"]))
+        out[name] = by_q
+    return out
+
+
+def _mean(xs: list[float]) -> float:
+    return sum(xs) / len(xs) if xs else 0.0
+
+
+def mixed_point(cot: list[Step], pal: list[Step], budget: int) -> Point | None:
+    """The mixed vote at `budget` from the stored cot and pal samples; None when too few."""
+    split = method_split("mixed", budget)
+    if split["cot"] > len(cot) or split["pal"] > len(pal):
+        return None
+    acc = mixed_at_k({"cot": [s.vote for s in cot], "pal": [s.vote for s in pal]}, budget)
+    gen = split["cot"] * _mean([s.completion_tokens for s in cot]) + split["pal"] * _mean(
+        [s.completion_tokens for s in pal])
+    tot = split["cot"] * _mean([s.total_tokens for s in cot]) + split["pal"] * _mean([s.total_tokens for s in pal])
+    return Point(acc, gen, tot)
+
+
+def derive_points(samples: list[Sample], steps: dict[str, dict[str, list[Step]]], spec: CompareSpec,
+                  threshold: float | None = None) -> dict[str, dict[int, dict[str, Point]]]:
+    """points[strategy][budget][question id], every budget derived from the stored runs; the
+    greedy reference at budget 1."""
+    threshold = spec.adaptive_threshold if threshold is None else threshold
+    par, pal = steps["parallel"], steps[PAL_SAMPLES]
+    points: dict[str, dict[int, dict[str, Point]]] = {}
+
+    def put(strategy: str, budget: int, qid: str, p: Point | None) -> None:
+        if p is not None:
+            points.setdefault(strategy, {}).setdefault(budget, {})[qid] = p
+
+    for s in samples:
+        q = s.id
+        if q in steps[GREEDY]:
+            [g] = steps[GREEDY][q]
+            put(GREEDY, 1, q, Point(float(g.vote.correct), g.completion_tokens, g.total_tokens))
+        for b in spec.budgets:
+            for name in ("parallel", *CHAINED):
+                if name in spec.strategies and q in steps[name]:
+                    put(name, b, q, budget_point(name, steps[name][q], b, kind=s.kind, hybrid_k=spec.hybrid_k))
+            if PAL_SAMPLES in spec.strategies and q in pal:
+                put(PAL_SAMPLES, b, q, budget_point("parallel", pal[q], b, kind=s.kind))
+            if "mixed" in spec.strategies and q in par and q in pal:
+                put("mixed", b, q, mixed_point(par[q], pal[q], b))
+            if "parallel" in spec.strategies and len(par.get(q, [])) >= b:
+                pp = points["parallel"][b][q]
+                correct = sum(st.vote.correct for st in par[q])
+                put(ORACLE, b, q, Point(pass_at_k(len(par[q]), correct, b), pp.generated_tokens, pp.total_tokens))
+            if "adaptive" in spec.strategies and len(par.get(q, [])) >= b:
+                put("adaptive", b, q, adaptive_point(par[q], b, batch=spec.adaptive_batch, threshold=threshold,
+                                                     seed=spec.seed))
+    return points
+
+
+@dataclass
+class Difference:
+    """A strategy at a budget minus the greedy reference, on the same questions."""
+
+    strategy: str
+    budget: int
+    questions: int
+    difference: float
+    ci_low: float
+    ci_high: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def versus_greedy(points: dict[str, dict[int, dict[str, Point]]], seed: int = 0) -> list[Difference]:
+    """Each strategy's accuracy minus greedy's, with the paired bootstrap 95% CI over questions."""
+    ref = points.get(GREEDY, {}).get(1, {})
+    out = []
+    for strategy, by_budget in points.items():
+        if strategy in (GREEDY, ORACLE):
+            continue
+        for budget, by_q in sorted(by_budget.items()):
+            qs = [q for q in by_q if q in ref]
+            if qs:
+                d, lo, hi = paired_difference_ci([by_q[q].accuracy for q in qs], [ref[q].accuracy for q in qs],
+                                                 seed=seed)
+                out.append(Difference(strategy, budget, len(qs), d, lo, hi))
+    return out
+
+
+def difficulty(samples: list[Sample], steps: dict[str, dict[str, list[Step]]]) -> dict[str, str]:
+    out = {}
+    for s in samples:
+        ref = steps["parallel"].get(s.id) or steps["sequential"].get(s.id) or []
+        if ref or s.metadata.get("level") is not None:
+            out[s.id] = difficulty_bucket(pass_rate(ref), s.metadata.get("level"))
+    return out
+
+
+def analyse(samples: list[Sample], store: ResultStore, spec: CompareSpec) -> tuple[list[CurvePoint], dict]:
+    """The curve (all questions and per difficulty bucket) and the extra analyses of results.json:
+    questions done (every run of the spec stored), the paired differences against greedy, the
+    sequential chain's own majority, the adaptive threshold sweep."""
+    steps = load_steps(store, samples)
+    done = [s for s in samples if all(s.id in steps[n] for n in spec.runs())]
+    buckets = difficulty(done, steps)
+    points = derive_points(done, steps, spec)
+    curve = aggregate(points, buckets, seed=spec.seed)
+    extra: dict = {"questions_done": len(done), "difficulty": buckets,
+                   "versus_greedy": [d.to_dict() for d in versus_greedy(points, spec.seed)]}
+    if "sequential" in spec.strategies and done:
+        # the optional answer of a chain: majority over its first k steps instead of the last step
+        extra["sequential_chain_majority"] = {
+            b: sum(vote_value([st.vote for st in chains_of(steps["sequential"][s.id])[0][:b]]) for s in done) / len(done)
+            for b in spec.budgets}
+    if "adaptive" in spec.strategies and done:
+        sweep = []
+        for th in ADAPTIVE_SWEEP:
+            pts = derive_points(done, steps, CompareSpec(**{**asdict(spec), "strategies": ("adaptive",),
+                                                          "budgets": (spec.largest,)}), threshold=th)
+            by_q = pts.get("adaptive", {}).get(spec.largest, {})
+            if by_q:
+                sweep.append({"threshold": th, "accuracy": sum(p.accuracy for p in by_q.values()) / len(by_q),
+                              "generated_tokens": sum(p.generated_tokens for p in by_q.values()) / len(by_q)})
+        extra["adaptive_sweep_at_largest_budget"] = sweep
+    return curve, extra
