@@ -2,8 +2,8 @@
 small code tasks of bench/agent_tasks.yaml: mean steps and wall time.
 The model is loaded once; each task gets a fresh session and work dir.
 
-    python bench/agent_tasks.py --out bench-out/agent-tasks [--max-steps 5] [--max-tokens 700]
-        [--candidates 1,4] [--backend transformers|vllm --model ID|PATH]
+    python bench/agent_tasks.py --out bench-out/agent-tasks [--max-steps 10] [--max-tokens 1024]
+        [--candidates 4 | 1,4] [--backend transformers|vllm --model ID|PATH]
         [--suite tracked|ten|mandelbrot|pictures|all] [--only mandelbrot,primes]
 
 `--suite` picks the tasks (the yaml's `suites`); the default, `tracked`, is the count the
@@ -12,7 +12,8 @@ picks tasks by id from all of them. A picture task is done when its picture show
 was asked (bench/picture_checks/: the Mandelbrot set itself, the asked-for curve, ...),
 not when some PNG exists; the reason is reported either way.
 
-`--candidates 1,4` runs every task once per setting (1 = one reply per step; k > 1 =
+The defaults are `playground run`'s (10 steps, 1024 tokens per reply, best-of-4 after a
+failure, 60 s per code block), so the count is the main job's. `--candidates 1,4` runs every task once per setting (1 = one reply per step; k > 1 =
 best-of-k after a failure, agent/codeact/candidates.py) with the same model, so the two
 are compared in one run.
 """
@@ -77,9 +78,11 @@ def load_tasks(suite: str = "tracked", only: str = "", path: Path = TASKS) -> li
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="bench-out/agent-tasks")
-    ap.add_argument("--max-steps", type=int, default=5)
-    ap.add_argument("--max-tokens", type=int, default=700, help="per reply")
-    ap.add_argument("--candidates", default="1", help="comma-separated best-of-k settings to compare")
+    defaults = AgentConfig()
+    ap.add_argument("--max-steps", type=int, default=defaults.max_steps)
+    ap.add_argument("--max-tokens", type=int, default=defaults.max_tokens_per_step, help="per reply")
+    ap.add_argument("--candidates", default="4",
+                    help="comma-separated best-of-k settings to compare (default 4, as playground run)")
     ap.add_argument("--backend", default="auto")
     ap.add_argument("--max-model-len", type=int, default=None, help="vllm: context length (memory)")
     ap.add_argument("--model", default=None)

@@ -10,19 +10,24 @@ small model mostly copies its failed reply, even when sampled.
 
 The copy: a fresh session in a copy of the work dir, with final_answer() and the
 code cells that succeeded so far replayed, so a candidate that uses earlier
-variables is judged fairly. Nothing a candidate does reaches the real work dir;
-the chosen code then runs in the real session like any reply.
+variables is judged fairly. Nothing a candidate does reaches the real work dir
+by itself. The chosen code then runs in the real session like any reply, except
+when its scratch run finished the task (top score and a final answer): then
+that run is adopted, its files copied to the real work dir, instead of running
+the code twice (a slow but correct pure-Python picture can take most of the
+cell limit, and the run ends there, so the session's variables are not needed).
 
-    checker = ScratchChecker(session, history=["import numpy as np"], timeout_s=60)
-    checks = checker.check_all(replies)        # stops at the first top-scoring one
-    best = pick(checks)
+    with ScratchChecker(session, history=["import numpy as np"], timeout_s=60) as checker:
+        checks = checker.check_all(replies)    # stops at the first top-scoring one
+        best = pick(checks)
+        result = checker.adopt(best.index)     # its ExecResult, or None: run it for real
 """
 
 from __future__ import annotations
 
 import shutil
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from time import perf_counter
 
@@ -31,6 +36,7 @@ from agent.codeact.continuation import continue_codeless
 from agent.codeact.outcome import judge
 from agent.codeact.types import AgentConfig, Session, StepRecord
 from agent.types import Completion, Message, Model, Request, SamplingParams
+from tools.types import ExecResult
 
 TOP_SCORE = 4
 MAX_COPY_BYTES = 64 * 1024 * 1024
@@ -173,6 +179,34 @@ class ScratchChecker:
         src = Path(session.workdir)
         self._copy_from = src if src.is_dir() and _tree_bytes(src) <= MAX_COPY_BYTES else None
         """The work dir copied for every candidate (measured once per step, not per candidate)."""
+        self._finished: dict[int, tuple[ExecResult, Path]] = {}
+        """Candidates whose scratch run finished the task: their result and kept scratch folder."""
+
+    def __enter__(self) -> ScratchChecker:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Remove the scratch folders kept for adoption."""
+        for _, tmp in self._finished.values():
+            shutil.rmtree(tmp, ignore_errors=True)
+        self._finished.clear()
+
+    def adopt(self, index: int) -> ExecResult | None:
+        """If candidate `index` finished the task in its scratch run, copy the files it wrote into the
+        real work dir and return that run's result; else None (its code must run in the real session)."""
+        if index not in self._finished:
+            return None
+        result, tmp = self._finished[index]
+        dest = Path(self.session.workdir)
+        for name in result.files:
+            src = tmp / "work" / name
+            if src.is_file():
+                (dest / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(src, dest / name)
+        return replace(result, workdir=str(dest) if result.workdir else None)
 
     def check(self, index: int, reply: str, finished_by_length: bool = False, kind: str = "repair") -> CandidateCheck:
         parsed = parse_reply(reply, finished_by_length=finished_by_length, native_tools=self.native_tools)
@@ -184,6 +218,7 @@ class ScratchChecker:
         tmp = Path(tempfile.mkdtemp(prefix="candidate-"))
         work = tmp / "work"
         work.mkdir()
+        keep = False
         try:
             if self._copy_from is not None:
                 shutil.copytree(self._copy_from, work, dirs_exist_ok=True, symlinks=True)
@@ -201,9 +236,13 @@ class ScratchChecker:
             c.error = "" if result.ok else _last_line(result.stderr) or ("timed out" if result.timed_out else "")
             c.final_answer, c.printed, c.defines_only = done.final_answer, done.printed, done.defines_only
             c.missing_files, c.no_image, c.bad_image = done.missing_files, done.no_image, done.bad_image
+            c.score = score(c)
+            keep = c.score >= TOP_SCORE and c.final_answer is not None
+            if keep:
+                self._finished[index] = (result, tmp)
         finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-        c.score = score(c)
+            if not keep:
+                shutil.rmtree(tmp, ignore_errors=True)
         return c
 
     def check_all(self, replies: list[tuple[str, bool, str]]) -> list[CandidateCheck]:

@@ -48,6 +48,7 @@ from agent.codeact.types import (
 )
 from agent.context import count_completion_tokens, fit_to_context
 from agent.types import Message, Model, SamplingParams
+from tools.types import ExecResult
 
 
 class CodeAgent:
@@ -138,8 +139,9 @@ class CodeAgent:
             if max_new < 1:
                 raise LimitsExceeded("token_budget")
             step.tokens.prompt = fitted.prompt_tokens
+            adopted = None
             if self._wants_candidates():
-                by_length = self._generate_candidates(step, fitted.messages, max_new)
+                by_length, adopted = self._generate_candidates(step, fitted.messages, max_new)
             else:
                 step.reply = self._generate(step, fitted.messages, max_new)
                 step.tokens.completion = count_completion_tokens(self.model, step.reply)
@@ -147,14 +149,16 @@ class CodeAgent:
             self._add(step, Message("assistant", step.reply))
             parsed = parse_reply(step.reply, finished_by_length=by_length, native_tools=cfg.native_tools)
             try:
-                self._act(step, parsed)
+                self._act(step, parsed, adopted)
             except FormatError as e:
                 self._reject(step, e.problem)
         finally:
             step.total_s = perf_counter() - t0
             self._transcript.save(self.steps)
 
-    def _act(self, step: StepRecord, parsed) -> None:
+    def _act(self, step: StepRecord, parsed, adopted: ExecResult | None = None) -> None:
+        """Run the reply's code (or take over `adopted`, the scratch run of the same code that finished
+        the task: candidates.py) and add the observation."""
         if parsed.problem:
             raise FormatError(parsed.problem)
         if parsed.code is None:
@@ -166,9 +170,13 @@ class CodeAgent:
                        for s in self.steps[:-1])
         step.code = parsed.code
         self._emit(CodeReady(step.index, parsed.code))
-        t0 = perf_counter()
-        result = self.session.run(parsed.code, timeout_s=self.config.cell_timeout_s)
-        step.exec_s = perf_counter() - t0
+        if adopted is not None:
+            result, step.adopted = adopted, True
+            step.exec_s = 0.0  # it ran in the scratch session: counted in check_s
+        else:
+            t0 = perf_counter()
+            result = self.session.run(parsed.code, timeout_s=self.config.cell_timeout_s)
+            step.exec_s = perf_counter() - t0
         step.exec_result = result
         self._last_exec_ok = result.ok
         if result.restarted:
@@ -227,27 +235,31 @@ class CodeAgent:
     def _wants_candidates(self) -> bool:
         return self.config.candidates > 1 and (self._last_exec_ok is False or self._format_errors > 0)
 
-    def _generate_candidates(self, step: StepRecord, messages: list[Message], max_new: int) -> bool:
+    def _generate_candidates(self, step: StepRecord, messages: list[Message],
+                             max_new: int) -> tuple[bool, ExecResult | None]:
         """Best-of-k (agent/codeact/candidates.py): k replies sampled in one batch, each run in a scratch
-        session; the best becomes the step's reply. Returns whether the chosen reply was cut at max_new."""
+        session; the best becomes the step's reply. Returns whether the chosen reply was cut at max_new,
+        and its scratch run when that finished the task (adopted instead of running the code again)."""
         cfg = self.config
         completions = sample_candidates(self.model, cfg, step, messages, self.messages[:2], max_new)
         history = [s.code for s in self.steps if s.code and s.exec_result is not None and s.exec_result.ok]
         tried = [s.code for s in self.steps if s.code]  # re-running any earlier code verbatim gets nowhere
-        checker = ScratchChecker(self.session, history, timeout_s=cfg.cell_timeout_s, tried_codes=tried,
-                                 native_tools=cfg.native_tools, want_image=self._wants_image)
         t0 = perf_counter()
-        try:
-            checks = checker.check_all([(c.text, c.finish_reason == "length", kind) for c, kind in completions])
-        finally:
-            step.check_s = perf_counter() - t0
-        best = pick(checks)
+        with ScratchChecker(self.session, history, timeout_s=cfg.cell_timeout_s, tried_codes=tried,
+                            native_tools=cfg.native_tools, want_image=self._wants_image) as checker:
+            try:
+                checks = checker.check_all([(c.text, c.finish_reason == "length", kind)
+                                            for c, kind in completions])
+                best = pick(checks)
+                adopted = checker.adopt(best.index)
+            finally:
+                step.check_s = perf_counter() - t0
         step.candidates = [c.to_dict() for c in checks]
         step.chosen_candidate = best.index
         step.reply = best.reply
         self._emit(CandidatesChecked(step.index, tuple(checks), len(completions), best.index))
         self._emit(TextDelta(step.index, best.reply))
-        return completions[best.index][0].finish_reason == "length"
+        return completions[best.index][0].finish_reason == "length", adopted
 
     def _run_prelude(self) -> None:
         """Define final_answer() in the session (again after a restart lost it)."""

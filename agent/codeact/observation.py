@@ -15,6 +15,17 @@ _FRAME = re.compile(r'^  File "(?P<file>[^"]*)", line \d+')
 # frames of the session machinery and the interpreter, never the user's code
 _INTERNAL_FILE = re.compile(r"(/tools/|<frozen |runpy\.py|/code\.py$|/codeop\.py$)")
 MAX_FRAMES = 4
+ERROR_HINTS = {  # hint key in prompts/agent.yaml error_hints -> what stderr shows
+    "array_truth": re.compile(r"truth value of an array with more than one element is ambiguous"),
+    "complex_image": re.compile(r"Image data of dtype complex\d* cannot be converted to float"),
+    "index_bounds": re.compile(r"index -?\d+ is out of bounds for axis \d+"),
+}
+
+
+def error_hints(stderr: str) -> list[str]:
+    """The explanations (prompts/agent.yaml error_hints) of the common errors stderr shows."""
+    return [prompts.render("agent", f"error_hints.{key}") for key, pattern in ERROR_HINTS.items()
+            if pattern.search(stderr)]
 
 
 def trim_traceback(stderr: str) -> str:
@@ -73,5 +84,6 @@ def render_observation(result: ExecResult, *, timeout_s: float, max_chars: int,
         final_answer=final, native_tools=native_tools, repeated=repeated and not result.ok,
         defines_only=defines_only and result.ok, missing_files=missing_files or [],
         no_image=no_image, plot_warnings=list(result.plot_warnings), bad_image=bad_image,
+        error_hints=[] if result.ok else error_hints(result.stderr),
     )
     return text, final

@@ -105,6 +105,9 @@ class StepRecord:
     candidates: list[dict] = field(default_factory=list)
     """Best-of-k: every sampled reply with what its code did (CandidateCheck.to_dict()); empty when off."""
     chosen_candidate: int | None = None
+    adopted: bool = False
+    """The chosen candidate finished the task in its scratch session, so its run (files and output)
+    was taken over instead of running its code a second time in the real session."""
     dropped_messages: int = 0
     """Earlier messages dropped before this call to fit the model's context."""
 

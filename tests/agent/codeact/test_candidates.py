@@ -58,10 +58,40 @@ def test_failed_code_then_best_of_k_picks_the_candidate_that_works(session, tmp_
     assert sorted(p.name for p in session.workdir.iterdir()) == ["out.txt"]
     checked = [e for e in events if isinstance(e, CandidatesChecked)]
     assert len(checked) == 1 and checked[0].chosen == 3 and checked[0].sampled == 4
+    # it finished the task in its scratch run: that run was adopted, not run a second time
+    assert step.adopted and step.exec_s == 0.0 and step.exec_result.files == ["out.txt"]
     assert any(isinstance(e, TextDelta) and e.text == WORKS for e in events)
     data = json.loads((tmp_path / "t.json").read_text())
     assert data["steps"][1]["chosen_candidate"] == 3 and len(data["steps"][1]["candidates"]) == 4
-    assert data["steps"][1]["check_s"] > 0
+    assert data["steps"][1]["check_s"] > 0 and data["steps"][1]["adopted"] is True
+
+
+def test_a_finished_scratch_run_is_adopted_and_an_unfinished_one_runs_for_real(session, tmp_path):
+    """The candidate that ends the run is taken over with its files (its code does not run again: the
+    real session never defined its variable); a candidate that works but does not finish runs in the
+    real session, so its variables are there for the next step."""
+    token_file = code("import uuid\ntoken = uuid.uuid4().hex\nopen('token.txt', 'w').write(token)\n"
+                      "print(token)\nfinal_answer('wrote token.txt')")
+    model = ScriptedModel(rule=candidate_rule(FAILING, repairs=[FAILING], fresh=[token_file]))
+    result = CodeAgent(model, session, AgentConfig(candidates=2, cell_timeout_s=30)).run("Write token.txt")
+    step = result.steps[1]
+    assert result.success and step.adopted and result.files == ["token.txt"]
+    written = (session.workdir / "token.txt").read_text()
+    assert len(written) == 32 and written in step.exec_result.stdout and written in step.observation
+    assert session.run("print('token' in globals())", timeout_s=30).stdout.strip() == "False"
+
+    unfinished = code("value = 41 + 1\nprint(value)")
+    step_two = candidate_rule(FAILING, repairs=[FAILING], fresh=[unfinished])
+
+    def rule(request, i):  # after the candidate's step, the greedy reply uses its variable
+        if len(request.messages) > 2 and request.params.temperature == 0:
+            return code("final_answer(value)")
+        return step_two(request, i)
+    model = ScriptedModel(rule=rule)
+    with PythonSession(tmp_path / "second") as fresh_session:
+        result = CodeAgent(model, fresh_session, AgentConfig(candidates=2, cell_timeout_s=30)).run("Compute it")
+    assert not result.steps[1].adopted and result.steps[1].exec_s > 0
+    assert result.success and result.final_answer == "42"
 
 
 def test_candidates_see_the_state_of_earlier_successful_cells(session, tmp_path):

@@ -128,6 +128,25 @@ def test_observation_success_error_timeout():
     assert "longer than 5 seconds" in text and "restarted" in text
 
 
+def test_observation_explains_common_numpy_errors():
+    """The error a small model makes most when it draws per-pixel pictures gets one line of explanation;
+    an error without a known pattern gets none."""
+    err = ExecResult(stdout="", returncode=1, stderr=(
+        "Traceback (most recent call last):\n  File \"<cell>\", line 9, in mandelbrot\n"
+        "ValueError: The truth value of an array with more than one element is ambiguous. Use a.any() or a.all()\n"))
+    text, _ = render_observation(err, timeout_s=60, max_chars=1000)
+    assert "Hint: A function written for one number" in text and "numpy masks" in text
+    assert text.index("Errors:") < text.index("Hint:")
+    imshow = ExecResult(stdout="", returncode=1,
+                        stderr="TypeError: Image data of dtype complex128 cannot be converted to float\n")
+    assert "Hint: imshow needs real numbers" in render_observation(imshow, timeout_s=60, max_chars=1000)[0]
+    bounds = ExecResult(stdout="", returncode=1,
+                        stderr="IndexError: index 600 is out of bounds for axis 0 with size 600\n")
+    assert "a[row, column]" in render_observation(bounds, timeout_s=60, max_chars=1000)[0]
+    other = ExecResult(stdout="", returncode=1, stderr="NameError: name 'x' is not defined\n")
+    assert "Hint:" not in render_observation(other, timeout_s=60, max_chars=1000)[0]
+
+
 @pytest.mark.parametrize("src, expected", [
     ("import numpy as np\ndef f(x):\n    return x", True),
     ("class A:\n    pass", True),
