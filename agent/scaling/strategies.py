@@ -25,7 +25,7 @@ evals/compare/estimators.py.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from agent.answers import answer_key
 from agent.scaling.adaptive import vote_settled
@@ -153,6 +153,8 @@ def run_strategy(model: Model, samples: list[Sample], strategy: str, budget: int
         raise ValueError(f"budget must be >= 1, got {budget}")
     options = options or ScalingOptions()
     params = strategy_params(params)
+    if STRATEGIES[strategy].answer != "last" or options.selection == "weighted":
+        params = replace(params, logprobs=True)  # the weighted vote (voting.py: logprob_weights) needs them
     jobs = [STRATEGIES[strategy].job(s, initial_messages(s, method), method) for s in samples]
     STRATEGIES[strategy].grow(model, jobs, budget, params, options)
     if options.selection == "verifier" and options.math_verifier == "self_check":

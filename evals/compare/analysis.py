@@ -4,6 +4,7 @@ strategy's paired difference against the greedy reference."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
 from agent.answers import answer_key
@@ -20,6 +21,7 @@ from evals.compare.estimators import (
     mixed_at_k,
     pass_rate,
     vote_value,
+    weighted_at_k,
 )
 from evals.compare.report import ORACLE, CurvePoint, aggregate
 from evals.compare.spec import CHAINED, GREEDY, PAL_SAMPLES, CompareSpec
@@ -27,6 +29,8 @@ from evals.stats import paired_difference_ci, pass_at_k
 from evals.store import ResultStore
 
 ADAPTIVE_SWEEP = (0.8, 0.9, 0.95)
+WEIGHTED = "parallel-weighted"
+"""The parallel samples voted with weights exp(mean token logprob), reported beside parallel's majority."""
 RUNS = ("parallel", GREEDY, PAL_SAMPLES, *CHAINED)
 
 
@@ -45,7 +49,9 @@ def load_steps(store: ResultStore, samples: list[Sample]) -> dict[str, dict[str,
             if r["sample_id"] not in kinds:
                 continue
             passed = (r["extra"].get("verifier") or {}).get("passed") is True
-            vote = Vote(answer_key(r["answer"], kinds[r["sample_id"]]), r["score"] == "correct", passed)
+            lp = r["extra"].get("mean_logprob")
+            vote = Vote(answer_key(r["answer"], kinds[r["sample_id"]]), r["score"] == "correct", passed,
+                        None if lp is None else math.exp(lp))
             by_q.setdefault(r["sample_id"], []).append(
                 Step(r["chain"], r["step"], vote, r["completion_tokens"], r["prompt_tokens"]))
         out[name] = by_q
@@ -68,10 +74,18 @@ def mixed_point(cot: list[Step], pal: list[Step], budget: int) -> Point | None:
     return Point(acc, gen, tot)
 
 
+def weighted_point(par: list[Step], budget: int, majority: Point) -> Point | None:
+    """The parallel samples' weighted vote at `budget` (same samples and cost as the majority vote
+    `majority`); None when the samples carry no logprobs."""
+    acc = weighted_at_k([s.vote for s in par], budget)
+    return None if acc is None else Point(acc, majority.generated_tokens, majority.total_tokens)
+
+
 def derive_points(samples: list[Sample], steps: dict[str, dict[str, list[Step]]], spec: CompareSpec,
                   threshold: float | None = None) -> dict[str, dict[int, dict[str, Point]]]:
     """points[strategy][budget][question id], every budget derived from the stored runs; the
-    greedy reference at budget 1."""
+    greedy reference at budget 1; WEIGHTED (parallel's samples, weighted vote) where they carry
+    logprobs."""
     threshold = spec.adaptive_threshold if threshold is None else threshold
     par, pal = steps["parallel"], steps[PAL_SAMPLES]
     points: dict[str, dict[int, dict[str, Point]]] = {}
@@ -97,6 +111,7 @@ def derive_points(samples: list[Sample], steps: dict[str, dict[str, list[Step]]]
                 pp = points["parallel"][b][q]
                 correct = sum(st.vote.correct for st in par[q])
                 put(ORACLE, b, q, Point(pass_at_k(len(par[q]), correct, b), pp.generated_tokens, pp.total_tokens))
+                put(WEIGHTED, b, q, weighted_point(par[q], b, pp))
             if "adaptive" in spec.strategies and len(par.get(q, [])) >= b:
                 put("adaptive", b, q, adaptive_point(par[q], b, batch=spec.adaptive_batch, threshold=threshold,
                                                      seed=spec.seed))

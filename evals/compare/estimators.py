@@ -33,11 +33,15 @@ class Vote:
     correct: bool
     passed: bool = False
     """Verifier verdict (code: public examples pass), for best-of-k selection."""
+    weight: float | None = None
+    """Weight in a weighted vote: exp(mean token logprob) of the attempt; None when not known."""
 
 
-def vote_value(votes: Sequence[Vote]) -> float:
-    """Expected correctness of a majority vote over `votes` (ties shared, see module doc)."""
-    tied = leaders(tally([v.key for v in votes]))
+def vote_value(votes: Sequence[Vote], weighted: bool = False) -> float:
+    """Expected correctness of a majority vote over `votes` (ties shared, see module doc); with
+    `weighted`, each vote counts its weight (agent/scaling/voting.py: logprob_weights)."""
+    weights = [v.weight for v in votes] if weighted else None
+    tied = leaders(tally([v.key for v in votes], weights))
     if not tied:
         return 0.0
     correct = _correct_keys(votes)
@@ -91,6 +95,21 @@ def majority_at_k_sampled(votes: Sequence[Vote], k: int, *, draws: int = 2000, s
     """The same quantity by averaging over random k-subsets (a check on the exact form)."""
     rng = random.Random(seed)
     return sum(vote_value(rng.sample(list(votes), k)) for _ in range(draws)) / draws
+
+
+def weighted_at_k(votes: Sequence[Vote], k: int, *, limit: int = 20000, seed: int = 0) -> float | None:
+    """Expected correctness of the weighted vote (each answer counts exp(mean token logprob)) over
+    k of the samples: exact over every k-subset, over `limit` random ones when there are more.
+    None when a sample has no weight (the backend gave no logprobs)."""
+    if not 1 <= k <= len(votes):
+        raise ValueError(f"k must be in 1..{len(votes)}, got {k}")
+    if any(v.weight is None for v in votes):
+        return None
+    ways = comb(len(votes), k)
+    if ways <= limit:
+        return sum(vote_value(sub, weighted=True) for sub in itertools.combinations(votes, k)) / ways
+    rng = random.Random(seed)
+    return sum(vote_value(rng.sample(list(votes), k), weighted=True) for _ in range(limit)) / limit
 
 
 def mixed_at_k(pools: dict[str, Sequence[Vote]], k: int, *, limit: int = 20000, seed: int = 0) -> float:

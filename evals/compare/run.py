@@ -112,7 +112,8 @@ def generate(model: Model, samples: list[Sample], spec: CompareSpec, params: Sam
         fresh = [j for j in jobs if j.sample.id not in done["parallel"]]
         pal = [Job(s, initial_messages(s, "pal"), "pal") for s in chunk
                if PAL_SAMPLES in runs and s.id not in done[PAL_SAMPLES]]
-        start_chains(model, fresh + pal, [n_par] * (len(fresh) + len(pal)), params, options)
+        # with token logprobs: the weighted vote (evals/compare/analysis.py: WEIGHTED) needs them
+        start_chains(model, fresh + pal, [n_par] * (len(fresh) + len(pal)), replace(params, logprobs=True), options)
         _store(store, "parallel", fresh, "parallel", n_par, options, grader, seed, samples)
         _store(store, PAL_SAMPLES, pal, "parallel", n_par, options, grader, seed, samples)
         ref = [Job(s, initial_messages(s, spec.method), spec.method) for s in chunk if s.id not in done[GREEDY]]

@@ -67,10 +67,10 @@ def test_weighted_vote_uses_logprobs():
     texts = [{"text": "The answer is 3.", "logprob": -3.0}, {"text": "The answer is 3.", "logprob": -3.0},
              {"text": "The answer is 5.", "logprob": -0.1}]
     model = ScriptedModel(rule=lambda req, i: texts[i])
-    params = SamplingParams(temperature=0.7, max_tokens=20, logprobs=True)
+    params = SamplingParams(temperature=0.7, max_tokens=20)  # a voting strategy asks for logprobs itself
     r = run_strategy(model, [Sample("q", "Q?", "5")], "parallel", 3, params=params,
                      options=ScalingOptions(selection="weighted"))[0]
-    assert r.answer == "5"
+    assert r.answer == "5" and model.calls[0].params.logprobs
     assert r.extra["answers"]["majority"] == "3" and r.extra["answers"]["weighted"] == "5"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from math import comb
 
 import pytest
@@ -20,6 +21,7 @@ from evals.compare.estimators import (
     majority_at_k_sampled,
     mixed_at_k,
     vote_value,
+    weighted_at_k,
 )
 from evals.stats import bootstrap_ci, pass_at_k
 
@@ -172,3 +174,27 @@ def test_mixed_at_k_exact_matches_random_draws_and_splits_like_the_strategy():
     assert mixed_at_k(big, 6, limit=3000, seed=0) == pytest.approx(mixed_at_k(big, 6, limit=10 ** 9), abs=0.03)
     with pytest.raises(ValueError):
         mixed_at_k(pools, 10)
+
+
+def test_weighted_at_k_is_the_weighted_vote_over_every_subset():
+    """Two confident right answers outweigh three doubtful wrong ones; equal weights are the majority
+    vote; a sample without a weight (no logprobs) gives None."""
+    votes = [Vote("1", True, weight=0.9), Vote("1", True, weight=0.8), Vote("2", False, weight=0.3),
+             Vote("2", False, weight=0.3), Vote("2", False, weight=0.3), Vote(None, False, weight=0.5)]
+    assert weighted_at_k(votes, 6) == 1.0 and majority_at_k(votes, 6) == 0.0
+    for k in range(1, 7):
+        subsets = list(itertools.combinations(votes, k))
+        brute = []
+        for sub in subsets:
+            totals: dict = {}
+            for v in sub:
+                if v.key is not None:
+                    totals[v.key] = totals.get(v.key, 0) + v.weight
+            top = [key for key, w in totals.items() if math.isclose(w, max(totals.values()))]
+            brute.append(sum(key == "1" for key in top) / len(top) if top else 0.0)
+        assert weighted_at_k(votes, k) == pytest.approx(sum(brute) / len(subsets))
+    same = [Vote(v.key, v.correct, weight=0.5) for v in votes]
+    assert all(weighted_at_k(same, k) == pytest.approx(majority_at_k(same, k)) for k in range(1, 7))
+    assert weighted_at_k([*votes[:5], Vote("1", True)], 3) is None
+    assert weighted_at_k(votes * 3, 6, limit=3000) == pytest.approx(weighted_at_k(votes * 3, 6, limit=10 ** 9),
+                                                                    abs=0.03)

@@ -88,6 +88,11 @@ def test_compare_end_to_end_and_resume(tmp_path):
         assert pts[("parallel", k)].accuracy == pytest.approx((1 + majority_at_k(mixed, k)) / 2)
     # sequential: step 0 is parallel sample 0 (6 right / 1 right), every revision answers 1
     assert pts[("sequential", 1)].accuracy == 1.0 and pts[("sequential", 2)].accuracy == 0.5
+    # the parallel samples were asked for logprobs: their weighted vote is reported beside the majority
+    # (the scripted backend gives every token the same logprob, so here the two votes agree)
+    assert all(r.params.logprobs == (r.params.n == 8) for r in model.calls)
+    for k in (1, 2, 4, 8):
+        assert pts[("parallel-weighted", k)].accuracy == pytest.approx(pts[("parallel", k)].accuracy)
     # hybrid@2: one chain, revised to 1 -> easy wrong, mixed right
     assert pts[("hybrid", 2)].accuracy == 0.5
     tok = count_text_tokens("Thinking. The answer is 6.")
