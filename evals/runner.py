@@ -40,6 +40,8 @@ class EvalSpec:
     task: str
     data: str | None = None
     limit: int | None = None
+    per_level: int | None = None
+    """The first K samples of each difficulty level (before `limit`)."""
     method: str = "cot"
     strategy: str = "single"
     budget: int = 1

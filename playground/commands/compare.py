@@ -1,5 +1,6 @@
 """`playground compare`: parallel sampling vs sequential revision (and hybrid,
-adaptive) at matched budgets, on one dataset, in one command."""
+adaptive, the cot+pal mixed vote, execution-feedback revision) at matched budgets,
+on one dataset, in one command."""
 
 from __future__ import annotations
 
@@ -27,8 +28,12 @@ DESCRIPTION = """Compare test-time compute strategies at matched budgets.
 
 Generates once at the largest budget and derives every smaller budget from it
 (maj@k exact over subsets of the samples, sequential@k from chain prefixes,
-adaptive by replaying its stopping rule). Resumable: rerun the same command
-with the same --out to continue.
+adaptive by replaying its stopping rule). The parallel samples are also voted
+with weights from their token logprobs (parallel-weighted), and every strategy is
+compared with a greedy answer to the same questions (the paired bootstrap CI of
+the difference, in report.md). Resumable: rerun the same command with the same
+--out to continue; a larger --limit adds questions, more --strategies reuse the
+stored samples.
 
 example:
   playground compare --task gsm8k --data test.jsonl --limit 30 --budgets 1,2,4,8 \\

@@ -72,7 +72,7 @@ def check(args: argparse.Namespace) -> None:
 def _argv_from(args) -> list[str]:
     """The command line of `args` (when not run from a shell, e.g. cli.main([...]) in tests)."""
     argv = ["eval"]
-    for opt in ("task", "data", "limit", "method", "strategy", "budget", "n", "out", "backend", "model",
+    for opt in ("task", "data", "limit", "per_level", "method", "strategy", "budget", "n", "out", "backend", "model",
                 "temperature", "max_tokens", "config"):
         value = getattr(args, opt, None)
         if value is not None:
@@ -96,7 +96,7 @@ def main(args: argparse.Namespace) -> int:
     out = Path(args.out)
     dataset = load_cli_dataset(args)
     chunk = args.chunk_size or (256 if config.model.backend == "openai" else 64)
-    spec = EvalSpec(task=args.task, data=args.data, limit=args.limit, method=args.method,
+    spec = EvalSpec(task=args.task, data=args.data, limit=args.limit, per_level=args.per_level, method=args.method,
                     strategy=args.strategy, budget=args.budget or args.n, n=args.n, chunk_size=chunk,
                     code_timeout_s=args.timeout, question_field=args.question_field,
                     answer_field=args.answer_field, id_field=args.id_field)

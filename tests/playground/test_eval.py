@@ -76,6 +76,34 @@ def test_bad_usage_exits_2(files, tmp_path, args, capsys):
     assert capsys.readouterr().err.startswith("playground: error:")
 
 
+def test_per_level_takes_the_first_k_of_each_level(tmp_path, capsys):
+    """MATH-500 by level: --per-level 2 takes the first two problems of each level in file order, then
+    --limit; a dataset without levels is a usage error."""
+    rows = [{"problem": f"What is {i} + {i}?", "answer": str(2 * i), "level": 1 + i % 3, "unique_id": f"u{i}"}
+            for i in range(12)]
+    data = tmp_path / "math.jsonl"
+    data.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    script = tmp_path / "m.yaml"
+    script.write_text(yaml.safe_dump({"default": "The answer is $0$."}))
+    out = tmp_path / "o"
+    argv = ["eval", "--task", "math500", "--data", str(data), "--per-level", "2", "--backend", "scripted",
+            "--model", str(script), "--method", "direct", "--out", str(out), "--no-progress"]
+    assert main(argv) == 0
+    rep = json.loads((out / "results.json").read_text())
+    assert rep["manifest"]["eval"]["per_level"] == 2
+    with ResultStore.in_dir(out) as store:
+        (run,) = store.runs()
+        ids = {a["sample_id"] for a in store.attempts(run["run_id"])}
+    assert len(ids) == 6  # levels 1, 2, 3: problems 0, 3 / 1, 4 / 2, 5
+    assert main([*argv[:-3], "--limit", "4", "--out", str(tmp_path / "o4"), "--no-progress"]) == 0
+    assert json.loads((tmp_path / "o4" / "results.json").read_text())["summary"]["graded"] == 4
+    flat = tmp_path / "flat.jsonl"
+    flat.write_text(json.dumps({"question": "What is 1 + 1?", "answer": "2"}) + "\n")
+    assert main(["eval", "--task", "jsonl", "--data", str(flat), "--per-level", "2", "--backend", "scripted",
+                 "--model", str(script), "--out", str(tmp_path / "f")]) == 2
+    assert "--per-level: no sample" in capsys.readouterr().err
+
+
 def test_missing_data_file_exits_2(files, tmp_path):
     _, script = files
     assert run_cli(tmp_path / "nope.jsonl", script, tmp_path / "o") == 2
