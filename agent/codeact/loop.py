@@ -24,7 +24,7 @@ import prompts
 from agent.codeact.candidates import ScratchChecker, pick, sample_candidates
 from agent.codeact.code_blocks import FINAL_ANSWER_PRELUDE, parse_reply
 from agent.codeact.observation import render_observation
-from agent.codeact.outcome import judge, wants_image
+from agent.codeact.outcome import asked_size, judge, wants_image
 from agent.codeact.transcript import RunTranscript
 from agent.codeact.types import (
     AgentConfig,
@@ -68,6 +68,7 @@ class CodeAgent:
         self._format_errors = 0
         self._last_exec_ok: bool | None = None
         self._wants_image = False
+        self._wants_size: tuple[int, int] | None = None
 
     # ------------------------------------------------------------------ run
     def run(self, task: str) -> AgentResult:
@@ -78,6 +79,7 @@ class CodeAgent:
         self.steps, self.files, self.figures = [], [], []
         self._format_errors, self._last_exec_ok = 0, None
         self._wants_image = wants_image(task)
+        self._wants_size = asked_size(task)
         workdir = str(self.session.workdir)
         transcript = RunTranscript(
             self.transcript_path, task=task, config={"agent": cfg.model_dump(), **self.metadata},
@@ -182,7 +184,7 @@ class CodeAgent:
         if result.restarted:
             self._run_prelude()
         self._note_files(result.files, result.figures)
-        done = judge(parsed.code, result, self.session.workdir, self._wants_image)
+        done = judge(parsed.code, result, self.session.workdir, self._wants_image, self._wants_size)
         defines_only, missing = done.defines_only, done.missing_files
         no_image = done.final_answer is not None and not missing and done.no_image
         # missing files and no image take precedence in the observation template
@@ -191,7 +193,7 @@ class CodeAgent:
                                         max_chars=self.config.max_observation_chars,
                                         native_tools=self.config.native_tools, repeated=repeated,
                                         defines_only=defines_only, missing_files=missing, no_image=no_image,
-                                        bad_image=bad_image)
+                                        bad_image=bad_image, wrong_size=done.wrong_size)
         if missing or defines_only or no_image or bad_image:  # nothing was done, or the claim is not true
             self._last_exec_ok, final = False, None
         step.observation, step.final_answer = obs, final
@@ -246,7 +248,8 @@ class CodeAgent:
         tried = [s.code for s in self.steps if s.code]  # re-running any earlier code verbatim gets nowhere
         t0 = perf_counter()
         with ScratchChecker(self.session, history, timeout_s=cfg.cell_timeout_s, tried_codes=tried,
-                            native_tools=cfg.native_tools, want_image=self._wants_image) as checker:
+                            native_tools=cfg.native_tools, want_image=self._wants_image,
+                            want_size=self._wants_size) as checker:
             try:
                 checks = checker.check_all([(c.text, c.finish_reason == "length", kind)
                                             for c, kind in completions])

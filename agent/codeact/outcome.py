@@ -8,9 +8,11 @@ whether what the code drew can show anything (the sandbox's plot warnings)."""
 from __future__ import annotations
 
 import re
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import prompts
 from agent.codeact.code_blocks import mentioned_files, only_defines, split_final_answer
 from tools.types import ExecResult
 
@@ -41,6 +43,39 @@ def wants_image(task: str) -> bool:
     return bool(_PICTURE_TASK.search(task or ""))
 
 
+_PIXEL_SIZE = re.compile(r"\b(\d{2,5})\s*(?:x|×|by)\s*(\d{2,5})\b", re.I)
+
+
+def asked_size(task: str) -> tuple[int, int] | None:
+    """The picture size in pixels a picture task names ("an 800x600 image", "400 by 300"), as
+    (width, height); None when it names none or asks for no picture."""
+    m = _PIXEL_SIZE.search(task or "")
+    return (int(m.group(1)), int(m.group(2))) if m and wants_image(task) else None
+
+
+def png_size(path: Path) -> tuple[int, int] | None:
+    """(width, height) from a PNG file's header; None for anything else."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(24)
+    except OSError:
+        return None
+    if len(head) < 24 or head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
+        return None
+    return struct.unpack(">II", head[16:24])
+
+
+def size_problems(files: list[str], workdir: str | Path, size: tuple[int, int]) -> list[str]:
+    """When the task names a picture size and no PNG the code wrote has it: one sentence per PNG
+    (prompts/agent.yaml picture_size); else none."""
+    sizes = {f: png_size(Path(workdir) / f) for f in files if f.lower().endswith(".png")}
+    sizes = {f: s for f, s in sizes.items() if s is not None}
+    if not sizes or size in sizes.values():
+        return []
+    return [prompts.render("agent", "picture_size", file=f, width=w, height=h, want_width=size[0],
+                           want_height=size[1]) for f, (w, h) in sizes.items()]
+
+
 def has_image(workdir: str | Path | None) -> bool:
     """Is there an image file anywhere in the work dir?"""
     if not workdir:
@@ -63,13 +98,20 @@ class Outcome:
     """The task asks for an image and the work dir holds none."""
     bad_image: list[str] = field(default_factory=list)
     """The task asks for an image and what the code drew cannot show it (the sandbox's plot warnings:
-    an image of a list of points, of one constant value, an empty figure)."""
+    an image of a list of points, of one constant value, an empty figure), or the images it wrote
+    are not the size the task names (`wrong_size`)."""
+    wrong_size: list[str] = field(default_factory=list)
+    """The task names a picture size and no PNG the code wrote has it: what the observation says."""
 
 
-def judge(code: str, result: ExecResult, workdir: str | Path, want_image: bool) -> Outcome:
+def judge(code: str, result: ExecResult, workdir: str | Path, want_image: bool,
+          want_size: tuple[int, int] | None = None) -> Outcome:
+    """What the cell achieved; `want_size`: the (width, height) the task asks its picture to be."""
     stdout, final = split_final_answer(result.stdout)
     missing = [f for f in mentioned_files(final) if not (Path(workdir) / f).exists()] if final is not None else []
+    wrong = size_problems(result.files, workdir, want_size) if want_size and result.ok else []
     return Outcome(final_answer=final, printed=bool(stdout.strip()),
                    defines_only=result.ok and only_defines(code), missing_files=missing,
                    no_image=want_image and not has_image(workdir),
-                   bad_image=list(result.plot_warnings) if want_image and result.ok else [])
+                   bad_image=(list(result.plot_warnings) if want_image and result.ok else []) + wrong,
+                   wrong_size=wrong)

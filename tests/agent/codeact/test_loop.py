@@ -292,3 +292,43 @@ def test_plot_warnings_do_not_block_a_task_that_asks_for_no_picture(session, tmp
     result = agent.run("Print the answer to everything")
     assert result.success and result.final_answer == "42"
     assert "Problem with the picture: imshow was given an array whose values are all 0" in result.steps[0].observation
+
+
+def test_a_picture_of_another_size_than_the_task_names_is_not_accepted(session, tmp_path):
+    """'an 80x60 image': a figure saved at matplotlib's default size is refused with its size and how to
+    save one pixel per value; the imsave of the 60-row, 80-column grid finishes the task."""
+    head = "import numpy as np\nimport matplotlib.pyplot as plt\ny, x = np.mgrid[0:60, 0:80]\ndisc = (x - 40) ** 2 + (y - 30) ** 2 < 400\n"
+    replies = [code(head + "plt.imshow(disc)\nplt.savefig('disc.png')\nfinal_answer('saved disc.png')"),
+               code(head + "plt.imsave('disc.png', disc)\nfinal_answer('saved disc.png')")]
+    _, agent = run_agent(session, tmp_path, replies)
+    result = agent.run("Draw a filled disc as an 80x60 image")
+    first = result.steps[0]
+    assert first.exec_result.ok and first.final_answer is None
+    assert "Problem with the picture: disc.png is 640x480 pixels, but the task asks for 80x60" in first.observation
+    assert "plt.imsave('disc.png'" in first.observation and "the task is not done yet" in first.observation
+    assert result.success and len(result.steps) == 2
+
+
+@pytest.mark.parametrize(("task", "size"), [
+    ("Render the Mandelbrot set as an 800x600 image in Python.", (800, 600)),
+    ("Draw a 400 by 300 picture of a circle", (400, 300)),
+    ("Plot sin(x) as a 1024×768 PNG", (1024, 768)),
+    ("Render the Mandelbrot set", None),
+    ("Compute the mean of a 100x100 random matrix", None),  # a size, but no picture asked for
+])
+def test_asked_size(task, size):
+    from agent.codeact.outcome import asked_size
+
+    assert asked_size(task) == size
+
+
+def test_png_size_reads_the_header(tmp_path):
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from agent.codeact.outcome import png_size
+
+    plt.imsave(tmp_path / "a.png", np.zeros((30, 50)))
+    (tmp_path / "b.png").write_bytes(b"not a png at all, just text")
+    assert png_size(tmp_path / "a.png") == (50, 30)
+    assert png_size(tmp_path / "b.png") is None and png_size(tmp_path / "missing.png") is None
