@@ -65,15 +65,18 @@ def png_size(path: Path) -> tuple[int, int] | None:
     return struct.unpack(">II", head[16:24])
 
 
-def size_problems(files: list[str], workdir: str | Path, size: tuple[int, int]) -> list[str]:
-    """When the task names a picture size and no PNG the code wrote has it: one sentence per PNG
-    (prompts/agent.yaml picture_size); else none."""
-    sizes = {f: png_size(Path(workdir) / f) for f in files if f.lower().endswith(".png")}
+def size_problems(workdir: str | Path, size: tuple[int, int]) -> list[str]:
+    """When the task names a picture size and no PNG in the work dir has it (whichever cell wrote
+    them: a claim that the task "is already done" is checked too): one sentence per PNG, at most
+    three (prompts/agent.yaml picture_size); else none."""
+    root = Path(workdir)
+    pngs = sorted(p for p in root.rglob("*") if p.suffix.lower() == ".png" and p.is_file()) if root.is_dir() else []
+    sizes = {str(p.relative_to(root)): png_size(p) for p in pngs}
     sizes = {f: s for f, s in sizes.items() if s is not None}
     if not sizes or size in sizes.values():
         return []
     return [prompts.render("agent", "picture_size", file=f, width=w, height=h, want_width=size[0],
-                           want_height=size[1]) for f, (w, h) in sizes.items()]
+                           want_height=size[1]) for f, (w, h) in list(sizes.items())[:3]]
 
 
 def has_image(workdir: str | Path | None) -> bool:
@@ -98,10 +101,10 @@ class Outcome:
     """The task asks for an image and the work dir holds none."""
     bad_image: list[str] = field(default_factory=list)
     """The task asks for an image and what the code drew cannot show it (the sandbox's plot warnings:
-    an image of a list of points, of one constant value, an empty figure), or the images it wrote
-    are not the size the task names (`wrong_size`)."""
+    an image of a list of points, of one constant value, an empty figure), or no image in the work
+    dir has the size the task names (`wrong_size`)."""
     wrong_size: list[str] = field(default_factory=list)
-    """The task names a picture size and no PNG the code wrote has it: what the observation says."""
+    """The task names a picture size and no PNG in the work dir has it: what the observation says."""
 
 
 def judge(code: str, result: ExecResult, workdir: str | Path, want_image: bool,
@@ -109,7 +112,7 @@ def judge(code: str, result: ExecResult, workdir: str | Path, want_image: bool,
     """What the cell achieved; `want_size`: the (width, height) the task asks its picture to be."""
     stdout, final = split_final_answer(result.stdout)
     missing = [f for f in mentioned_files(final) if not (Path(workdir) / f).exists()] if final is not None else []
-    wrong = size_problems(result.files, workdir, want_size) if want_size and result.ok else []
+    wrong = size_problems(workdir, want_size) if want_size and result.ok else []
     return Outcome(final_answer=final, printed=bool(stdout.strip()),
                    defines_only=result.ok and only_defines(code), missing_files=missing,
                    no_image=want_image and not has_image(workdir),

@@ -299,14 +299,17 @@ def test_a_picture_of_another_size_than_the_task_names_is_not_accepted(session, 
     save one pixel per value; the imsave of the 60-row, 80-column grid finishes the task."""
     head = "import numpy as np\nimport matplotlib.pyplot as plt\ny, x = np.mgrid[0:60, 0:80]\ndisc = (x - 40) ** 2 + (y - 30) ** 2 < 400\n"
     replies = [code(head + "plt.imshow(disc)\nplt.savefig('disc.png')\nfinal_answer('saved disc.png')"),
+               code("final_answer('The task is already done.')"),
                code(head + "plt.imsave('disc.png', disc)\nfinal_answer('saved disc.png')")]
     _, agent = run_agent(session, tmp_path, replies)
     result = agent.run("Draw a filled disc as an 80x60 image")
-    first = result.steps[0]
+    first, claim = result.steps[0], result.steps[1]
     assert first.exec_result.ok and first.final_answer is None
     assert "Problem with the picture: disc.png is 640x480 pixels, but the task asks for 80x60" in first.observation
     assert "plt.imsave('disc.png'" in first.observation and "the task is not done yet" in first.observation
-    assert result.success and len(result.steps) == 2
+    # a claim that writes nothing is checked against what is in the work dir
+    assert claim.final_answer is None and "640x480" in claim.observation
+    assert result.success and len(result.steps) == 3
 
 
 @pytest.mark.parametrize(("task", "size"), [
