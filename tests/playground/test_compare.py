@@ -40,7 +40,8 @@ def test_compare_command_writes_outputs(files, tmp_path, capsys):
     results = json.loads((out / "results.json").read_text())
     assert results["questions_done"] == 2 and results["meta"]["temperature"] == 0.7
     strategies = {p["strategy"] for p in results["curve"]}
-    assert strategies == {"parallel", "sequential", "hybrid", "adaptive", "pass@k", "greedy"}
+    # parallel's samples voted with their logprobs too (the scripted backend gives them)
+    assert strategies == {"parallel", "parallel-weighted", "sequential", "hybrid", "adaptive", "pass@k", "greedy"}
     seq4 = next(p for p in results["curve"] if p["strategy"] == "sequential" and p["budget"] == 4
                 and p["bucket"] == "all")
     assert seq4["accuracy"] == 0.5  # every revision answers 4: right for apples, wrong for pears
@@ -51,7 +52,7 @@ def test_compare_command_writes_outputs(files, tmp_path, capsys):
     only[only.index("parallel,sequential,hybrid,adaptive")] = "parallel,adaptive"
     assert main([*only, "--report-only"]) == 0
     results = json.loads((out / "results.json").read_text())
-    assert {p["strategy"] for p in results["curve"]} == {"parallel", "adaptive", "pass@k", "greedy"}
+    assert {p["strategy"] for p in results["curve"]} == {"parallel", "parallel-weighted", "adaptive", "pass@k", "greedy"}
 
 
 @pytest.mark.parametrize("extra, message", [
