@@ -62,11 +62,16 @@ def vote(answers: Sequence[str | None], kind: AnswerKind, *, weights: Sequence[f
     return Selection(answers[i], i, totals)
 
 
+def logprob_weight(mean_logprob: float) -> float:
+    """An answer's weight in the weighted vote: exp(mean token logprob) of its attempt."""
+    return math.exp(mean_logprob)
+
+
 def logprob_weights(candidates: Sequence[Attempt]) -> list[float] | None:
-    """exp(mean token logprob) per candidate; None when the backend gave no logprobs."""
+    """logprob_weight per candidate; None when the backend gave no logprobs."""
     if not candidates or any(a.mean_logprob is None for a in candidates):
         return None
-    return [math.exp(a.mean_logprob) for a in candidates]  # type: ignore[arg-type]
+    return [logprob_weight(a.mean_logprob) for a in candidates]  # type: ignore[arg-type]
 
 
 def verified(a: Attempt) -> bool | None:

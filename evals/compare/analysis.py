@@ -4,11 +4,11 @@ strategy's paired difference against the greedy reference."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
 
 from agent.answers import answer_key
 from agent.scaling.budgets import method_split
+from agent.scaling.voting import logprob_weight
 from agent.types import Sample
 from evals.compare.estimators import (
     Point,
@@ -51,7 +51,7 @@ def load_steps(store: ResultStore, samples: list[Sample]) -> dict[str, dict[str,
             passed = (r["extra"].get("verifier") or {}).get("passed") is True
             lp = r["extra"].get("mean_logprob")
             vote = Vote(answer_key(r["answer"], kinds[r["sample_id"]]), r["score"] == "correct", passed,
-                        None if lp is None else math.exp(lp))
+                        None if lp is None else logprob_weight(lp))
             by_q.setdefault(r["sample_id"], []).append(
                 Step(r["chain"], r["step"], vote, r["completion_tokens"], r["prompt_tokens"]))
         out[name] = by_q
