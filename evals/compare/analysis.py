@@ -29,6 +29,9 @@ from evals.stats import paired_difference_ci, pass_at_k
 from evals.store import ResultStore
 
 ADAPTIVE_SWEEP = (0.8, 0.9, 0.95)
+ADAPTIVE_PAL = "adaptive-pal"
+"""The adaptive stopping rule replayed on the stored pal samples (beside parallel-pal), when
+adaptive is compared and pal samples are generated."""
 WEIGHTED = "parallel-weighted"
 """The parallel samples voted with weights exp(mean token logprob), reported beside parallel's majority."""
 RUNS = ("parallel", GREEDY, PAL_SAMPLES, *CHAINED)
@@ -115,6 +118,9 @@ def derive_points(samples: list[Sample], steps: dict[str, dict[str, list[Step]]]
             if "adaptive" in spec.strategies and len(par.get(q, [])) >= b:
                 put("adaptive", b, q, adaptive_point(par[q], b, batch=spec.adaptive_batch, threshold=threshold,
                                                      seed=spec.seed))
+            if "adaptive" in spec.strategies and PAL_SAMPLES in spec.runs() and len(pal.get(q, [])) >= b:
+                put(ADAPTIVE_PAL, b, q, adaptive_point(pal[q], b, batch=spec.adaptive_batch, threshold=threshold,
+                                                       seed=spec.seed))
     return points
 
 
@@ -158,6 +164,28 @@ def difficulty(samples: list[Sample], steps: dict[str, dict[str, list[Step]]]) -
     return out
 
 
+def adaptive_sweep(done: list[Sample], steps: dict[str, dict[str, list[Step]]], spec: CompareSpec) -> list[dict]:
+    """Adaptive at the largest budget for each threshold of ADAPTIVE_SWEEP, on the cot samples
+    (against parallel's vote) and, where stored, the pal samples (against parallel-pal's)."""
+    pal = PAL_SAMPLES in spec.runs()
+    sub = CompareSpec(**{**asdict(spec), "strategies": ("parallel", "adaptive", *((PAL_SAMPLES,) if pal else ())),
+                         "budgets": (spec.largest,)})
+    sweep = []
+    for th in ADAPTIVE_SWEEP:
+        pts = derive_points(done, steps, sub, threshold=th)
+        for samples, name, ref in (("cot", "adaptive", "parallel"), ("pal", ADAPTIVE_PAL, PAL_SAMPLES)):
+            by_q, vote = pts.get(name, {}).get(spec.largest, {}), pts.get(ref, {}).get(spec.largest, {})
+            if not by_q or not vote:
+                continue
+            n = len(by_q)
+            acc, gen = sum(p.accuracy for p in by_q.values()) / n, sum(p.generated_tokens for p in by_q.values()) / n
+            ref_acc = sum(vote[q].accuracy for q in by_q) / n
+            ref_gen = sum(vote[q].generated_tokens for q in by_q) / n
+            sweep.append({"samples": samples, "threshold": th, "accuracy": acc, "generated_tokens": gen,
+                          "vote_accuracy": ref_acc, "token_share": gen / ref_gen if ref_gen else None})
+    return sweep
+
+
 def analyse(samples: list[Sample], store: ResultStore, spec: CompareSpec) -> tuple[list[CurvePoint], dict]:
     """The curve (all questions and per difficulty bucket) and the extra analyses of results.json:
     questions done (every run of the spec stored), the paired differences against greedy, the
@@ -175,13 +203,5 @@ def analyse(samples: list[Sample], store: ResultStore, spec: CompareSpec) -> tup
             b: sum(vote_value([st.vote for st in chains_of(steps["sequential"][s.id])[0][:b]]) for s in done) / len(done)
             for b in spec.budgets}
     if "adaptive" in spec.strategies and done:
-        sweep = []
-        for th in ADAPTIVE_SWEEP:
-            pts = derive_points(done, steps, CompareSpec(**{**asdict(spec), "strategies": ("adaptive",),
-                                                          "budgets": (spec.largest,)}), threshold=th)
-            by_q = pts.get("adaptive", {}).get(spec.largest, {})
-            if by_q:
-                sweep.append({"threshold": th, "accuracy": sum(p.accuracy for p in by_q.values()) / len(by_q),
-                              "generated_tokens": sum(p.generated_tokens for p in by_q.values()) / len(by_q)})
-        extra["adaptive_sweep_at_largest_budget"] = sweep
+        extra["adaptive_sweep_at_largest_budget"] = adaptive_sweep(done, steps, spec)
     return curve, extra

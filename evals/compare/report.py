@@ -95,10 +95,11 @@ def verdicts(curve: Iterable[CurvePoint]) -> list[Verdict]:
     return [pick_winner(ps) for _, ps in sorted(groups.items(), key=lambda kv: (kv[0][1] != "all", kv[0]))]
 
 
-def render_report(curve: Sequence[CurvePoint], meta: dict, differences: Sequence[dict] = ()) -> str:
+def render_report(curve: Sequence[CurvePoint], meta: dict, differences: Sequence[dict] = (),
+                  adaptive: Sequence[dict] = ()) -> str:
     """report.md: a table per budget, the winner per budget and difficulty bucket, then each
     strategy's paired difference against the greedy reference (`differences`: analysis.Difference
-    dicts)."""
+    dicts) and the adaptive threshold sweep (`adaptive`: analysis.adaptive_sweep rows)."""
     lines = [f"# Test-time compute comparison: {meta.get('task', '')}", ""]
     for key in ("model", "questions", "budgets", "strategies", "temperature", "max_tokens", "wall_time_s", "notes"):
         if key in meta:
@@ -130,10 +131,22 @@ def render_report(curve: Sequence[CurvePoint], meta: dict, differences: Sequence
             tells = "yes" if d["ci_low"] > 0 or d["ci_high"] < 0 else "no"
             lines.append(f"| {d['strategy']} | {d['budget']} | {d['questions']} | {d['difference']:+.1%} | "
                          f"[{d['ci_low']:+.1%}, {d['ci_high']:+.1%}] | {tells} |")
+    if adaptive:
+        lines += ["", "## Adaptive against its parallel vote", "",
+                  "The adaptive stopping rule replayed on the stored samples at the largest budget, for each "
+                  "threshold, beside the parallel vote over all of the same samples: accuracy gap and the share "
+                  "of its generated tokens.", "",
+                  "| samples | threshold | adaptive | parallel vote | gap | tokens (share of parallel) |",
+                  "|---|---|---|---|---|---|"]
+        for a in adaptive:
+            share = "" if a["token_share"] is None else f" ({a['token_share']:.0%})"
+            lines.append(f"| {a['samples']} | {a['threshold']} | {a['accuracy']:.1%} | {a['vote_accuracy']:.1%} | "
+                         f"{a['accuracy'] - a['vote_accuracy']:+.1%} | {a['generated_tokens']:.0f}{share} |")
     return "\n".join(lines) + "\n"
 
 
-def write_report(path: str | Path, curve: Sequence[CurvePoint], meta: dict, differences: Sequence[dict] = ()) -> Path:
+def write_report(path: str | Path, curve: Sequence[CurvePoint], meta: dict, differences: Sequence[dict] = (),
+                 adaptive: Sequence[dict] = ()) -> Path:
     p = Path(path)
-    p.write_text(render_report(curve, meta, differences), encoding="utf-8")
+    p.write_text(render_report(curve, meta, differences, adaptive), encoding="utf-8")
     return p

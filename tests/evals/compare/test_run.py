@@ -179,3 +179,24 @@ def test_mixed_parallel_pal_and_revise_exec_are_generated_once_and_derived(tmp_p
 def test_mixed_needs_cot_as_the_method():
     assert "use --method cot" in CompareSpec(task="t", strategies=("mixed",), method="pal").problem()
     assert CompareSpec(task="t", strategies=("mixed",)).problem() is None
+
+
+def test_adaptive_is_replayed_on_the_pal_samples_too(tmp_path):
+    """Every program prints 1 (right): adaptive on the pal samples stops once the vote is settled
+    (2 agreeing at threshold 0.8, 3 at 0.9), as accurate as parallel-pal at a fraction of its tokens;
+    the cot samples alternate 1, 2 and never settle before 4."""
+    samples = [Sample("q", "What is 3 - 2?", "1")]
+    spec = CompareSpec(task="toy", budgets=(1, 2, 4), strategies=("parallel", "adaptive", "parallel-pal"),
+                       chunk_size=1)
+    out = run_compare(pal_and_cot_solver(), samples, spec, SamplingParams(temperature=0.7, max_tokens=60), tmp_path,
+                      progress=lambda s: None)
+    pts = {(p.strategy, p.budget): p for p in out.curve if p.bucket == "all"}
+    pal4 = pts[("parallel-pal", 4)]
+    assert pts[("adaptive-pal", 4)].accuracy == 1.0
+    assert pts[("adaptive-pal", 4)].generated_tokens == pytest.approx(pal4.generated_tokens * 3 / 4)
+    sweep = {(r["samples"], r["threshold"]): r for r in
+             json.loads((tmp_path / "results.json").read_text())["adaptive_sweep_at_largest_budget"]}
+    assert sweep[("pal", 0.8)]["token_share"] == pytest.approx(0.5) and sweep[("pal", 0.8)]["accuracy"] == 1.0
+    assert sweep[("pal", 0.95)]["token_share"] == 1.0 and sweep[("pal", 0.95)]["vote_accuracy"] == 1.0
+    assert sweep[("cot", 0.9)]["token_share"] == 1.0
+    assert "## Adaptive against its parallel vote" in (tmp_path / "report.md").read_text()
