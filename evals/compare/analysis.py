@@ -116,11 +116,9 @@ def derive_points(samples: list[Sample], steps: dict[str, dict[str, list[Step]]]
                 put(ORACLE, b, q, Point(pass_at_k(len(par[q]), correct, b), pp.generated_tokens, pp.total_tokens))
                 put(WEIGHTED, b, q, weighted_point(par[q], b, pp))
             if "adaptive" in spec.strategies and len(par.get(q, [])) >= b:
-                put("adaptive", b, q, adaptive_point(par[q], b, batch=spec.adaptive_batch, threshold=threshold,
-                                                     seed=spec.seed))
+                put("adaptive", b, q, adaptive_point(par[q], b, batch=spec.adaptive_batch, threshold=threshold))
             if "adaptive" in spec.strategies and PAL_SAMPLES in spec.runs() and len(pal.get(q, [])) >= b:
-                put(ADAPTIVE_PAL, b, q, adaptive_point(pal[q], b, batch=spec.adaptive_batch, threshold=threshold,
-                                                       seed=spec.seed))
+                put(ADAPTIVE_PAL, b, q, adaptive_point(pal[q], b, batch=spec.adaptive_batch, threshold=threshold))
     return points
 
 

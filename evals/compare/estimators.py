@@ -19,9 +19,10 @@ import random
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from math import comb, prod
 
-from agent.scaling.adaptive import adaptive_draws
+from agent.scaling.adaptive import vote_settled
 from agent.scaling.budgets import chain_shape, method_split
 from agent.scaling.voting import leaders, tally
 
@@ -153,21 +154,38 @@ def best_of_k_verified(votes: Sequence[Vote], k: int) -> float:
 
 
 def adaptive_replay(votes: Sequence[Vote], tokens: Sequence[float], cap: int, *, batch: int,
-                    threshold: float, orders: int = 200, seed: int = 0) -> tuple[float, float]:
-    """Expected (correctness, spent tokens) of the adaptive strategy with a cap,
-    replayed on stored parallel samples over random orderings (samples are exchangeable);
-    the first ordering is the stored one."""
-    rng = random.Random(seed)
-    idx = list(range(len(votes)))
-    acc = spent = 0.0
-    for o in range(orders):
-        if o:
-            rng.shuffle(idx)
-        order = idx[:cap]
-        used = adaptive_draws([votes[i].key for i in order], cap, batch, threshold)
-        acc += vote_value([votes[i] for i in order[:used]])
-        spent += sum(tokens[i] for i in order[:used])
-    return acc / orders, spent / orders
+                    threshold: float) -> tuple[float, float]:
+    """Exact expected (correctness, spent tokens) of the adaptive strategy with a cap, drawing the
+    stored parallel samples in a uniformly random order (they are exchangeable).
+
+    The stopping rule and the vote see only how many samples of each answer class are drawn, so
+    the expectation runs over those counts (a walk over count vectors, each draw taking a class
+    with probability remaining-in-class / remaining), not over orderings; the samples of a class
+    are drawn equally often, so the spent tokens are each class's expected count times its mean."""
+    groups: dict[str | None, list[int]] = {}
+    for i, v in enumerate(votes):
+        groups.setdefault(v.key, []).append(i)
+    members = list(groups.values())
+    reps = [votes[m[0]] for m in members]
+    mean_tokens = [sum(tokens[i] for i in m) / len(m) for m in members]
+    n, cap = len(votes), min(cap, len(votes))
+
+    @cache
+    def walk(counts: tuple[int, ...]) -> tuple[float, float]:
+        drawn = sum(counts)
+        if drawn and (drawn == cap or (drawn % batch == 0 and vote_settled(
+                [reps[g].key for g, c in enumerate(counts) for _ in range(c)], threshold))):
+            return (vote_value([reps[g] for g, c in enumerate(counts) for _ in range(c)]),
+                    sum(c * t for c, t in zip(counts, mean_tokens, strict=True)))
+        acc = spent = 0.0
+        for g, c in enumerate(counts):
+            left = len(members[g]) - c
+            if left:
+                a, t = walk(counts[:g] + (c + 1,) + counts[g + 1:])
+                acc, spent = acc + left / (n - drawn) * a, spent + left / (n - drawn) * t
+        return acc, spent
+
+    return walk((0,) * len(members))
 
 
 # ---------------------------------------------------------------- per-question derived points
@@ -235,14 +253,13 @@ def budget_point(strategy: str, steps: Sequence[Step], budget: int, *, kind: str
                  per_chain * sum(s.total_tokens for c in used for s in c))
 
 
-def adaptive_point(steps: Sequence[Step], cap: int, *, batch: int, threshold: float,
-                   orders: int = 200, seed: int = 0) -> Point:
+def adaptive_point(steps: Sequence[Step], cap: int, *, batch: int, threshold: float) -> Point:
     """The adaptive strategy with a cap, replayed on the stored parallel samples."""
     votes = [s.vote for s in steps]
     acc, gen = adaptive_replay(votes, [s.completion_tokens for s in steps], cap, batch=batch,
-                               threshold=threshold, orders=orders, seed=seed)
+                               threshold=threshold)
     _, tot = adaptive_replay(votes, [s.total_tokens for s in steps], cap, batch=batch,
-                             threshold=threshold, orders=orders, seed=seed)
+                             threshold=threshold)
     return Point(acc, gen, tot)
 
 

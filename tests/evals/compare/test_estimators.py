@@ -100,8 +100,23 @@ def test_adaptive_replay_saving_on_easy_and_hard():
     acc, spent = adaptive_replay(easy, [10.0] * 8, 8, batch=1, threshold=0.9)
     assert acc == 1.0 and spent == 30.0  # 3 of 8 samples: 37.5% of the tokens
     split = votes("abababab")
-    acc, spent = adaptive_replay(split, [10.0] * 8, 8, batch=1, threshold=0.9, orders=50)
+    acc, spent = adaptive_replay(split, [10.0] * 8, 8, batch=1, threshold=0.9)
     assert spent > 60.0  # contested questions spend most of the cap
+
+
+@pytest.mark.parametrize(("spec", "cap", "batch", "threshold"),
+                         [("aabac-b", 7, 1, 0.9), ("aabac-b", 5, 2, 0.8), ("abcab-", 6, 3, 0.9), ("aaab", 4, 1, 0.95)])
+def test_adaptive_replay_is_the_exact_mean_over_every_ordering(spec, cap, batch, threshold):
+    """The count walk equals the adaptive rule run on every ordering of the samples (brute force)."""
+    vs = votes(spec)
+    tokens = [float(7 + 3 * i) for i in range(len(vs))]
+    accs, spent = [], []
+    for order in itertools.permutations(range(len(vs))):
+        used = adaptive_draws([vs[i].key for i in order[:cap]], cap, batch, threshold)
+        accs.append(vote_value([vs[i] for i in order[:used]]))
+        spent.append(sum(tokens[i] for i in order[:used]))
+    acc, tok = adaptive_replay(vs, tokens, cap, batch=batch, threshold=threshold)
+    assert acc == pytest.approx(sum(accs) / len(accs)) and tok == pytest.approx(sum(spent) / len(spent))
 
 
 def steps_of(spec: str, chain_len: int = 1, completion: int = 10, prompt: int = 5) -> list[Step]:
