@@ -14,6 +14,7 @@ credit for prefix caching).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
 
 import prompts
@@ -140,9 +141,10 @@ def extend_chains(model: Model, jobs: list[Job], chain_ids: list[list[int]], par
 
 
 def grow_chains(model: Model, plans: list[tuple[list[Job], list[int]]], params: SamplingParams,
-                options: ScalingOptions) -> None:
+                options: ScalingOptions, on_round: Callable[[int, int], None] | None = None) -> None:
     """Revise started chains up to their lengths in `shape`, for each (jobs, shape) plan: one
-    generate call per round for every chain of every plan still growing."""
+    generate call per round for every chain of every plan still growing; `on_round(r, rounds)`
+    after each."""
     longest = max((max(shape, default=1) for _, shape in plans), default=1)
     for step in range(1, longest):
         round_jobs: list[Job] = []
@@ -153,6 +155,8 @@ def grow_chains(model: Model, plans: list[tuple[list[Job], list[int]]], params: 
                 round_jobs += jobs
                 round_ids += [ids] * len(jobs)
         extend_chains(model, round_jobs, round_ids, params, options)
+        if on_round is not None:
+            on_round(step, longest - 1)
 
 
 def self_check(model: Model, jobs: list[Job], params: SamplingParams) -> None:

@@ -108,25 +108,38 @@ def generate(model: Model, samples: list[Sample], spec: CompareSpec, params: Sam
     for start in range(0, len(todo), spec.chunk_size):
         chunk = todo[start:start + spec.chunk_size]
         t0 = time.perf_counter()
+        where = f"compare: questions {start + 1}-{start + len(chunk)} of {len(todo)}"
+
+        def phase(what: str, since: float = t0, where: str = where) -> None:
+            progress(f"{where}: {what} ({time.perf_counter() - since:.0f} s)")
+
         jobs = [Job(s, initial_messages(s, spec.method), spec.method) for s in chunk]
         fresh = [j for j in jobs if j.sample.id not in done["parallel"]]
         pal = [Job(s, initial_messages(s, "pal"), "pal") for s in chunk
                if PAL_SAMPLES in runs and s.id not in done[PAL_SAMPLES]]
-        # with token logprobs: the weighted vote (evals/compare/analysis.py: WEIGHTED) needs them
-        start_chains(model, fresh + pal, [n_par] * (len(fresh) + len(pal)), replace(params, logprobs=True), options)
-        _store(store, "parallel", fresh, "parallel", n_par, options, grader, seed, samples)
-        _store(store, PAL_SAMPLES, pal, "parallel", n_par, options, grader, seed, samples)
+        if fresh or pal:
+            # with token logprobs: the weighted vote (evals/compare/analysis.py: WEIGHTED) needs them
+            start_chains(model, fresh + pal, [n_par] * (len(fresh) + len(pal)), replace(params, logprobs=True),
+                         options)
+            _store(store, "parallel", fresh, "parallel", n_par, options, grader, seed, samples)
+            _store(store, PAL_SAMPLES, pal, "parallel", n_par, options, grader, seed, samples)
+            phase(f"{n_par} samples each" + (" (cot and pal)" if pal else ""))
         ref = [Job(s, initial_messages(s, spec.method), spec.method) for s in chunk if s.id not in done[GREEDY]]
-        start_chains(model, ref, [1] * len(ref), greedy, options)
-        _store(store, GREEDY, ref, "parallel", 1, options, grader, seed, samples)
+        if ref:
+            t1 = time.perf_counter()
+            start_chains(model, ref, [1] * len(ref), greedy, options)
+            _store(store, GREEDY, ref, "parallel", 1, options, grader, seed, samples)
+            phase("greedy reference", t1)
         for j in jobs:
             if j.sample.id in done["parallel"]:
                 j.attempts = store.load_attempts(run_id("parallel"), j.sample.id)
         revised = [name for name in CHAINED if name in spec.strategies]
         chained = {name: [_chains_from(j.attempts, len(spec.shape(name)), j.base, j.sample, j.method, name)
                           for j in jobs if j.sample.id not in done[name]] for name in revised}
+        t1 = time.perf_counter()
         # one generate call per round for every chain of every strategy still growing
-        grow_chains(model, [(chained[name], spec.shape(name)) for name in revised], params, options)
+        grow_chains(model, [(chained[name], spec.shape(name)) for name in revised], params, options,
+                    on_round=lambda r, rounds, t1=t1: phase(f"revision round {r}/{rounds}", t1))
         for name in revised:
             _store(store, name, chained[name], name, spec.largest, options, grader, seed, samples)
         store.touch_session(len(chunk))

@@ -158,11 +158,17 @@ def test_mixed_parallel_pal_and_revise_exec_are_generated_once_and_derived(tmp_p
     spec = CompareSpec(task="toy", budgets=(1, 2, 4), strategies=("parallel", "mixed", "parallel-pal", "revise-exec"),
                        chunk_size=1)
     assert spec.runs() == ["parallel", "greedy", "parallel-pal", "revise-exec"]
-    model = pal_and_cot_solver()
+    model, lines = pal_and_cot_solver(), []
     out = run_compare(model, samples, spec, SamplingParams(temperature=0.7, max_tokens=60), tmp_path,
-                      progress=lambda s: None)
+                      progress=lines.append)
     # 4 cot + 4 pal samples in one call, 1 greedy, then 3 revise-exec rounds of one program each
     assert [r.params.n for r in model.calls] == [4, 4, 1, 1, 1, 1]
+    # progress inside a chunk: each phase as it ends
+    phases = [re.sub(r" \(\d+ s(?: for this chunk)?\)$", "", line) for line in lines]
+    assert phases == ["compare: questions 1-1 of 1: 4 samples each (cot and pal)",
+                      "compare: questions 1-1 of 1: greedy reference",
+                      *(f"compare: questions 1-1 of 1: revision round {r}/3" for r in (1, 2, 3)),
+                      "compare: 1/1 questions generated"]
     pts = {(p.strategy, p.budget): p.accuracy for p in out.curve if p.bucket == "all"}
     assert pts[("parallel", 1)] == 0.5 and pts[("parallel-pal", 1)] == 1.0
     assert pts[("mixed", 1)] == 1.0 and pts[("mixed", 2)] == 0.75
