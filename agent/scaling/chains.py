@@ -66,10 +66,11 @@ def program_revision(first: Attempt, a: Attempt, kind: str, execution: bool) -> 
     """The revision request after a program: with execution feedback, its run and, when the chain
     began with a reasoned answer (no program), whether the program's answer agrees with it."""
     run = a.extra["program"]
+    printed = None if a.extra.get("kept_previous") else a.answer
     reasoned = first.answer if execution and "program" not in first.extra else None
-    agree = reasoned is not None and answer_key(reasoned, kind) == answer_key(a.answer, kind)
+    agree = reasoned is not None and answer_key(reasoned, kind) == answer_key(printed, kind)
     return prompts.render("scaling", "revise.program", feedback=run_report(run) if execution else "",
-                          ok=run["status"] == "ok", reasoned=reasoned, printed=a.answer, agree=agree,
+                          ok=run["status"] == "ok", reasoned=reasoned, printed=printed, agree=agree,
                           answer_format=pal_format(kind))
 
 
@@ -137,7 +138,12 @@ def extend_chains(model: Model, jobs: list[Job], chain_ids: list[list[int]], par
     sols, dt = _solve(model, [(job, msgs, 1) for job, _, msgs in todo], params, revision=True)
     for (job, cid, _), (sol,) in zip(todo, sols, strict=True):
         chain = job.chains[cid]
-        chain.append(_add_attempt(job, sol, cid, len(chain), dt / len(todo), options))
+        a = _add_attempt(job, sol, cid, len(chain), dt / len(todo), options)
+        if job.revise_as == "pal" and a.answer is None and "program" in a.extra and chain[-1].answer is not None:
+            # an execution revision that wrote no runnable program (prose, an error, nothing printed)
+            # did not revise: the chain's answer stands, and the next round still sees what happened
+            a.answer, a.extra["kept_previous"] = chain[-1].answer, True
+        chain.append(a)
 
 
 def grow_chains(model: Model, plans: list[tuple[list[Job], list[int]]], params: SamplingParams,

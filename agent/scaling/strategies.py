@@ -15,7 +15,10 @@
 - revise-exec: one chain of N attempts: the method's first attempt, then pal programs, each
   revision seeing the previous program and what it printed or how it failed (execution
   feedback); after a reasoned first answer (cot...), the first revision checks it with a
-  program and later ones see whether the program agrees with it. Answer: the last attempt's.
+  program and later ones see whether the program agrees with it. Answer: the last attempt's;
+  a revision that writes no runnable program (prose, an error, nothing printed) keeps the
+  chain's answer (extra["kept_previous"]): it did not revise. The 1.5B model, shown a program
+  that ran and agreed, often replies in prose ("the program is correct ... \\boxed{460}").
 
 A new strategy is a `Strategy` (how it grows its chains at a budget, how it answers)
 and one line in STRATEGIES; `playground compare` derives its smaller budgets in

@@ -147,6 +147,32 @@ def test_revise_exec_after_cot_checks_the_answer_with_a_program_and_shows_the_di
     assert (r.answer, r.score.value) == ("41", "correct")
 
 
+def test_a_revision_without_a_runnable_program_keeps_the_chains_answer():
+    """Shown a program that ran and agreed, the model may answer in prose; a program may fail.
+    Neither revises: the chain's answer stands (never a number read from prose or code), and the
+    next round is told what happened, not that the program answered."""
+    replies = iter([program("print(41)"), "The program is correct, so the answer is \\boxed{41}.",
+                    program("print(undefined_name)"), program("print(42)")])
+
+    def rule(req, i):
+        last = req.messages[-1].content
+        if "Check your answer above" in last or "Review your program" in last:
+            return next(replies)
+        return "Some steps. The answer is 41."
+
+    model = Counting(rule)
+    r = run_strategy(model, [Sample("q", "Q?", "41")], "revise-exec", 5, method="cot", params=PARAMS,
+                     grader=boxed_grader)[0]
+    assert [a.answer for a in r.attempts] == ["41", "41", "41", "41", "42"]
+    assert [bool(a.extra.get("kept_previous")) for a in r.attempts] == [False, False, True, True, False]
+    assert [a.extra["program"]["status"] for a in r.attempts[1:]] == ["ok", "no_program", "error", "ok"]
+    assert [a.score.value for a in r.attempts[2:4]] == ["correct", "correct"]
+    after_prose, after_error = model.calls[3].messages[-1].content, model.calls[4].messages[-1].content
+    assert "no ```python block" in after_prose and "the program gave no answer" in after_prose
+    assert "NameError" in after_error and "program's answer is" not in after_error
+    assert (r.answer, r.score.value) == ("42", "incorrect")
+
+
 @pytest.mark.parametrize(("reasoned", "printed", "shown"), [
     ("40", "41", "Your step-by-step reasoning gave 40, but the program's answer is 41."),
     ("40", None, "Your step-by-step reasoning gave 40, but the program gave no answer."),
