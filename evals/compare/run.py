@@ -11,8 +11,9 @@ prefixes of the stored ones (evals/compare/estimators.py: budget_point):
   of an odd N one more step on the first chains; hybrid at budget b: majority over
   the final answers of its chains, exact over subsets of the stored chains (an odd
   b > 1 is derived only where the stored chains have its shape, as at N itself);
-- adaptive: the stopping rule replayed on the stored parallel samples over random
-  orderings (exact in distribution: adaptive draws exchangeable samples in sequence);
+- adaptive: the stopping rule replayed on the stored parallel samples, its exact expectation
+  over every order they could be drawn in (adaptive draws exchangeable samples in sequence);
+  adaptive-pal the same on the pal samples;
 - mixed: N // 2 cot samples and the rest pal, a vote over both; derived from the parallel
   cot samples and N pal samples generated beside them (parallel-pal, also reported
   alone), exact over every choice of the two subsets;
