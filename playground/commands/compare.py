@@ -28,8 +28,9 @@ DESCRIPTION = """Compare test-time compute strategies at matched budgets.
 
 Generates once at the largest budget and derives every smaller budget from it
 (maj@k exact over subsets of the samples, sequential@k from chain prefixes,
-adaptive by replaying its stopping rule). The parallel samples are also voted
-with weights from their token logprobs (parallel-weighted), and every strategy is
+adaptive by replaying its stopping rule, on the pal samples too when they are
+generated: adaptive-pal). The parallel samples are also voted with weights from
+their token logprobs (parallel-weighted), and every strategy is
 compared with a greedy answer to the same questions (the paired bootstrap CI of
 the difference, in report.md). Resumable: rerun the same command with the same
 --out to continue; a larger --limit adds questions, more --strategies reuse the
