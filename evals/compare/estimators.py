@@ -153,39 +153,51 @@ def best_of_k_verified(votes: Sequence[Vote], k: int) -> float:
     return total / comb(n, k)
 
 
-def adaptive_replay(votes: Sequence[Vote], tokens: Sequence[float], cap: int, *, batch: int,
-                    threshold: float) -> tuple[float, float]:
-    """Exact expected (correctness, spent tokens) of the adaptive strategy with a cap, drawing the
-    stored parallel samples in a uniformly random order (they are exchangeable).
+def adaptive_walk(votes: Sequence[Vote], cap: int, *, batch: int, threshold: float) -> tuple[float, list[float]]:
+    """Exact expected correctness of the adaptive strategy with a cap, drawing the stored
+    parallel samples in a uniformly random order (they are exchangeable), and the probability
+    that each sample is drawn.
 
     The stopping rule and the vote see only how many samples of each answer class are drawn, so
     the expectation runs over those counts (a walk over count vectors, each draw taking a class
     with probability remaining-in-class / remaining), not over orderings; the samples of a class
-    are drawn equally often, so the spent tokens are each class's expected count times its mean."""
+    are drawn equally often: each with the class's expected count over its size."""
     groups: dict[str | None, list[int]] = {}
     for i, v in enumerate(votes):
         groups.setdefault(v.key, []).append(i)
     members = list(groups.values())
     reps = [votes[m[0]] for m in members]
-    mean_tokens = [sum(tokens[i] for i in m) / len(m) for m in members]
     n, cap = len(votes), min(cap, len(votes))
 
     @cache
-    def walk(counts: tuple[int, ...]) -> tuple[float, float]:
+    def walk(counts: tuple[int, ...]) -> tuple[float, tuple[float, ...]]:
         drawn = sum(counts)
         if drawn and (drawn == cap or (drawn % batch == 0 and vote_settled(
                 [reps[g].key for g, c in enumerate(counts) for _ in range(c)], threshold))):
-            return (vote_value([reps[g] for g, c in enumerate(counts) for _ in range(c)]),
-                    sum(c * t for c, t in zip(counts, mean_tokens, strict=True)))
-        acc = spent = 0.0
+            return vote_value([reps[g] for g, c in enumerate(counts) for _ in range(c)]), tuple(map(float, counts))
+        acc, expected = 0.0, [0.0] * len(counts)
         for g, c in enumerate(counts):
             left = len(members[g]) - c
             if left:
-                a, t = walk(counts[:g] + (c + 1,) + counts[g + 1:])
-                acc, spent = acc + left / (n - drawn) * a, spent + left / (n - drawn) * t
-        return acc, spent
+                a, e = walk(counts[:g] + (c + 1,) + counts[g + 1:])
+                p = left / (n - drawn)
+                acc += p * a
+                expected = [x + p * y for x, y in zip(expected, e, strict=True)]
+        return acc, tuple(expected)
 
-    return walk((0,) * len(members))
+    acc, expected = walk((0,) * len(members))
+    drawn_p = [0.0] * n
+    for m, e in zip(members, expected, strict=True):
+        for i in m:
+            drawn_p[i] = e / len(m)
+    return acc, drawn_p
+
+
+def adaptive_replay(votes: Sequence[Vote], tokens: Sequence[float], cap: int, *, batch: int,
+                    threshold: float) -> tuple[float, float]:
+    """Exact expected (correctness, spent tokens) of the adaptive strategy with a cap (adaptive_walk)."""
+    acc, drawn_p = adaptive_walk(votes, cap, batch=batch, threshold=threshold)
+    return acc, sum(p * t for p, t in zip(drawn_p, tokens, strict=True))
 
 
 # ---------------------------------------------------------------- per-question derived points
@@ -255,12 +267,9 @@ def budget_point(strategy: str, steps: Sequence[Step], budget: int, *, kind: str
 
 def adaptive_point(steps: Sequence[Step], cap: int, *, batch: int, threshold: float) -> Point:
     """The adaptive strategy with a cap, replayed on the stored parallel samples."""
-    votes = [s.vote for s in steps]
-    acc, gen = adaptive_replay(votes, [s.completion_tokens for s in steps], cap, batch=batch,
-                               threshold=threshold)
-    _, tot = adaptive_replay(votes, [s.total_tokens for s in steps], cap, batch=batch,
-                             threshold=threshold)
-    return Point(acc, gen, tot)
+    acc, drawn_p = adaptive_walk([s.vote for s in steps], cap, batch=batch, threshold=threshold)
+    return Point(acc, sum(p * s.completion_tokens for p, s in zip(drawn_p, steps, strict=True)),
+                 sum(p * s.total_tokens for p, s in zip(drawn_p, steps, strict=True)))
 
 
 def pass_rate(steps: Sequence[Step]) -> float:
