@@ -8,18 +8,23 @@ every strategy, `playground compare` and its estimators share.
                                                     each on the first chains; N < k: one chain
     chain_shape("mixed", 4)       == [1, 1, 1, 1]   N independent samples of two methods:
     method_split("mixed", 5)      == {"cot": 2, "pal": 3}   N // 2 cot, the rest (the odd one) pal
+    chain_shape("cascade", 4)     == [1, 1, 1, 1]   at most N samples of two methods, cheap first:
+    method_split("cascade", 4)    == {"pal": 2, "cot": 2}   at most 2 pal programs, then cot samples
     chain_shape("revise-exec", 4) == [4]            one chain: the method's first attempt, then N-1
                                                     pal programs, each seeing the previous run
 """
 
 from __future__ import annotations
 
+CASCADE_PAL = 2
+"""The pal programs cascade draws first, at most (each costs about a quarter of a cot sample's tokens)."""
+
 
 def chain_shape(strategy: str, budget: int, hybrid_k: int = 2) -> list[int]:
     """The chain lengths (longest first) of `strategy` spending `budget` attempts."""
     if budget < 1:
         raise ValueError(f"budget must be >= 1, got {budget}")
-    if strategy in ("parallel", "adaptive", "mixed"):
+    if strategy in ("parallel", "adaptive", "mixed", "cascade"):
         return [1] * budget
     if strategy in ("sequential", "revise-exec"):
         return [budget]
@@ -35,9 +40,13 @@ def chain_shape(strategy: str, budget: int, hybrid_k: int = 2) -> list[int]:
 
 def method_split(strategy: str, budget: int) -> dict[str, int]:
     """Samples per reasoning method of a strategy that mixes methods, in the order they are
-    drawn: mixed spends N // 2 on cot and the rest on pal (N = 1: one pal sample)."""
+    drawn: mixed spends N // 2 on cot and the rest on pal (N = 1: one pal sample); cascade at most
+    CASCADE_PAL pal programs first, then cot samples up to N (caps: it stops once its vote is settled)."""
     if budget < 1:
         raise ValueError(f"budget must be >= 1, got {budget}")
     if strategy == "mixed":
         return {"cot": budget // 2, "pal": budget - budget // 2}
+    if strategy == "cascade":
+        pal = min(CASCADE_PAL, budget)
+        return {"pal": pal, "cot": budget - pal}
     raise ValueError(f"strategy '{strategy}' does not mix methods")

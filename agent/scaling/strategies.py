@@ -12,6 +12,9 @@
 - mixed: N samples split between cot and pal (agent/scaling/budgets.py: method_split),
   drawn in one generate call; answer by a vote over all their answers (each attempt's
   method in extra["method"]). Self-consistency over programs is parallel with method pal.
+- cascade: adaptive over two methods, cheap first: up to 2 pal programs (a quarter of a cot
+  sample's tokens each), then cot samples up to the budget, stopping once the vote over all
+  the answers drawn is settled (agent/scaling/budgets.py: method_split). Answer: that vote.
 - revise-exec: one chain of N attempts: the method's first attempt, then pal programs, each
   revision seeing the previous program and what it printed or how it failed (execution
   feedback); after a reasoned first answer (cot...), the first revision checks it with a
@@ -75,13 +78,18 @@ def grow_mixed(model: Model, jobs: list[Job], budget: int, params: SamplingParam
     split = method_split("mixed", budget)
     parts = {m: [Job(j.sample, initial_messages(j.sample, m), m) for j in jobs] for m in split}
     start_chains(model, [p for m in split for p in parts[m]], [split[m] for m in split for _ in jobs], params, options)
-    for i, job in enumerate(jobs):
-        for m in split:
-            for (a,) in parts[m][i].chains:
-                a.index, a.chain = len(job.attempts), len(job.chains)
-                a.extra["method"] = m
-                job.chains.append([a])
-                job.attempts.append(a)
+    for m in split:
+        for job, part in zip(jobs, parts[m], strict=True):
+            _adopt(job, part.chains, m)
+
+
+def _adopt(job: Job, chains: list[list[Attempt]], method: str) -> None:
+    """Move first attempts generated under another method's prompt into `job` as new chains."""
+    for (a,) in chains:
+        a.index, a.chain = len(job.attempts), len(job.chains)
+        a.extra["method"] = method
+        job.chains.append([a])
+        job.attempts.append(a)
 
 
 def grow_adaptive(model: Model, jobs: list[Job], budget: int, params: SamplingParams,
@@ -95,12 +103,30 @@ def grow_adaptive(model: Model, jobs: list[Job], budget: int, params: SamplingPa
         start_chains(model, jobs, counts, params, options)
 
 
+def grow_cascade(model: Model, jobs: list[Job], budget: int, params: SamplingParams,
+                 options: ScalingOptions) -> None:
+    """Cheap first: pal programs, then cot samples, up to method_split("cascade", budget) of each,
+    drawn in adaptive's batches while the vote over every answer drawn so far is not settled."""
+    for method, cap in method_split("cascade", budget).items():
+        parts = [Job(j.sample, initial_messages(j.sample, method), method) for j in jobs]
+        while True:
+            counts = [0 if _settled(j, options) else min(options.adaptive_batch, cap - len(p.chains))
+                      for j, p in zip(jobs, parts, strict=True)]
+            if not any(counts):
+                break
+            drawn = [len(p.chains) for p in parts]
+            start_chains(model, parts, counts, params, options)
+            for job, part, n in zip(jobs, parts, drawn, strict=True):
+                _adopt(job, part.chains[n:], method)
+
+
 STRATEGIES: dict[str, Strategy] = {s.name: s for s in (
     Strategy("parallel", grow_shaped("parallel")),
     Strategy("sequential", grow_shaped("sequential"), answer="last", revises=True),
     Strategy("hybrid", grow_shaped("hybrid"), revises=True),
     Strategy("adaptive", grow_adaptive),
     Strategy("mixed", grow_mixed),
+    Strategy("cascade", grow_cascade),
     Strategy("revise-exec", grow_shaped("revise-exec"), answer="last", revises=True, revise_as="pal",
              feedback="exec"),
 )}

@@ -16,6 +16,7 @@ from evals.compare.estimators import (
     Vote,
     adaptive_point,
     budget_point,
+    cascade_point,
     chains_of,
     difficulty_bucket,
     mixed_at_k,
@@ -119,6 +120,8 @@ def derive_points(samples: list[Sample], steps: dict[str, dict[str, list[Step]]]
                 put("adaptive", b, q, adaptive_point(par[q], b, batch=spec.adaptive_batch, threshold=threshold))
             if "adaptive" in spec.strategies and PAL_SAMPLES in spec.runs() and len(pal.get(q, [])) >= b:
                 put(ADAPTIVE_PAL, b, q, adaptive_point(pal[q], b, batch=spec.adaptive_batch, threshold=threshold))
+            if "cascade" in spec.strategies and q in par and q in pal:
+                put("cascade", b, q, cascade_point(pal[q], par[q], b, batch=spec.adaptive_batch, threshold=threshold))
     return points
 
 
@@ -163,15 +166,17 @@ def difficulty(samples: list[Sample], steps: dict[str, dict[str, list[Step]]]) -
 
 
 def adaptive_sweep(done: list[Sample], steps: dict[str, dict[str, list[Step]]], spec: CompareSpec) -> list[dict]:
-    """Adaptive at the largest budget for each threshold of ADAPTIVE_SWEEP, on the cot samples
-    (against parallel's vote) and, where stored, the pal samples (against parallel-pal's)."""
+    """The stopping rules at the largest budget for each threshold of ADAPTIVE_SWEEP, against the
+    vote over all of the same samples: adaptive on the cot samples (against parallel's vote), on the
+    pal samples where stored (against parallel-pal's), cascade (pal, then cot: against parallel's)."""
     pal = PAL_SAMPLES in spec.runs()
-    sub = CompareSpec(**{**asdict(spec), "strategies": ("parallel", "adaptive", *((PAL_SAMPLES,) if pal else ())),
-                         "budgets": (spec.largest,)})
+    sub = CompareSpec(**{**asdict(spec), "budgets": (spec.largest,), "strategies": (
+        "parallel", *(s for s in ("adaptive", "cascade") if s in spec.strategies), *((PAL_SAMPLES,) if pal else ()))})
     sweep = []
     for th in ADAPTIVE_SWEEP:
         pts = derive_points(done, steps, sub, threshold=th)
-        for samples, name, ref in (("cot", "adaptive", "parallel"), ("pal", ADAPTIVE_PAL, PAL_SAMPLES)):
+        for samples, name, ref in (("cot", "adaptive", "parallel"), ("pal", ADAPTIVE_PAL, PAL_SAMPLES),
+                                   ("pal, then cot", "cascade", "parallel")):
             by_q, vote = pts.get(name, {}).get(spec.largest, {}), pts.get(ref, {}).get(spec.largest, {})
             if not by_q or not vote:
                 continue
@@ -179,7 +184,7 @@ def adaptive_sweep(done: list[Sample], steps: dict[str, dict[str, list[Step]]], 
             acc, gen = sum(p.accuracy for p in by_q.values()) / n, sum(p.generated_tokens for p in by_q.values()) / n
             ref_acc = sum(vote[q].accuracy for q in by_q) / n
             ref_gen = sum(vote[q].generated_tokens for q in by_q) / n
-            sweep.append({"samples": samples, "threshold": th, "accuracy": acc, "generated_tokens": gen,
+            sweep.append({"samples": samples, "rule": name, "threshold": th, "accuracy": acc, "generated_tokens": gen,
                           "vote_accuracy": ref_acc, "token_share": gen / ref_gen if ref_gen else None})
     return sweep
 
@@ -200,6 +205,6 @@ def analyse(samples: list[Sample], store: ResultStore, spec: CompareSpec) -> tup
         extra["sequential_chain_majority"] = {
             b: sum(vote_value([st.vote for st in chains_of(steps["sequential"][s.id])[0][:b]]) for s in done) / len(done)
             for b in spec.budgets}
-    if "adaptive" in spec.strategies and done:
+    if ("adaptive" in spec.strategies or "cascade" in spec.strategies) and done:
         extra["adaptive_sweep_at_largest_budget"] = adaptive_sweep(done, steps, spec)
     return curve, extra

@@ -153,43 +153,61 @@ def best_of_k_verified(votes: Sequence[Vote], k: int) -> float:
     return total / comb(n, k)
 
 
-def adaptive_walk(votes: Sequence[Vote], cap: int, *, batch: int, threshold: float) -> tuple[float, list[float]]:
-    """Exact expected correctness of the adaptive strategy with a cap, drawing the stored
-    parallel samples in a uniformly random order (they are exchangeable), and the probability
-    that each sample is drawn.
+def staged_walk(pools: Sequence[Sequence[Vote]], caps: Sequence[int], *, batch: int,
+                threshold: float) -> tuple[float, list[list[float]]]:
+    """Exact expected correctness of drawing the stored samples of each pool in turn, up to
+    caps[i] of pool i, each pool in a uniformly random order (its samples are exchangeable),
+    stopping once the vote over everything drawn is settled (checked every `batch` draws of a
+    pool and at its cap); and the probability that each sample is drawn. Adaptive is one pool;
+    cascade two (pal programs, then cot samples).
 
     The stopping rule and the vote see only how many samples of each answer class are drawn, so
     the expectation runs over those counts (a walk over count vectors, each draw taking a class
-    with probability remaining-in-class / remaining), not over orderings; the samples of a class
-    are drawn equally often: each with the class's expected count over its size."""
-    groups: dict[str | None, list[int]] = {}
-    for i, v in enumerate(votes):
-        groups.setdefault(v.key, []).append(i)
-    members = list(groups.values())
-    reps = [votes[m[0]] for m in members]
-    n, cap = len(votes), min(cap, len(votes))
+    of the current pool with probability remaining-in-class / remaining-in-pool), not over
+    orderings; the samples of a class are drawn equally often: each with the class's expected
+    count over its size."""
+    groups: list[tuple[int, list[int]]] = []  # (pool, its members), one per answer class of a pool
+    for p, votes in enumerate(pools):
+        by_key: dict[str | None, list[int]] = {}
+        for i, v in enumerate(votes):
+            by_key.setdefault(v.key, []).append(i)
+        groups += [(p, m) for m in by_key.values()]
+    reps = [pools[p][m[0]] for p, m in groups]
+    caps = [min(c, len(v)) for c, v in zip(caps, pools, strict=True)]
 
     @cache
     def walk(counts: tuple[int, ...]) -> tuple[float, tuple[float, ...]]:
-        drawn = sum(counts)
-        if drawn and (drawn == cap or (drawn % batch == 0 and vote_settled(
-                [reps[g].key for g, c in enumerate(counts) for _ in range(c)], threshold))):
-            return vote_value([reps[g] for g, c in enumerate(counts) for _ in range(c)]), tuple(map(float, counts))
+        drawn = [0] * len(pools)
+        for (p, _), c in zip(groups, counts, strict=True):
+            drawn[p] += c
+        pool = next((p for p in range(len(pools)) if drawn[p] < caps[p]), None)
+        last = max((p for p in range(len(pools)) if drawn[p]), default=None)
+        drawn_votes = [reps[g] for g, c in enumerate(counts) for _ in range(c)]
+        if last is not None and (pool is None or (
+                (drawn[last] % batch == 0 or drawn[last] == caps[last])
+                and vote_settled([v.key for v in drawn_votes], threshold))):
+            return vote_value(drawn_votes), tuple(map(float, counts))
         acc, expected = 0.0, [0.0] * len(counts)
-        for g, c in enumerate(counts):
-            left = len(members[g]) - c
-            if left:
+        for g, ((p, members), c) in enumerate(zip(groups, counts, strict=True)):
+            left = len(members) - c
+            if p == pool and left:
                 a, e = walk(counts[:g] + (c + 1,) + counts[g + 1:])
-                p = left / (n - drawn)
-                acc += p * a
-                expected = [x + p * y for x, y in zip(expected, e, strict=True)]
+                w = left / (len(pools[p]) - drawn[p])
+                acc += w * a
+                expected = [x + w * y for x, y in zip(expected, e, strict=True)]
         return acc, tuple(expected)
 
-    acc, expected = walk((0,) * len(members))
-    drawn_p = [0.0] * n
-    for m, e in zip(members, expected, strict=True):
-        for i in m:
-            drawn_p[i] = e / len(m)
+    acc, expected = walk((0,) * len(groups))
+    drawn_p = [[0.0] * len(v) for v in pools]
+    for (p, members), e in zip(groups, expected, strict=True):
+        for i in members:
+            drawn_p[p][i] = e / len(members)
+    return acc, drawn_p
+
+
+def adaptive_walk(votes: Sequence[Vote], cap: int, *, batch: int, threshold: float) -> tuple[float, list[float]]:
+    """The adaptive strategy with a cap on the stored parallel samples: staged_walk on one pool."""
+    acc, (drawn_p,) = staged_walk([votes], [cap], batch=batch, threshold=threshold)
     return acc, drawn_p
 
 
@@ -267,9 +285,24 @@ def budget_point(strategy: str, steps: Sequence[Step], budget: int, *, kind: str
 
 def adaptive_point(steps: Sequence[Step], cap: int, *, batch: int, threshold: float) -> Point:
     """The adaptive strategy with a cap, replayed on the stored parallel samples."""
-    acc, drawn_p = adaptive_walk([s.vote for s in steps], cap, batch=batch, threshold=threshold)
-    return Point(acc, sum(p * s.completion_tokens for p, s in zip(drawn_p, steps, strict=True)),
-                 sum(p * s.total_tokens for p, s in zip(drawn_p, steps, strict=True)))
+    return staged_point([steps], [cap], batch=batch, threshold=threshold)
+
+
+def cascade_point(pal: Sequence[Step], cot: Sequence[Step], budget: int, *, batch: int,
+                  threshold: float) -> Point | None:
+    """The cascade strategy at `budget` replayed on the stored pal and cot samples (at most
+    method_split("cascade", budget) of each, pal first); None when too few are stored."""
+    split = method_split("cascade", budget)
+    if split["pal"] > len(pal) or split["cot"] > len(cot):
+        return None
+    return staged_point([pal, cot], [split["pal"], split["cot"]], batch=batch, threshold=threshold)
+
+
+def staged_point(pools: Sequence[Sequence[Step]], caps: Sequence[int], *, batch: int, threshold: float) -> Point:
+    """staged_walk's expected correctness and the expected tokens of the samples it draws."""
+    acc, drawn_p = staged_walk([[s.vote for s in pool] for pool in pools], caps, batch=batch, threshold=threshold)
+    pairs = [(p, s) for ps, pool in zip(drawn_p, pools, strict=True) for p, s in zip(ps, pool, strict=True)]
+    return Point(acc, sum(p * s.completion_tokens for p, s in pairs), sum(p * s.total_tokens for p, s in pairs))
 
 
 def pass_rate(steps: Sequence[Step]) -> float:

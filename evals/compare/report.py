@@ -116,7 +116,7 @@ def render_report(curve: Sequence[CurvePoint], meta: dict, differences: Sequence
                          f"{p.generated_tokens:.0f} | {p.total_tokens:.0f} |")
         lines.append("")
     lines += ["## Winner per budget and difficulty", "",
-              "Highest accuracy at the same nominal budget (adaptive spends less than its cap: see tokens). "
+              "Highest accuracy at the same nominal budget (adaptive and cascade spend less than their cap: see tokens). "
               f"{ORACLE} is the oracle (some sample right), not a strategy.", "",
               "| budget | difficulty | questions | winner |", "|---|---|---|---|"]
     counts = {(p.budget, p.bucket): p.questions for p in curve}
@@ -135,7 +135,8 @@ def render_report(curve: Sequence[CurvePoint], meta: dict, differences: Sequence
         lines += ["", "## Adaptive against its parallel vote", "",
                   "The adaptive stopping rule replayed on the stored samples at the largest budget, for each "
                   "threshold, beside the parallel vote over all of the same samples: accuracy gap and the share "
-                  "of its generated tokens.", "",
+                  "of its generated tokens. \"pal, then cot\" is cascade (at most 2 pal programs first, then cot "
+                  "samples), against the vote over all the cot samples.", "",
                   "| samples | threshold | adaptive | parallel vote | gap | tokens (share of parallel) |",
                   "|---|---|---|---|---|---|"]
         for a in adaptive:

@@ -13,7 +13,8 @@ prefixes of the stored ones (evals/compare/estimators.py: budget_point):
   b > 1 is derived only where the stored chains have its shape, as at N itself);
 - adaptive: the stopping rule replayed on the stored parallel samples, its exact expectation
   over every order they could be drawn in (adaptive draws exchangeable samples in sequence);
-  adaptive-pal the same on the pal samples;
+  adaptive-pal the same on the pal samples; cascade (pal programs first, then cot samples, one
+  stopping rule over both) on the stored pal and cot samples;
 - mixed: N // 2 cot samples and the rest pal, a vote over both; derived from the parallel
   cot samples and N pal samples generated beside them (parallel-pal, also reported
   alone), exact over every choice of the two subsets;

@@ -8,16 +8,18 @@ from dataclasses import dataclass
 from agent.scaling.adaptive import DEFAULT_BATCH, DEFAULT_THRESHOLD
 from agent.scaling.budgets import chain_shape
 
-COMPARED = ("parallel", "sequential", "hybrid", "adaptive", "mixed", "revise-exec", "parallel-pal")
+COMPARED = ("parallel", "sequential", "hybrid", "adaptive", "mixed", "cascade", "revise-exec", "parallel-pal")
 """Strategies compare derives at every budget. parallel-pal: parallel samples of pal programs
 beside a cot run (the pal half of mixed, reported alone)."""
+PAL_SAMPLES = "parallel-pal"
+WITH_PAL = ("mixed", "cascade", PAL_SAMPLES)
+"""The strategies derived from pal samples generated beside the cot ones."""
 DEFAULT_STRATEGIES = ("parallel", "sequential", "hybrid", "adaptive")
 CHAINED = ("sequential", "hybrid", "revise-exec")
 """Strategies whose chains are revised, each chain starting from a stored parallel sample."""
 GREEDY = "greedy"
 """The reference run: one greedy attempt per question with the spec's method; every strategy's
 paired difference is measured against it."""
-PAL_SAMPLES = "parallel-pal"
 
 
 @dataclass
@@ -48,9 +50,9 @@ class CompareSpec:
 
     def runs(self) -> list[str]:
         """The stored runs this spec generates: parallel samples, the greedy reference, pal samples
-        when mixed or parallel-pal is compared, and the revised chains of the chained strategies."""
+        when a strategy of WITH_PAL is compared, and the revised chains of the chained strategies."""
         out = ["parallel", GREEDY]
-        if PAL_SAMPLES in self.strategies or "mixed" in self.strategies:
+        if any(s in self.strategies for s in WITH_PAL):
             out.append(PAL_SAMPLES)
         return out + [s for s in CHAINED if s in self.strategies]
 
@@ -59,6 +61,6 @@ class CompareSpec:
         for s in self.strategies:
             if s not in COMPARED:
                 return f"unknown strategy {s}"
-        if self.method != "cot" and ("mixed" in self.strategies or PAL_SAMPLES in self.strategies):
-            return "mixed and parallel-pal put pal samples beside cot ones: use --method cot"
+        if self.method != "cot" and any(s in self.strategies for s in WITH_PAL):
+            return f"{', '.join(WITH_PAL)} put pal samples beside cot ones: use --method cot"
         return None

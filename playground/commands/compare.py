@@ -29,7 +29,8 @@ DESCRIPTION = """Compare test-time compute strategies at matched budgets.
 Generates once at the largest budget and derives every smaller budget from it
 (maj@k exact over subsets of the samples, sequential@k from chain prefixes,
 adaptive by replaying its stopping rule, on the pal samples too when they are
-generated: adaptive-pal). The parallel samples are also voted with weights from
+generated: adaptive-pal; cascade, the same rule over at most 2 pal programs
+first, then cot samples, from the stored pal and cot samples). The parallel samples are also voted with weights from
 their token logprobs (parallel-weighted), and every strategy is
 compared with a greedy answer to the same questions (the paired bootstrap CI of
 the difference, in report.md). Resumable: rerun the same command with the same
@@ -48,14 +49,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="attempts per question, comma-separated (default 1,2,4,8; at most 64)")
     parser.add_argument("--strategies", type=names(COMPARED, "strategy"), default=DEFAULT_STRATEGIES,
                         help=f"comma-separated subset of {','.join(COMPARED)} (default "
-                             f"{','.join(DEFAULT_STRATEGIES)}); mixed and parallel-pal generate pal samples "
+                             f"{','.join(DEFAULT_STRATEGIES)}); mixed, cascade and parallel-pal generate pal samples "
                              "beside the cot ones (--method cot), revise-exec revises with pal programs seeing "
                              "their runs; a greedy reference is always generated")
     parser.add_argument("--method", default="cot", choices=list(METHODS),
                         help="reasoning method of each attempt (default cot)")
     parser.add_argument("--out", required=True, help="output folder (results.sqlite, results.json, report.md, curves.png)")
     parser.add_argument("--adaptive-threshold", type=between(0.5, 1, high_open=True), default=DEFAULT_THRESHOLD,
-                        help=f"adaptive stopping threshold, in (0.5, 1) (default {DEFAULT_THRESHOLD})")
+                        help=f"adaptive and cascade stopping threshold, in (0.5, 1) (default {DEFAULT_THRESHOLD})")
     parser.add_argument("--report-only", action="store_true",
                         help="generate nothing: rewrite report.md, results.json, curves.png from the stored attempts")
     parser.add_argument("--chunk-size", type=positive_int, default=8,

@@ -19,6 +19,7 @@ from agent.scaling.budgets import chain_shape
     ("hybrid", 2, 3, [2]),
     ("hybrid", 6, 1, [1] * 6),
     ("mixed", 5, 2, [1] * 5),
+    ("cascade", 4, 2, [1] * 4),
     ("revise-exec", 3, 2, [3]),
 ])
 def test_chain_shape(strategy, budget, k, shape):

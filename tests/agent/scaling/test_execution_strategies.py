@@ -93,6 +93,37 @@ def test_mixed_votes_over_cot_and_pal_answers_in_one_call_with_exact_budget():
         assert r.completion_tokens == sum(a.completion_tokens for a in r.attempts)
 
 
+@pytest.mark.parametrize(("budget", "caps"), [
+    (1, {"pal": 1, "cot": 0}), (2, {"pal": 2, "cot": 0}), (8, {"pal": 2, "cot": 6}),
+])
+def test_cascade_caps_pal_first_then_cot(budget, caps):
+    assert method_split("cascade", budget) == caps and list(caps) == ["pal", "cot"]
+    assert sum(caps.values()) == budget
+
+
+def test_cascade_stops_on_agreeing_programs_and_goes_on_to_cot_when_they_disagree():
+    """Question a: both programs print 12, settled (P = 0.875 >= 0.8), no cot sample is drawn.
+    Question b: the programs disagree (12, 7); cot samples are drawn one per round and counted with
+    the programs' answers until 12 leads 3 to 1 (P = 0.8125 >= 0.8)."""
+    beta_programs = iter([program("print(12)"), program("print(7)")])
+
+    def rule(req, i):
+        pal, text = PAL_ASK in req.messages[-1].content, req.messages[-1].content
+        if "alpha" in text:
+            return program("print(12)") if pal else "The answer is 99."
+        return next(beta_programs) if pal else "The answer is 12."
+    model = Counting(rule)
+    samples = [Sample("a", "Question alpha?", "12"), Sample("b", "Question beta?", "12")]
+    a, b = run_strategy(model, samples, "cascade", 8, method="cot", params=PARAMS, grader=boxed_grader,
+                        options=ScalingOptions(adaptive_threshold=0.8))
+    assert [x.extra["method"] for x in a.attempts] == ["pal", "pal"] and a.answer == "12"
+    assert [x.extra["method"] for x in b.attempts] == ["pal", "pal", "cot", "cot"]
+    assert [x.answer for x in b.attempts] == ["12", "7", "12", "12"]
+    assert [x.index for x in b.attempts] == [0, 1, 2, 3] and [x.chain for x in b.attempts] == [0, 1, 2, 3]
+    assert (b.answer, b.score.value) == ("12", "correct")
+    assert all(c.params.n == 1 for c in model.calls) and model.rounds == 4  # 2 pal rounds, 2 cot rounds
+
+
 def test_weighted_vote_works_with_pal_logprobs():
     replies = [{"text": program("print(3)"), "logprob": -3.0}, {"text": program("print(3)"), "logprob": -3.0},
                {"text": program("print(5)"), "logprob": -0.1}, {"text": program("1/0"), "logprob": -0.01}]

@@ -16,6 +16,7 @@ from evals.compare.estimators import (
     adaptive_replay,
     best_of_k_verified,
     budget_point,
+    cascade_point,
     difficulty_bucket,
     majority_at_k,
     majority_at_k_sampled,
@@ -117,6 +118,45 @@ def test_adaptive_replay_is_the_exact_mean_over_every_ordering(spec, cap, batch,
         spent.append(sum(tokens[i] for i in order[:used]))
     acc, tok = adaptive_replay(vs, tokens, cap, batch=batch, threshold=threshold)
     assert acc == pytest.approx(sum(accs) / len(accs)) and tok == pytest.approx(sum(spent) / len(spent))
+
+
+def staged_by_hand(pools: list[list[Vote]], caps: list[int], batch: int, threshold: float) -> list[int]:
+    """The indices (pool, i) drawn when the pools are drawn in the given orders, stage by stage."""
+    drawn: list[tuple[int, int]] = []
+    for p, (pool, cap) in enumerate(zip(pools, caps, strict=True)):
+        for i in range(min(cap, len(pool))):
+            drawn.append((p, i))
+            if ((i + 1) % batch == 0 or i + 1 == min(cap, len(pool))) and vote_settled(
+                    [pools[q][j].key for q, j in drawn], threshold):
+                return drawn
+    return drawn
+
+
+@pytest.mark.parametrize(("pal", "cot", "budget", "batch", "threshold"), [
+    ("ab-", "aabac", 6, 1, 0.8), ("aa", "bbab", 4, 1, 0.9), ("abc", "aab-", 5, 2, 0.8), ("a", "ba", 1, 1, 0.9),
+])
+def test_cascade_replay_is_the_exact_mean_over_every_ordering_of_both_pools(pal, cot, budget, batch, threshold):
+    """cascade_point equals the cascade rule (pal first, up to 2, then cot, one vote) run on every
+    ordering of the pal and the cot samples (brute force), accuracy and tokens."""
+    pal_steps = [Step(i, 0, v, 3 + i, 2) for i, v in enumerate(votes(pal))]
+    cot_steps = [Step(i, 0, v, 20 + 5 * i, 4) for i, v in enumerate(votes(cot))]
+    caps = [min(2, budget), budget - min(2, budget)]
+    accs, spent = [], []
+    for po in itertools.permutations(pal_steps):
+        for co in itertools.permutations(cot_steps):
+            pools = [list(po), list(co)]
+            drawn = staged_by_hand([[s.vote for s in pool] for pool in pools], caps, batch, threshold)
+            accs.append(vote_value([pools[p][i].vote for p, i in drawn]))
+            spent.append(sum(pools[p][i].completion_tokens for p, i in drawn))
+    point = cascade_point(pal_steps, cot_steps, budget, batch=batch, threshold=threshold)
+    assert point.accuracy == pytest.approx(sum(accs) / len(accs))
+    assert point.generated_tokens == pytest.approx(sum(spent) / len(spent))
+
+
+def test_cascade_point_needs_the_samples_its_caps_draw():
+    assert cascade_point(steps_of("a"), steps_of("aaaa"), 4, batch=1, threshold=0.9) is None  # 1 pal of 2
+    assert cascade_point(steps_of("aa"), steps_of("a"), 4, batch=1, threshold=0.9) is None  # 1 cot of 2
+    assert cascade_point(steps_of("aa"), [], 2, batch=1, threshold=0.9).accuracy == 1.0  # budget 2: pal only
 
 
 def steps_of(spec: str, chain_len: int = 1, completion: int = 10, prompt: int = 5) -> list[Step]:

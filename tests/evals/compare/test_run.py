@@ -206,3 +206,28 @@ def test_adaptive_is_replayed_on_the_pal_samples_too(tmp_path):
     assert sweep[("pal", 0.95)]["token_share"] == pytest.approx(1.0) and sweep[("pal", 0.95)]["vote_accuracy"] == 1.0
     assert sweep[("cot", 0.9)]["token_share"] == pytest.approx(1.0)
     assert "## Adaptive against its parallel vote" in (tmp_path / "report.md").read_text()
+
+
+def test_cascade_is_derived_from_the_pal_and_cot_samples(tmp_path):
+    """Both programs print 1 (right), the cot samples alternate 1, 2. Cascade at 4 (2 pal, then up
+    to 2 cot), threshold 0.9: two agreeing programs are not settled (P = 0.875); a cot 1 settles
+    (3 to 0); a cot 2 draws one more of the other 3 cot samples: 1 (2 of 3: 3 to 1, right) or 2
+    (2 to 2: half right). At threshold 0.8 two agreeing programs settle: the pal tokens only."""
+    samples = [Sample("q", "What is 3 - 2?", "1")]
+    spec = CompareSpec(task="toy", budgets=(1, 2, 4), strategies=("parallel", "cascade"), chunk_size=1)
+    assert spec.runs() == ["parallel", "greedy", "parallel-pal"]
+    assert "use --method cot" in CompareSpec(task="t", strategies=("cascade",), method="pal").problem()
+    out = run_compare(pal_and_cot_solver(), samples, spec, SamplingParams(temperature=0.7, max_tokens=60), tmp_path,
+                      progress=lambda s: None)
+    pts = {(p.strategy, p.budget): p for p in out.curve if p.bucket == "all"}
+    assert pts[("cascade", 4)].accuracy == pytest.approx(0.5 + 0.5 * (2 / 3 + 1 / 3 * 0.5))
+    assert pts[("cascade", 1)].accuracy == 1.0 and pts[("cascade", 2)].accuracy == 1.0  # programs only
+    sweep = {(r["samples"], r["threshold"]): r for r in
+             json.loads((tmp_path / "results.json").read_text())["adaptive_sweep_at_largest_budget"]}
+    with ResultStore.in_dir(tmp_path) as store:
+        pal_tokens = sorted(a["completion_tokens"] for a in store.attempts("compare-parallel-pal"))
+        cot_tokens = sum(a["completion_tokens"] for a in store.attempts("compare-parallel"))
+    row = sweep[("pal, then cot", 0.8)]
+    assert row["accuracy"] == 1.0 and row["vote_accuracy"] == 0.5
+    assert row["token_share"] == pytest.approx(2 * (sum(pal_tokens) / len(pal_tokens)) / cot_tokens)
+    assert "pal, then cot" in (tmp_path / "report.md").read_text()
