@@ -38,6 +38,13 @@ def whole_number(text: str) -> int:
     return _parse(int, text, "a whole number")
 
 
+def non_negative_int(text: str) -> int:
+    value = whole_number(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be at least 0, got {value}")
+    return value
+
+
 def positive_int(text: str) -> int:
     value = whole_number(text)
     if value < 1:

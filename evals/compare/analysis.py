@@ -167,7 +167,7 @@ def difficulty(samples: list[Sample], steps: dict[str, dict[str, list[Step]]]) -
 
 def adaptive_sweep(done: list[Sample], steps: dict[str, dict[str, list[Step]]], spec: CompareSpec) -> list[dict]:
     """The stopping rules at the largest budget for each threshold of ADAPTIVE_SWEEP, against the
-    vote over all of the same samples: adaptive on the cot samples (against parallel's vote), on the
+    vote over all of the same samples (the gap with its paired bootstrap CI over questions): adaptive on the cot samples (against parallel's vote), on the
     pal samples where stored (against parallel-pal's), cascade (pal, then cot: against parallel's)."""
     pal = PAL_SAMPLES in spec.runs()
     sub = CompareSpec(**{**asdict(spec), "budgets": (spec.largest,), "strategies": (
@@ -184,8 +184,11 @@ def adaptive_sweep(done: list[Sample], steps: dict[str, dict[str, list[Step]]], 
             acc, gen = sum(p.accuracy for p in by_q.values()) / n, sum(p.generated_tokens for p in by_q.values()) / n
             ref_acc = sum(vote[q].accuracy for q in by_q) / n
             ref_gen = sum(vote[q].generated_tokens for q in by_q) / n
+            _, lo, hi = paired_difference_ci([by_q[q].accuracy for q in by_q], [vote[q].accuracy for q in by_q],
+                                             seed=spec.seed)
             sweep.append({"samples": samples, "rule": name, "threshold": th, "accuracy": acc, "generated_tokens": gen,
-                          "vote_accuracy": ref_acc, "token_share": gen / ref_gen if ref_gen else None})
+                          "vote_accuracy": ref_acc, "gap_ci": [lo, hi],
+                          "token_share": gen / ref_gen if ref_gen else None})
     return sweep
 
 

@@ -136,13 +136,14 @@ def render_report(curve: Sequence[CurvePoint], meta: dict, differences: Sequence
                   "The adaptive stopping rule replayed on the stored samples at the largest budget, for each "
                   "threshold, beside the parallel vote over all of the same samples: accuracy gap and the share "
                   "of its generated tokens. \"pal, then cot\" is cascade (at most 2 pal programs first, then cot "
-                  "samples), against the vote over all the cot samples.", "",
-                  "| samples | threshold | adaptive | parallel vote | gap | tokens (share of parallel) |",
-                  "|---|---|---|---|---|---|"]
+                  "samples), against the vote over all the cot samples. The gap's CI is paired (questions resampled).", "",
+                  "| samples | threshold | adaptive | parallel vote | gap | gap 95% CI | tokens (share of parallel) |",
+                  "|---|---|---|---|---|---|---|"]
         for a in adaptive:
             share = "" if a["token_share"] is None else f" ({a['token_share']:.0%})"
+            ci = f"[{a['gap_ci'][0]:+.1%}, {a['gap_ci'][1]:+.1%}]" if "gap_ci" in a else ""
             lines.append(f"| {a['samples']} | {a['threshold']} | {a['accuracy']:.1%} | {a['vote_accuracy']:.1%} | "
-                         f"{a['accuracy'] - a['vote_accuracy']:+.1%} | {a['generated_tokens']:.0f}{share} |")
+                         f"{a['accuracy'] - a['vote_accuracy']:+.1%} | {ci} | {a['generated_tokens']:.0f}{share} |")
     return "\n".join(lines) + "\n"
 
 

@@ -18,6 +18,7 @@ from playground.options import (
     config_from_args,
     load_cli_dataset,
     names,
+    non_negative_int,
     open_model,
     positive_int,
     strategy_sampling,
@@ -59,6 +60,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"adaptive and cascade stopping threshold, in (0.5, 1) (default {DEFAULT_THRESHOLD})")
     parser.add_argument("--report-only", action="store_true",
                         help="generate nothing: rewrite report.md, results.json, curves.png from the stored attempts")
+    parser.add_argument("--skip", type=non_negative_int, default=0, metavar="K",
+                        help="leave out the first K of the selected questions (after --limit/--per-level): "
+                             "e.g. --limit 100 --skip 56 --report-only reports questions 57-100 alone")
     parser.add_argument("--chunk-size", type=positive_int, default=8,
                         help="questions generated and stored together (default 8)")
 
@@ -102,4 +106,7 @@ def main(args: argparse.Namespace) -> int:
 
 
 def load_samples(args):
-    return list(load_cli_dataset(args).samples)
+    samples = list(load_cli_dataset(args).samples)
+    if args.skip >= len(samples):
+        raise UsageError(f"compare: --skip {args.skip} leaves none of the {len(samples)} selected questions")
+    return samples[args.skip:]

@@ -53,12 +53,18 @@ def test_compare_command_writes_outputs(files, tmp_path, capsys):
     assert main([*only, "--report-only"]) == 0
     results = json.loads((out / "results.json").read_text())
     assert {p["strategy"] for p in results["curve"]} == {"parallel", "parallel-weighted", "adaptive", "pass@k", "greedy"}
+    # --skip: the report of the later questions alone (pears: every strategy right)
+    assert main([*only, "--report-only", "--skip", "1"]) == 0
+    results = json.loads((out / "results.json").read_text())
+    assert results["questions_done"] == 1 and all(
+        p["accuracy"] == 1.0 for p in results["curve"] if p["bucket"] == "all")
 
 
 @pytest.mark.parametrize("extra, message", [
     (["--budgets", "1,x"], "--budgets"),
     (["--budgets", "0,2"], "--budgets"),
     (["--strategies", "parallel,beam"], "unknown strategy beam"),
+    (["--skip", "2"], "--skip 2 leaves none of the 2 selected questions"),
 ])
 def test_compare_usage_errors(files, tmp_path, capsys, extra, message):
     data, script = files
@@ -70,7 +76,7 @@ def test_compare_usage_errors(files, tmp_path, capsys, extra, message):
 
 
 @pytest.mark.parametrize("extra", [["--adaptive-threshold", "0.3"], ["--chunk-size", "0"], ["--method", "tot"],
-                                   ["--budgets", "1,65"], ["--limit", "0"]])
+                                   ["--budgets", "1,65"], ["--limit", "0"], ["--skip", "-1"]])
 def test_compare_option_values_are_checked_when_parsed(files, tmp_path, capsys, extra):
     data, script = files
     argv = ["compare", "--task", "jsonl", "--data", str(data), "--backend", "scripted", "--model", str(script),

@@ -228,6 +228,6 @@ def test_cascade_is_derived_from_the_pal_and_cot_samples(tmp_path):
         pal_tokens = sorted(a["completion_tokens"] for a in store.attempts("compare-parallel-pal"))
         cot_tokens = sum(a["completion_tokens"] for a in store.attempts("compare-parallel"))
     row = sweep[("pal, then cot", 0.8)]
-    assert row["accuracy"] == 1.0 and row["vote_accuracy"] == 0.5
+    assert row["accuracy"] == 1.0 and row["vote_accuracy"] == 0.5 and row["gap_ci"] == [0.5, 0.5]
     assert row["token_share"] == pytest.approx(2 * (sum(pal_tokens) / len(pal_tokens)) / cot_tokens)
     assert "pal, then cot" in (tmp_path / "report.md").read_text()
