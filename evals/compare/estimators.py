@@ -311,13 +311,12 @@ def pass_rate(steps: Sequence[Step]) -> float:
 
 
 def difficulty_bucket(rate: float, level: object | None = None) -> str:
-    """MATH level when known (1-2 easy, 3 medium, 4-5 hard), else the pass rate
-    (>= 0.75 easy, >= 0.25 medium, else hard)."""
+    """The question's MATH level when known ("level 1" .. "level 5": Snell et al. 2024 found the
+    best strategy depends on it), else the model's own pass rate (>= 0.75 easy, >= 0.25 medium,
+    else hard)."""
     if level is not None:
         try:
-            lv = int(str(level).split()[-1])
+            return f"level {int(str(level).split()[-1])}"
         except ValueError:
-            lv = None
-        if lv is not None:
-            return "easy" if lv <= 2 else "medium" if lv == 3 else "hard"
+            pass
     return "easy" if rate >= 0.75 else "medium" if rate >= 0.25 else "hard"

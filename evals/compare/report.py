@@ -19,7 +19,7 @@ class CurvePoint:
     strategy: str
     budget: int
     bucket: str
-    """all | easy | medium | hard"""
+    """all | easy | medium | hard (the model's pass rate) | level N (MATH's level)"""
     questions: int
     accuracy: float
     ci_low: float
@@ -37,7 +37,8 @@ def aggregate(points: dict[str, dict[int, dict[str, Point]]], buckets: dict[str,
               seed: int = 0) -> list[CurvePoint]:
     """points[strategy][budget][question id] -> curve points for all questions and per bucket."""
     out = []
-    names = ["all", *sorted(set(buckets.values()), key=["easy", "medium", "hard"].index)]
+    order = ["easy", "medium", "hard"]
+    names = ["all", *sorted(set(buckets.values()), key=lambda b: (order.index(b) if b in order else 3, b))]
     for strategy, by_budget in points.items():
         for budget, by_q in sorted(by_budget.items()):
             for bucket in names:

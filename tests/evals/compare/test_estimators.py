@@ -211,7 +211,8 @@ def test_bootstrap_and_buckets():
     assert lo < 0.5 < hi and 0.25 < lo and hi < 0.75
     assert bootstrap_ci([1.0] * 5) == (1.0, 1.0)
     assert difficulty_bucket(0.9) == "easy" and difficulty_bucket(0.5) == "medium" and difficulty_bucket(0.0) == "hard"
-    assert difficulty_bucket(1.0, level=5) == "hard" and difficulty_bucket(0.0, level="Level 1") == "easy"
+    assert difficulty_bucket(1.0, level=5) == "level 5" and difficulty_bucket(0.0, level="Level 1") == "level 1"
+    assert difficulty_bucket(0.9, level="unknown") == "easy"
 
 
 def test_mixed_at_k_exact_matches_random_draws_and_splits_like_the_strategy():

@@ -50,6 +50,21 @@ def test_report_and_plot(tmp_path):
     assert png.stat().st_size > 5000 and png.read_bytes()[:4] == b"\x89PNG"
 
 
+def test_math_questions_are_reported_per_level(tmp_path):
+    """MATH's level is the bucket (Snell et al. 2024: the best strategy depends on difficulty):
+    a winner for each level, levels after all, in order."""
+    samples = [Sample("e", "Question easy?", "6", metadata={"level": "Level 1"}),
+               Sample("m", "Question mixed?", "1", metadata={"level": 4})]
+    spec = CompareSpec(task="toy", budgets=(1, 2), strategies=("parallel",), chunk_size=2)
+    out = run_compare(scripted_solver(), samples, spec, SamplingParams(temperature=0.7, max_tokens=30), tmp_path,
+                      grader=grader, progress=lambda s: None)
+    assert sorted({p.bucket for p in out.curve}) == ["all", "level 1", "level 4"]
+    level1 = next(p for p in out.curve if p.bucket == "level 1" and p.strategy == "parallel" and p.budget == 2)
+    assert (level1.questions, level1.accuracy) == (1, 1.0)
+    rows = [line for line in (tmp_path / "report.md").read_text().splitlines() if line.startswith("| 2 |")]
+    assert [r.split(" | ")[1] for r in rows] == ["all", "level 1", "level 4"]
+
+
 # ---------------------------------------------------------------- end to end on a scripted model
 
 
