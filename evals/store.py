@@ -191,6 +191,13 @@ class ResultStore:
                  score.value, score.explanation, target, _dumps(result.extra)))
             self.conn.execute("DELETE FROM errors WHERE run_id = ? AND sample_id = ?", (run_id, result.sample_id))
 
+    def rescore_attempt(self, run_id: str, sample_id: str, idx: int, answer: str | None, score: Score) -> None:
+        """Replace one stored attempt's extracted answer and score (a regrade; the text stays)."""
+        with self._transaction():
+            self.conn.execute("UPDATE attempts SET answer = ?, score = ?, explanation = ? "
+                              "WHERE run_id = ? AND sample_id = ? AND idx = ?",
+                              (answer, score.value, score.explanation, run_id, sample_id, idx))
+
     def write_error(self, run_id: str, sample_id: str, reason: str, *, position: int = 0) -> None:
         with self._transaction():
             self.conn.execute("DELETE FROM errors WHERE run_id = ? AND sample_id = ?", (run_id, sample_id))

@@ -18,6 +18,7 @@ import prompts
 from agent.answers import fenced_blocks, run_pipeline
 from agent.answers.code import PYTHON_LANGS
 from agent.answers.numbers import normalize_number, number_tokens
+from agent.answers.pyexpr import python_to_latex
 from agent.reasoning.solution import mean_logprob, stage_record
 from agent.reasoning.types import Method, Solution, Started
 from agent.types import Completion, Message, Model, SamplingParams
@@ -55,7 +56,8 @@ def program_of(reply: str) -> str | None:
 
 def output_answer(stdout: str, kind: str) -> str | None:
     """The answer in a program's output: its last non-empty line, normalised for `kind`
-    (number: one number; math: a LaTeX expression; choice: a letter A-E); None when unreadable."""
+    (number: one number; math: a LaTeX expression, a printed Python/sympy one rewritten as
+    LaTeX (agent/answers/pyexpr.py); choice: a letter A-E); None when unreadable."""
     line = next((ln.strip() for ln in reversed(stdout.splitlines()) if ln.strip()), "")
     if not line:
         return None
@@ -64,7 +66,8 @@ def output_answer(stdout: str, kind: str) -> str | None:
         return normalize_number(line) or (normalize_number(numbers[0]) if len(numbers) == 1 else None)
     if kind == "choice":
         return run_pipeline("choice", line, kind)
-    return run_pipeline("boxed", f"\\boxed{{{line.strip('$ ')}}}", kind)
+    line = line.strip("$ ")
+    return run_pipeline("boxed", f"\\boxed{{{python_to_latex(line) or line}}}", kind)
 
 
 def run_program(program: str | None, kind: str, limits: Limits = PROGRAM_LIMITS) -> tuple[str | None, dict]:

@@ -48,6 +48,7 @@ from agent.scaling.types import Attempt, Grader, Job, ScalingOptions
 from agent.types import Model, Sample, SamplingParams
 from evals.compare.analysis import analyse, run_id
 from evals.compare.plot import plot_curves
+from evals.compare.regrade import regrade_programs
 from evals.compare.report import CurvePoint, verdicts, write_report
 from evals.compare.spec import CHAINED, GREEDY, PAL_SAMPLES, CompareSpec
 from evals.grading import grade
@@ -151,9 +152,10 @@ def generate(model: Model, samples: list[Sample], spec: CompareSpec, params: Sam
 
 def run_compare(model: Model | None, samples: list[Sample], spec: CompareSpec, params: SamplingParams,
                 out_dir: str | Path, *, grader: Grader | None = None, meta: dict | None = None,
-                progress: Callable[[str], None] = _print) -> CompareOutcome:
+                progress: Callable[[str], None] = _print, regrade: bool = False) -> CompareOutcome:
     """Generate (resuming what is stored), derive every budget, write results.json, report.md, curves.png.
-    With model None nothing is generated: the outputs are rewritten from what is stored."""
+    With model None nothing is generated: the outputs are rewritten from what is stored. `regrade`:
+    first re-read the stored programs' answers and grade them again (evals/compare/regrade.py)."""
     grader = grader or grade
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -161,6 +163,9 @@ def run_compare(model: Model | None, samples: list[Sample], spec: CompareSpec, p
     meta = dict(meta or {})
     with ResultStore.in_dir(out) as store:
         _ensure_runs(store, spec, meta)
+        if regrade:
+            changed = regrade_programs(store, samples, [run_id(n) for n in spec.runs()])
+            progress(f"compare: regraded {changed} program answers that read differently today")
         if model is not None:
             generate(model, samples, spec, params, store, grader, progress)
         curve, extra = analyse(samples, store, spec)

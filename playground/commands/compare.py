@@ -60,6 +60,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"adaptive and cascade stopping threshold, in (0.5, 1) (default {DEFAULT_THRESHOLD})")
     parser.add_argument("--report-only", action="store_true",
                         help="generate nothing: rewrite report.md, results.json, curves.png from the stored attempts")
+    parser.add_argument("--regrade", action="store_true",
+                        help="with --report-only: read the stored programs' answers again with today's extraction "
+                             "and grade them again before the report (after an extraction fix)")
     parser.add_argument("--skip", type=non_negative_int, default=0, metavar="K",
                         help="leave out the first K of the selected questions (after --limit/--per-level): "
                              "e.g. --limit 100 --skip 56 --report-only reports questions 57-100 alone")
@@ -87,6 +90,8 @@ def main(args: argparse.Namespace) -> int:
                        seed=config.model.seed or 0)
     if spec.problem():
         raise UsageError(f"compare: {spec.problem()}")
+    if args.regrade and not args.report_only:
+        raise UsageError("compare: --regrade goes with --report-only")
     samples = load_samples(args)
     params = SamplingParams(temperature=config.sampling.temperature, top_p=config.sampling.top_p,
                             max_tokens=config.sampling.max_tokens)
@@ -94,7 +99,7 @@ def main(args: argparse.Namespace) -> int:
     meta = {"model": model.name if model else config.model.model, "backend": config.model.backend,
             "temperature": params.temperature, "max_tokens": params.max_tokens, "method": args.method}
     try:
-        outcome = run_compare(model, samples, spec, params, args.out, meta=meta)
+        outcome = run_compare(model, samples, spec, params, args.out, meta=meta, regrade=args.regrade)
     finally:
         if model is not None:
             model.close()

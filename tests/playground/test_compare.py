@@ -65,6 +65,7 @@ def test_compare_command_writes_outputs(files, tmp_path, capsys):
     (["--budgets", "0,2"], "--budgets"),
     (["--strategies", "parallel,beam"], "unknown strategy beam"),
     (["--skip", "2"], "--skip 2 leaves none of the 2 selected questions"),
+    (["--regrade"], "--regrade goes with --report-only"),
 ])
 def test_compare_usage_errors(files, tmp_path, capsys, extra, message):
     data, script = files

@@ -246,3 +246,27 @@ def test_cascade_is_derived_from_the_pal_and_cot_samples(tmp_path):
     assert row["accuracy"] == 1.0 and row["vote_accuracy"] == 0.5 and row["gap_ci"] == [0.5, 0.5]
     assert row["token_share"] == pytest.approx(2 * (sum(pal_tokens) / len(pal_tokens)) / cot_tokens)
     assert "pal, then cot" in (tmp_path / "report.md").read_text()
+
+
+def test_regrade_reads_stored_program_answers_again(tmp_path):
+    """A program that printed sympy's `3*sqrt(13)`, stored as the old extraction read it (the text,
+    graded incorrect), is read again as LaTeX and graded correct by --regrade; nothing is generated
+    (no model), and a second regrade changes nothing."""
+    samples = [Sample("q", "Simplify sqrt(117).", r"3\sqrt{13}", kind="math")]
+    model = ScriptedModel(rule=lambda req, i: "```python\nprint('3*sqrt(13)')\n```"
+                          if "python" in req.messages[-1].content.lower() else r"So \boxed{3\sqrt{13}}.")
+    spec = CompareSpec(task="toy", budgets=(1, 2), strategies=("parallel", "parallel-pal"), chunk_size=1)
+    params = SamplingParams(temperature=0.7, max_tokens=60)
+    run_compare(model, samples, spec, params, tmp_path, progress=lambda s: None)
+    with ResultStore.in_dir(tmp_path) as store:
+        for a in store.attempts("compare-parallel-pal"):
+            assert a["score"] == "correct"  # today's extraction
+            store.rescore_attempt("compare-parallel-pal", "q", a["idx"], "3*sqrt(13)", Score("incorrect"))
+    lines = []
+    out = run_compare(None, samples, spec, params, tmp_path, progress=lines.append)
+    assert {(p.strategy, p.accuracy) for p in out.curve if p.budget == 2 and p.bucket == "all"} >= {("parallel-pal", 0.0)}
+    out = run_compare(None, samples, spec, params, tmp_path, progress=lines.append, regrade=True)
+    assert lines == ["compare: regraded 2 program answers that read differently today"]
+    assert {(p.strategy, p.accuracy) for p in out.curve if p.budget == 2 and p.bucket == "all"} >= {("parallel-pal", 1.0)}
+    run_compare(None, samples, spec, params, tmp_path, progress=lines.append, regrade=True)
+    assert lines[-1] == "compare: regraded 0 program answers that read differently today"
