@@ -25,7 +25,7 @@
 
 A new strategy is a `Strategy` (how it grows its chains at a budget, how it answers)
 and one line in STRATEGIES; `playground compare` derives its smaller budgets in
-evals/compare/estimators.py.
+evals/compare/points.py.
 """
 
 from __future__ import annotations

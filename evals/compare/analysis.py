@@ -10,19 +10,16 @@ from agent.answers import answer_key
 from agent.scaling.budgets import method_split
 from agent.scaling.voting import logprob_weight
 from agent.types import Sample
-from evals.compare.estimators import (
+from evals.compare.estimators import Vote, mixed_at_k, vote_value, weighted_at_k
+from evals.compare.points import (
     Point,
     Step,
-    Vote,
     adaptive_point,
     budget_point,
     cascade_point,
     chains_of,
     difficulty_bucket,
-    mixed_at_k,
     pass_rate,
-    vote_value,
-    weighted_at_k,
 )
 from evals.compare.report import ORACLE, CurvePoint, aggregate
 from evals.compare.spec import CHAINED, GREEDY, PAL_SAMPLES, CompareSpec

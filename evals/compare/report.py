@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from evals.compare.estimators import Point
+from evals.compare.points import Point
 from evals.stats import bootstrap_ci
 
 ORACLE = "pass@k"

@@ -3,7 +3,7 @@
 Generation happens once, at the largest budget N, each strategy growing the chains
 of `chain_shape(strategy, N)` (agent/scaling/budgets.py), and every smaller budget b
 is derived from them (never regenerated), its chains `chain_shape(strategy, b)` being
-prefixes of the stored ones (evals/compare/estimators.py: budget_point):
+prefixes of the stored ones (evals/compare/points.py: budget_point):
 - parallel: N samples; maj@k for k < N exact over all k-subsets (best-of-k by
   the public-example verifier for code);
 - sequential: one chain of N steps; sequential@k is the answer of step k;

@@ -1,4 +1,4 @@
-"""Estimators of compare: exact forms against brute-force enumeration, hand-computed values."""
+"""Estimators and derived points of compare: exact forms against brute-force enumeration, hand-computed values."""
 
 from __future__ import annotations
 
@@ -10,20 +10,16 @@ import pytest
 
 from agent.scaling.adaptive import adaptive_draws, beta_stop_probability, vote_settled
 from evals.compare.estimators import (
-    Step,
     Vote,
-    adaptive_point,
     adaptive_replay,
     best_of_k_verified,
-    budget_point,
-    cascade_point,
-    difficulty_bucket,
     majority_at_k,
     majority_at_k_sampled,
     mixed_at_k,
     vote_value,
     weighted_at_k,
 )
+from evals.compare.points import Step, adaptive_point, budget_point, cascade_point, difficulty_bucket
 from evals.stats import bootstrap_ci, pass_at_k
 
 
