@@ -182,11 +182,10 @@ def staged_walk(pools: Sequence[Sequence[Vote]], caps: Sequence[int], *, batch: 
             drawn[p] += c
         pool = next((p for p in range(len(pools)) if drawn[p] < caps[p]), None)
         last = max((p for p in range(len(pools)) if drawn[p]), default=None)
-        drawn_votes = [reps[g] for g, c in enumerate(counts) for _ in range(c)]
         if last is not None and (pool is None or (
                 (drawn[last] % batch == 0 or drawn[last] == caps[last])
-                and vote_settled([v.key for v in drawn_votes], threshold))):
-            return vote_value(drawn_votes), tuple(map(float, counts))
+                and vote_settled([reps[g].key for g, c in enumerate(counts) for _ in range(c)], threshold))):
+            return vote_value([reps[g] for g, c in enumerate(counts) for _ in range(c)]), tuple(map(float, counts))
         acc, expected = 0.0, [0.0] * len(counts)
         for g, ((p, members), c) in enumerate(zip(groups, counts, strict=True)):
             left = len(members) - c
