@@ -164,8 +164,9 @@ def difficulty(samples: list[Sample], steps: dict[str, dict[str, list[Step]]]) -
 
 def adaptive_sweep(done: list[Sample], steps: dict[str, dict[str, list[Step]]], spec: CompareSpec) -> list[dict]:
     """The stopping rules at the largest budget for each threshold of ADAPTIVE_SWEEP, against the
-    vote over all of the same samples (the gap with its paired bootstrap CI over questions): adaptive on the cot samples (against parallel's vote), on the
-    pal samples where stored (against parallel-pal's), cascade (pal, then cot: against parallel's)."""
+    vote over all of the same samples (the gap with its paired bootstrap CI over questions):
+    adaptive on the cot samples (against parallel's vote), on the pal samples where stored
+    (against parallel-pal's), cascade (pal, then cot: against parallel's)."""
     pal = PAL_SAMPLES in spec.runs()
     sub = CompareSpec(**{**asdict(spec), "budgets": (spec.largest,), "strategies": (
         "parallel", *(s for s in ("adaptive", "cascade") if s in spec.strategies), *((PAL_SAMPLES,) if pal else ()))})
