@@ -23,6 +23,7 @@ from evals.compare.points import (
 )
 from evals.compare.report import ORACLE, CurvePoint, aggregate
 from evals.compare.spec import CHAINED, GREEDY, PAL_SAMPLES, CompareSpec
+from evals.compare.transitions import count_transitions
 from evals.stats import paired_difference_ci, pass_at_k
 from evals.store import ResultStore
 
@@ -193,7 +194,8 @@ def adaptive_sweep(done: list[Sample], steps: dict[str, dict[str, list[Step]]], 
 def analyse(samples: list[Sample], store: ResultStore, spec: CompareSpec) -> tuple[list[CurvePoint], dict]:
     """The curve (all questions and per difficulty bucket) and the extra analyses of results.json:
     questions done (every run of the spec stored), the paired differences against greedy, the
-    sequential chain's own majority, the adaptive threshold sweep."""
+    sequential chain's own majority, what each revision step did to the answers, the adaptive
+    threshold sweep."""
     steps = load_steps(store, samples)
     done = [s for s in samples if all(s.id in steps[n] for n in spec.runs())]
     buckets = difficulty(done, steps)
@@ -206,6 +208,8 @@ def analyse(samples: list[Sample], store: ResultStore, spec: CompareSpec) -> tup
         extra["sequential_chain_majority"] = {
             b: sum(vote_value([st.vote for st in chains_of(steps["sequential"][s.id])[0][:b]]) for s in done) / len(done)
             for b in spec.budgets}
+    extra["revision_transitions"] = [t.to_dict() for name in CHAINED if name in spec.strategies
+                                     for t in count_transitions(name, [steps[name][s.id] for s in done])]
     if ("adaptive" in spec.strategies or "cascade" in spec.strategies) and done:
         extra["adaptive_sweep_at_largest_budget"] = adaptive_sweep(done, steps, spec)
     return curve, extra

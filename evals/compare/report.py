@@ -97,10 +97,11 @@ def verdicts(curve: Iterable[CurvePoint]) -> list[Verdict]:
 
 
 def render_report(curve: Sequence[CurvePoint], meta: dict, differences: Sequence[dict] = (),
-                  adaptive: Sequence[dict] = ()) -> str:
+                  adaptive: Sequence[dict] = (), transitions: Sequence[dict] = ()) -> str:
     """report.md: a table per budget, the winner per budget and difficulty bucket, then each
     strategy's paired difference against the greedy reference (`differences`: analysis.Difference
-    dicts) and the adaptive threshold sweep (`adaptive`: analysis.adaptive_sweep rows)."""
+    dicts), the adaptive threshold sweep (`adaptive`: analysis.adaptive_sweep rows) and what each
+    revision step did to the answers (`transitions`: transitions.Transitions dicts)."""
     lines = [f"# Test-time compute comparison: {meta.get('task', '')}", ""]
     for key in ("model", "questions", "budgets", "strategies", "temperature", "max_tokens", "wall_time_s", "notes"):
         if key in meta:
@@ -145,11 +146,21 @@ def render_report(curve: Sequence[CurvePoint], meta: dict, differences: Sequence
             ci = f"[{a['gap_ci'][0]:+.1%}, {a['gap_ci'][1]:+.1%}]" if "gap_ci" in a else ""
             lines.append(f"| {a['samples']} | {a['threshold']} | {a['accuracy']:.1%} | {a['vote_accuracy']:.1%} | "
                          f"{a['accuracy'] - a['vote_accuracy']:+.1%} | {ci} | {a['generated_tokens']:.0f}{share} |")
+    if transitions:
+        lines += ["", "## What revision does to the answers", "",
+                  "Each revision's answer against the one it revised, over the chains that reach that step "
+                  "(step 1 is the first revision; a missing answer counts as wrong). \"changed\": the answer "
+                  "differs from the one revised.", "",
+                  "| strategy | step | chains | right kept | right -> wrong | wrong -> right | wrong kept | changed |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for t in transitions:
+            lines.append(f"| {t['strategy']} | {t['step']} | {t['chains']} | {t['kept_right']} | "
+                         f"{t['right_to_wrong']} | {t['wrong_to_right']} | {t['kept_wrong']} | {t['changed']} |")
     return "\n".join(lines) + "\n"
 
 
 def write_report(path: str | Path, curve: Sequence[CurvePoint], meta: dict, differences: Sequence[dict] = (),
-                 adaptive: Sequence[dict] = ()) -> Path:
+                 adaptive: Sequence[dict] = (), transitions: Sequence[dict] = ()) -> Path:
     p = Path(path)
-    p.write_text(render_report(curve, meta, differences, adaptive), encoding="utf-8")
+    p.write_text(render_report(curve, meta, differences, adaptive, transitions), encoding="utf-8")
     return p

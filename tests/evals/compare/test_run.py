@@ -123,11 +123,21 @@ def test_compare_end_to_end_and_resume(tmp_path):
     assert ("pass@k", 1) not in diffs and ("greedy", 1) not in diffs
     # chain majority: steps 6,1 (easy) tie -> 1/2 right; 1,1 (mixed) -> right
     assert data["sequential_chain_majority"]["2"] == pytest.approx((0.5 + 1) / 2)
+    # what revision did: easy's right 6 became 1 (wrong) at the first revision and stayed; mixed's 1 stayed 1;
+    # hybrid's 4 chains a question start from samples 0-3 (easy 6,6,6,6; mixed 1,2,2,1), each revised to 1
+    moves = {(t["strategy"], t["step"]): t for t in data["revision_transitions"]}
+    assert sorted(k for k in moves if k[0] == "sequential") == [("sequential", k) for k in range(1, 8)]
+    assert moves[("sequential", 1)] == {"strategy": "sequential", "step": 1, "chains": 2, "kept_right": 1,
+                                        "right_to_wrong": 1, "wrong_to_right": 0, "kept_wrong": 0, "changed": 1}
+    assert (moves[("sequential", 2)]["kept_wrong"], moves[("sequential", 2)]["changed"]) == (1, 0)
+    assert moves[("hybrid", 1)] == {"strategy": "hybrid", "step": 1, "chains": 8, "kept_right": 2,
+                                    "right_to_wrong": 4, "wrong_to_right": 2, "kept_wrong": 0, "changed": 6}
     easy_adaptive = [p for p in out.curve if p.strategy == "adaptive" and p.budget == 8 and p.bucket == "easy"]
     assert easy_adaptive[0].generated_tokens == 3 * tok
     assert (tmp_path / "curves.png").stat().st_size > 5000
     report = (tmp_path / "report.md").read_text()
     assert "## Budget 8" in report and "Winner per budget" in report and "## Against greedy" in report
+    assert "| hybrid | 1 | 8 | 2 | 4 | 2 | 0 | 6 |" in report.split("## What revision does to the answers")[1]
     # resume: nothing is regenerated, same curve
     again = scripted_solver()
     out2 = run_compare(again, samples, spec, params, tmp_path, grader=grader, progress=lambda s: None)
