@@ -41,8 +41,15 @@ def python_to_latex(line: str) -> str | None:
         return None
 
 
+def _is_number(node: ast.AST) -> bool:
+    """A numeric literal, signed or not."""
+    if isinstance(node, ast.UnaryOp) and type(node.op) in (ast.USub, ast.UAdd):
+        node = node.operand
+    return isinstance(node, ast.Constant) and isinstance(node.value, int | float) and not isinstance(node.value, bool)
+
+
 def _latex(node: ast.AST) -> str:
-    if isinstance(node, ast.Constant) and isinstance(node.value, int | float) and not isinstance(node.value, bool):
+    if _is_number(node) and isinstance(node, ast.Constant):
         return repr(node.value)
     if isinstance(node, ast.Name):
         return NAMES.get(node.id, node.id)
@@ -57,6 +64,8 @@ def _latex(node: ast.AST) -> str:
             return rf"\frac{{{_latex(node.left)}}}{{{_latex(node.right)}}}"
         if op is ast.Pow:
             return f"{_wrapped(node.left, prec + 1)}^{{{_latex(node.right)}}}"
+        if op is ast.Mult and _is_number(node.left) and isinstance(node.right, ast.Name):
+            return _latex(node.left) + _latex(node.right)  # 9*I -> 9i, 2*pi -> 2\pi: as answers are written
         symbol = {ast.Add: " + ", ast.Sub: " - ", ast.Mult: r" \cdot "}[op]
         right = _wrapped(node.right, prec + (op is ast.Sub))
         return _wrapped(node.left, prec) + symbol + right

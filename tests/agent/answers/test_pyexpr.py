@@ -13,7 +13,8 @@ from evals.grading.math import compare
 @pytest.mark.parametrize(("printed", "latex"), [
     ("3*sqrt(13)", r"3 \cdot \sqrt{13}"),
     ("x**2 - 1", "x^{2} - 1"),
-    ("2*pi/3", r"\frac{2 \cdot \pi}{3}"),
+    ("2*pi/3", r"\frac{2\pi}{3}"),
+    ("6 + 9*I", "6 + 9i"), ("-2.5*x", "-2.5x"), ("x*2", r"x \cdot 2"),
     ("(3, pi/2)", r"\left(3, \frac{\pi}{2}\right)"),
     ("(-2)**3", r"\left(-2\right)^{3}"),
     ("a - (b - c)", r"a - \left(b - c\right)"),
@@ -30,6 +31,8 @@ def test_python_to_latex(printed, latex):
 @pytest.mark.parametrize(("printed", "gold"), [
     ("3*sqrt(13)", r"3\sqrt{13}"), ("sqrt(2)/2", r"\frac{\sqrt2}{2}"), ("2*pi/3", r"\frac{2\pi}{3}"),
     ("(3, pi/2)", r"\left( 3, \frac{\pi}{2} \right)"), ("x**2 - 1", "(x-1)(x+1)"),
+    # sympy's imaginary unit: math-verify reads "9 \cdot i" and "9i" as different symbols
+    ("6 + 9*I", "6+9i"), ("1 - 2*I", "1-2i"),
 ])
 def test_a_programs_printed_expression_is_graded_as_the_answer_it_is(printed, gold):
     assert compare(output_answer(f"working...\n{printed}\n", "math"), gold, "math")[0] is True
