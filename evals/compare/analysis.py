@@ -4,6 +4,7 @@ strategy's paired difference against the greedy reference."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from agent.answers import answer_key
@@ -138,20 +139,33 @@ class Difference:
         return asdict(self)
 
 
-def versus_greedy(points: dict[str, dict[int, dict[str, Point]]], seed: int = 0) -> list[Difference]:
-    """Each strategy's accuracy minus greedy's, with the paired bootstrap 95% CI over questions."""
-    ref = points.get(GREEDY, {}).get(1, {})
+def _versus(points: dict[str, dict[int, dict[str, Point]]], reference: Callable[[int], dict[str, Point]],
+            skip: tuple[str, ...], seed: int) -> list[Difference]:
     out = []
     for strategy, by_budget in points.items():
-        if strategy in (GREEDY, ORACLE):
+        if strategy in skip:
             continue
         for budget, by_q in sorted(by_budget.items()):
+            ref = reference(budget)
             qs = [q for q in by_q if q in ref]
             if qs:
                 d, lo, hi = paired_difference_ci([by_q[q].accuracy for q in qs], [ref[q].accuracy for q in qs],
                                                  seed=seed)
                 out.append(Difference(strategy, budget, len(qs), d, lo, hi))
     return out
+
+
+def versus_greedy(points: dict[str, dict[int, dict[str, Point]]], seed: int = 0) -> list[Difference]:
+    """Each strategy's accuracy minus greedy's, with the paired bootstrap 95% CI over questions."""
+    ref = points.get(GREEDY, {}).get(1, {})
+    return _versus(points, lambda budget: ref, (GREEDY, ORACLE), seed)
+
+
+def versus_parallel(points: dict[str, dict[int, dict[str, Point]]], seed: int = 0) -> list[Difference]:
+    """Each strategy's accuracy minus parallel's majority vote at the same budget (the study's own
+    question: sequential against parallel at equal budgets), paired bootstrap 95% CI over questions."""
+    par = points.get("parallel", {})
+    return _versus(points, lambda budget: par.get(budget, {}), (GREEDY, ORACLE, "parallel"), seed)
 
 
 def difficulty(samples: list[Sample], steps: dict[str, dict[str, list[Step]]]) -> dict[str, str]:
@@ -193,16 +207,17 @@ def adaptive_sweep(done: list[Sample], steps: dict[str, dict[str, list[Step]]], 
 
 def analyse(samples: list[Sample], store: ResultStore, spec: CompareSpec) -> tuple[list[CurvePoint], dict]:
     """The curve (all questions and per difficulty bucket) and the extra analyses of results.json:
-    questions done (every run of the spec stored), the paired differences against greedy, the
-    sequential chain's own majority, what each revision step did to the answers, the adaptive
-    threshold sweep."""
+    questions done (every run of the spec stored), the paired differences against greedy and
+    against parallel at the same budget, the sequential chain's own majority, what each revision
+    step did to the answers, the adaptive threshold sweep."""
     steps = load_steps(store, samples)
     done = [s for s in samples if all(s.id in steps[n] for n in spec.runs())]
     buckets = difficulty(done, steps)
     points = derive_points(done, steps, spec)
     curve = aggregate(points, buckets, seed=spec.seed)
     extra: dict = {"questions_done": len(done), "difficulty": buckets,
-                   "versus_greedy": [d.to_dict() for d in versus_greedy(points, spec.seed)]}
+                   "versus_greedy": [d.to_dict() for d in versus_greedy(points, spec.seed)],
+                   "versus_parallel": [d.to_dict() for d in versus_parallel(points, spec.seed)]}
     if "sequential" in spec.strategies and done:
         # the optional answer of a chain: majority over its first k steps instead of the last step
         extra["sequential_chain_majority"] = {

@@ -3,9 +3,10 @@ the compute-matched winner, and writing report.md. Pure except `write_report`.""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 from evals.compare.points import Point
 from evals.stats import bootstrap_ci
@@ -96,12 +97,21 @@ def verdicts(curve: Iterable[CurvePoint]) -> list[Verdict]:
     return [pick_winner(ps) for _, ps in sorted(groups.items(), key=lambda kv: (kv[0][1] != "all", kv[0]))]
 
 
-def render_report(curve: Sequence[CurvePoint], meta: dict, differences: Sequence[dict] = (),
-                  adaptive: Sequence[dict] = (), transitions: Sequence[dict] = ()) -> str:
-    """report.md: a table per budget, the winner per budget and difficulty bucket, then each
-    strategy's paired difference against the greedy reference (`differences`: analysis.Difference
-    dicts), the adaptive threshold sweep (`adaptive`: analysis.adaptive_sweep rows) and what each
-    revision step did to the answers (`transitions`: transitions.Transitions dicts)."""
+def _difference_rows(differences: Sequence[dict]) -> list[str]:
+    rows = ["| strategy | budget | questions | difference | 95% CI | tells? |", "|---|---|---|---|---|---|"]
+    for d in sorted(differences, key=lambda d: (d["strategy"], d["budget"])):
+        tells = "yes" if d["ci_low"] > 0 or d["ci_high"] < 0 else "no"
+        rows.append(f"| {d['strategy']} | {d['budget']} | {d['questions']} | {d['difference']:+.1%} | "
+                    f"[{d['ci_low']:+.1%}, {d['ci_high']:+.1%}] | {tells} |")
+    return rows
+
+
+def render_report(curve: Sequence[CurvePoint], meta: dict, extra: Mapping = MappingProxyType({})) -> str:
+    """report.md: a table per budget, the winner per budget and difficulty bucket, then, from the
+    analyses in `extra` (evals/compare/analysis.py: analyse), each strategy's paired difference
+    against the greedy reference ("versus_greedy") and against parallel voting at the same budget
+    ("versus_parallel"), the adaptive threshold sweep ("adaptive_sweep_at_largest_budget") and
+    what each revision step did to the answers ("revision_transitions")."""
     lines = [f"# Test-time compute comparison: {meta.get('task', '')}", ""]
     for key in ("model", "questions", "budgets", "strategies", "temperature", "max_tokens", "wall_time_s", "notes"):
         if key in meta:
@@ -124,15 +134,17 @@ def render_report(curve: Sequence[CurvePoint], meta: dict, differences: Sequence
     counts = {(p.budget, p.bucket): p.questions for p in curve}
     for v in verdicts(curve):
         lines.append(f"| {v.budget} | {v.bucket} | {counts.get((v.budget, v.bucket), 0)} | {v.text} |")
-    if differences:
+    if extra.get("versus_greedy"):
         lines += ["", "## Against greedy", "",
                   "Accuracy minus the greedy reference's on the same questions, with the paired bootstrap 95% CI "
                   "(questions resampled with both values). A CI that excludes 0 is a difference the data can tell.",
-                  "", "| strategy | budget | questions | difference | 95% CI | tells? |", "|---|---|---|---|---|---|"]
-        for d in sorted(differences, key=lambda d: (d["strategy"], d["budget"])):
-            tells = "yes" if d["ci_low"] > 0 or d["ci_high"] < 0 else "no"
-            lines.append(f"| {d['strategy']} | {d['budget']} | {d['questions']} | {d['difference']:+.1%} | "
-                         f"[{d['ci_low']:+.1%}, {d['ci_high']:+.1%}] | {tells} |")
+                  "", *_difference_rows(extra["versus_greedy"])]
+    if extra.get("versus_parallel"):
+        lines += ["", "## Against parallel voting at the same budget", "",
+                  "Accuracy minus parallel's majority vote at the same number of attempts, on the same questions, "
+                  "with the paired bootstrap 95% CI: sequential against parallel at equal budgets.",
+                  "", *_difference_rows(extra["versus_parallel"])]
+    adaptive = extra.get("adaptive_sweep_at_largest_budget")
     if adaptive:
         lines += ["", "## Adaptive against its parallel vote", "",
                   "The adaptive stopping rule replayed on the stored samples at the largest budget, for each "
@@ -146,21 +158,21 @@ def render_report(curve: Sequence[CurvePoint], meta: dict, differences: Sequence
             ci = f"[{a['gap_ci'][0]:+.1%}, {a['gap_ci'][1]:+.1%}]" if "gap_ci" in a else ""
             lines.append(f"| {a['samples']} | {a['threshold']} | {a['accuracy']:.1%} | {a['vote_accuracy']:.1%} | "
                          f"{a['accuracy'] - a['vote_accuracy']:+.1%} | {ci} | {a['generated_tokens']:.0f}{share} |")
-    if transitions:
+    if extra.get("revision_transitions"):
         lines += ["", "## What revision does to the answers", "",
                   "Each revision's answer against the one it revised, over the chains that reach that step "
                   "(step 1 is the first revision; a missing answer counts as wrong). \"changed\": the answer "
                   "differs from the one revised.", "",
                   "| strategy | step | chains | right kept | right -> wrong | wrong -> right | wrong kept | changed |",
                   "|---|---|---|---|---|---|---|---|"]
-        for t in transitions:
+        for t in extra["revision_transitions"]:
             lines.append(f"| {t['strategy']} | {t['step']} | {t['chains']} | {t['kept_right']} | "
                          f"{t['right_to_wrong']} | {t['wrong_to_right']} | {t['kept_wrong']} | {t['changed']} |")
     return "\n".join(lines) + "\n"
 
 
-def write_report(path: str | Path, curve: Sequence[CurvePoint], meta: dict, differences: Sequence[dict] = (),
-                 adaptive: Sequence[dict] = (), transitions: Sequence[dict] = ()) -> Path:
+def write_report(path: str | Path, curve: Sequence[CurvePoint], meta: dict,
+                 extra: Mapping = MappingProxyType({})) -> Path:
     p = Path(path)
-    p.write_text(render_report(curve, meta, differences, adaptive, transitions), encoding="utf-8")
+    p.write_text(render_report(curve, meta, extra), encoding="utf-8")
     return p

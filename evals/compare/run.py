@@ -177,7 +177,6 @@ def run_compare(model: Model | None, samples: list[Sample], spec: CompareSpec, p
     Path(files["results"]).write_text(json.dumps(
         {"meta": meta, "spec": asdict(spec), "curve": [p.to_dict() for p in curve],
          "winners": [asdict(v) for v in verdicts(curve)], **extra}, indent=2), encoding="utf-8")
-    write_report(files["report"], curve, meta, extra["versus_greedy"], extra.get("adaptive_sweep_at_largest_budget", ()),
-                 extra["revision_transitions"])
+    write_report(files["report"], curve, meta, extra)
     plot_curves(curve, files["curves"], title=f"{spec.task}: accuracy vs test-time compute")
     return CompareOutcome(curve, out, files, wall)

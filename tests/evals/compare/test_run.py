@@ -121,6 +121,11 @@ def test_compare_end_to_end_and_resume(tmp_path):
     assert diffs[("parallel", 1)]["difference"] == pytest.approx(pts[("parallel", 1)].accuracy - 1.0)
     assert diffs[("sequential", 1)]["difference"] == 0.0
     assert ("pass@k", 1) not in diffs and ("greedy", 1) not in diffs
+    # against parallel at the same budget: sequential@2 (0.5) vs maj@2, and parallel is not compared with itself
+    same = {(d["strategy"], d["budget"]): d for d in data["versus_parallel"]}
+    assert same[("sequential", 2)]["difference"] == pytest.approx(0.5 - pts[("parallel", 2)].accuracy)
+    assert same[("parallel-weighted", 8)]["difference"] == pytest.approx(0.0)
+    assert not {k for k in same if k[0] in ("parallel", "greedy", "pass@k")}
     # chain majority: steps 6,1 (easy) tie -> 1/2 right; 1,1 (mixed) -> right
     assert data["sequential_chain_majority"]["2"] == pytest.approx((0.5 + 1) / 2)
     # what revision did: easy's right 6 became 1 (wrong) at the first revision and stayed; mixed's 1 stayed 1;
@@ -138,6 +143,7 @@ def test_compare_end_to_end_and_resume(tmp_path):
     report = (tmp_path / "report.md").read_text()
     assert "## Budget 8" in report and "Winner per budget" in report and "## Against greedy" in report
     assert "| hybrid | 1 | 8 | 2 | 4 | 2 | 0 | 6 |" in report.split("## What revision does to the answers")[1]
+    assert "| sequential | 2 | 2 |" in report.split("## Against parallel voting at the same budget")[1]
     # resume: nothing is regenerated, same curve
     again = scripted_solver()
     out2 = run_compare(again, samples, spec, params, tmp_path, grader=grader, progress=lambda s: None)
