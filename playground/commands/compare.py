@@ -31,12 +31,14 @@ Generates once at the largest budget and derives every smaller budget from it
 (maj@k exact over subsets of the samples, sequential@k from chain prefixes,
 adaptive by replaying its stopping rule, on the pal samples too when they are
 generated: adaptive-pal; cascade, the same rule over at most 2 pal programs
-first, then cot samples, from the stored pal and cot samples). The parallel samples are also voted with weights from
-their token logprobs (parallel-weighted), and every strategy is
-compared with a greedy answer to the same questions (the paired bootstrap CI of
-the difference, in report.md). Resumable: rerun the same command with the same
---out to continue; a larger --limit adds questions, more --strategies reuse the
-stored samples.
+first, then cot samples, from the stored pal and cot samples). The parallel
+samples are also voted with weights from their token logprobs
+(parallel-weighted). Every strategy is compared with a greedy answer to the
+same questions and with parallel voting at the same budget (paired bootstrap
+CIs of the differences, in report.md, beside what each revision step did to
+the answers). Resumable: rerun the same command with the same --out to
+continue; a larger --limit adds questions, more --strategies reuse the stored
+samples.
 
 example:
   playground compare --task gsm8k --data test.jsonl --limit 30 --budgets 1,2,4,8 \\
