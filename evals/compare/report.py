@@ -11,6 +11,8 @@ from types import MappingProxyType
 from evals.compare.points import Point
 from evals.stats import bootstrap_ci
 
+ROUNDING = 1e-9
+"""A difference smaller than this is floating-point noise (the same votes summed in another order), not one the data tell."""
 ORACLE = "pass@k"
 """The oracle line (some sample correct): selection's ceiling, never a winner."""
 
@@ -100,7 +102,7 @@ def verdicts(curve: Iterable[CurvePoint]) -> list[Verdict]:
 def _difference_rows(differences: Sequence[dict]) -> list[str]:
     rows = ["| strategy | budget | questions | difference | 95% CI | tells? |", "|---|---|---|---|---|---|"]
     for d in sorted(differences, key=lambda d: (d["strategy"], d["budget"])):
-        tells = "yes" if d["ci_low"] > 0 or d["ci_high"] < 0 else "no"
+        tells = "yes" if d["ci_low"] > ROUNDING or d["ci_high"] < -ROUNDING else "no"
         rows.append(f"| {d['strategy']} | {d['budget']} | {d['questions']} | {d['difference']:+.1%} | "
                     f"[{d['ci_low']:+.1%}, {d['ci_high']:+.1%}] | {tells} |")
     return rows

@@ -50,6 +50,16 @@ def test_report_and_plot(tmp_path):
     assert png.stat().st_size > 5000 and png.read_bytes()[:4] == b"\x89PNG"
 
 
+def test_a_difference_of_rounding_noise_is_not_one_the_data_tell():
+    rows = [{"strategy": "adaptive", "budget": 2, "questions": 100, "difference": -4e-17, "ci_low": -5e-17,
+             "ci_high": -3e-17},
+            {"strategy": "adaptive", "budget": 8, "questions": 100, "difference": -7e-4, "ci_low": -1.4e-3,
+             "ci_high": -1.8e-4}]
+    text = render_report([cp("parallel", 0.5, 0.4, 0.6)], {}, {"versus_parallel": rows})
+    assert "| adaptive | 2 | 100 | -0.0% | [-0.0%, -0.0%] | no |" in text
+    assert "| adaptive | 8 | 100 | -0.1% | [-0.1%, -0.0%] | yes |" in text
+
+
 def test_math_questions_are_reported_per_level(tmp_path):
     """MATH's level is the bucket (Snell et al. 2024: the best strategy depends on difficulty):
     a winner for each level, levels after all, in order."""
