@@ -1,6 +1,7 @@
 """From the stored attempts of a comparison to its curve: every strategy at every budget per
 question (derived, never regenerated: estimators.py), the difficulty buckets, and each
-strategy's paired difference against the greedy reference."""
+strategy's paired difference against the greedy reference and against parallel voting at the
+same budget."""
 
 from __future__ import annotations
 
