@@ -96,6 +96,11 @@ def _store(store: ResultStore, name: str, jobs: list[Job], strategy: str, budget
         store.write_result(run_id(name), result, position=samples.index(j.sample), target=j.sample.target)
 
 
+def _minutes(seconds: float) -> str:
+    """A remaining time as a person reads it: seconds under two minutes, minutes after."""
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
+
+
 def generate(model: Model, samples: list[Sample], spec: CompareSpec, params: SamplingParams,
              store: ResultStore, grader: Grader, progress: Callable[[str], None] = _print) -> None:
     """Generate (or resume) every stored run of the comparison, a chunk of questions at a time: the
@@ -108,6 +113,7 @@ def generate(model: Model, samples: list[Sample], spec: CompareSpec, params: Sam
     store.start_session(run_id("session"))
     n_par, seed = spec.parallel_count(), str(spec.seed)
     greedy = replace(params, temperature=0.0, top_p=1.0)
+    began = time.perf_counter()
     for start in range(0, len(todo), spec.chunk_size):
         chunk = todo[start:start + spec.chunk_size]
         t0 = time.perf_counter()
@@ -146,8 +152,10 @@ def generate(model: Model, samples: list[Sample], spec: CompareSpec, params: Sam
         for name in revised:
             _store(store, name, chained[name], name, spec.largest, options, grader, seed, samples)
         store.touch_session(len(chunk))
-        progress(f"compare: {start + len(chunk)}/{len(todo)} questions generated "
-                 f"({time.perf_counter() - t0:.0f} s for this chunk)")
+        done_now, left = start + len(chunk), len(todo) - start - len(chunk)
+        eta = f"; about {_minutes((time.perf_counter() - began) / done_now * left)} left" if left else ""
+        progress(f"compare: {done_now}/{len(todo)} questions generated "
+                 f"({time.perf_counter() - t0:.0f} s for this chunk{eta})")
 
 
 def run_compare(model: Model | None, samples: list[Sample], spec: CompareSpec, params: SamplingParams,

@@ -14,6 +14,7 @@ from evals.compare import CompareSpec, run_compare
 from evals.compare.estimators import Vote, majority_at_k
 from evals.compare.plot import plot_curves
 from evals.compare.report import CurvePoint, pick_winner, render_report
+from evals.compare.run import _minutes
 from evals.store import ResultStore
 
 
@@ -103,7 +104,12 @@ def test_compare_end_to_end_and_resume(tmp_path):
     spec = CompareSpec(task="toy", budgets=(1, 2, 4, 8), chunk_size=1)
     params = SamplingParams(temperature=0.7, max_tokens=30)
     model = scripted_solver()
-    out = run_compare(model, samples, spec, params, tmp_path, grader=grader, progress=lambda s: None)
+    lines = []
+    out = run_compare(model, samples, spec, params, tmp_path, grader=grader, progress=lines.append)
+    # after each chunk but the last: the time left, from the mean time per question so far
+    ends = [line for line in lines if "questions generated" in line]
+    assert re.fullmatch(r"compare: 1/2 questions generated \(\d+ s for this chunk; about \d+ s left\)", ends[0])
+    assert re.fullmatch(r"compare: 2/2 questions generated \(\d+ s for this chunk\)", ends[1])
     # generated once: 8 parallel + 1 greedy + 7 sequential revisions + 4 hybrid revisions per question
     assert sum(r.params.n for r in model.calls) == 2 * (8 + 1 + 7 + 4)
     assert [r.params.temperature for r in model.calls if r.params.temperature == 0] == [0.0, 0.0]
@@ -296,3 +302,8 @@ def test_regrade_reads_stored_program_answers_again(tmp_path):
     assert {(p.strategy, p.accuracy) for p in out.curve if p.budget == 2 and p.bucket == "all"} >= {("parallel-pal", 1.0)}
     run_compare(None, samples, spec, params, tmp_path, progress=lines.append, regrade=True)
     assert lines[-1] == "compare: regraded 0 program answers that read differently today"
+
+
+def test_time_left_reads_in_seconds_then_minutes():
+    assert _minutes(42.4) == "42 s" and _minutes(119) == "119 s"
+    assert _minutes(120) == "2 min" and _minutes(3 * 3600) == "180 min"
