@@ -152,10 +152,10 @@ def generate(model: Model, samples: list[Sample], spec: CompareSpec, params: Sam
         for name in revised:
             _store(store, name, chained[name], name, spec.largest, options, grader, seed, samples)
         store.touch_session(len(chunk))
-        done_now, left = start + len(chunk), len(todo) - start - len(chunk)
-        eta = f"; about {_minutes((time.perf_counter() - began) / done_now * left)} left" if left else ""
-        progress(f"compare: {done_now}/{len(todo)} questions generated "
-                 f"({time.perf_counter() - t0:.0f} s for this chunk{eta})")
+        now, done_now = time.perf_counter(), start + len(chunk)
+        left = len(todo) - done_now
+        eta = f"; about {_minutes((now - began) / done_now * left)} left" if left else ""
+        progress(f"compare: {done_now}/{len(todo)} questions generated ({now - t0:.0f} s for this chunk{eta})")
 
 
 def run_compare(model: Model | None, samples: list[Sample], spec: CompareSpec, params: SamplingParams,
