@@ -102,7 +102,8 @@ def _result(outcome: PumpOutcome, reply: dict | None, sandbox: SandboxProcess, l
         stdout=pump.out.text(), stderr=stderr, returncode=rc, timed_out=timed_out, memory_exceeded=memory,
         output_truncated=pump.out.truncated or pump.err.truncated or outcome == "flood",
         figures=list(reply.get("figures", [])) if reply else [],
-        plot_warnings=list(reply.get("plot_warnings", [])) if reply else [], duration_s=duration, isolation=sandbox.level)
+        plot_warnings=list(reply.get("plot_warnings", [])) if reply else [],
+        figure_facts=list(reply.get("figure_facts", [])) if reply else [], duration_s=duration, isolation=sandbox.level)
 
 
 def _signal_name(n: int) -> str:

@@ -132,5 +132,6 @@ class PythonSession:
             memory_exceeded=bool(reply and reply.get("memory_error")),
             output_truncated=pump.out.truncated or pump.err.truncated or outcome == "flood",
             figures=list(reply.get("figures", [])) if reply else [],
-            plot_warnings=list(reply.get("plot_warnings", [])) if reply else [], isolation=self.isolation,
+            plot_warnings=list(reply.get("plot_warnings", [])) if reply else [],
+        figure_facts=list(reply.get("figure_facts", [])) if reply else [], isolation=self.isolation,
             workdir=str(self.workdir))

@@ -41,6 +41,10 @@ class ExecResult:
     plot_warnings: list[str] = field(default_factory=list)
     """What is wrong with what the code drew, one sentence each: an image of a list of points
     (imshow on an N x 2 array), an image of one constant value, a figure saved with nothing on it."""
+    figure_facts: list[dict] = field(default_factory=list)
+    """What each picture saved through matplotlib shows (tools/sandbox_runtime/playground_figure_facts.py):
+    its file and pixel size; per axes the limits, tick labels, unit ratio and the images drawn with
+    their shape, extent and origin; for imsave the array's shape and origin."""
     duration_s: float = 0.0
     isolation: IsolationLevel = "subprocess"
     workdir: str | None = None

@@ -119,3 +119,38 @@ def test_restart_clears_state():
         s.run("a = 1")
         s.restart()
         assert "NameError" in s.run("a").stderr
+
+
+@pytest.mark.slow
+def test_each_saved_picture_comes_with_what_it_shows(tmp_path):
+    """The record of a saved figure (tools/sandbox_runtime/playground_figure_facts.py): pixel size, axes
+    limits, tick labels, unit ratio and each image's shape, extent and origin; the PNG carries it;
+    imsave and a figure left open are recorded too; the user's own PNG metadata is kept."""
+    from tools.sandbox_runtime.playground_figure_facts import read_png_facts
+
+    with PythonSession(workdir=tmp_path) as s:
+        r = s.run("import numpy as np\nimport matplotlib.pyplot as plt\n"
+                  "fig = plt.figure(figsize=(4, 3), dpi=50)\n"
+                  "plt.imshow(np.random.rand(30, 40), extent=[-2, 1, -1, 1], origin='lower')\n"
+                  "plt.xlabel('Re')\nplt.title('t')\nplt.colorbar()\n"
+                  "plt.savefig('a.png', metadata={'Author': 'me'})\n"
+                  "plt.imsave('b.png', np.random.rand(10, 20))\n"
+                  "plt.figure()\nplt.plot([0, 1], [0, 2])", timeout_s=60)
+        assert r.ok, r.stderr
+        by_file = {f["file"]: f for f in r.figure_facts}
+        assert set(by_file) == {"a.png", "b.png", "figure_1.png"}
+        a = by_file["a.png"]
+        assert a["size_px"] == [200, 150] and len(a["axes"]) == 1  # the colorbar is left out
+        ax = a["axes"][0]
+        assert ax["xlim"] == [-2, 1] and ax["ylim"] == [-1, 1] and ax["xlabel"] == "Re" and ax["title"] == "t"
+        assert ax["images"] == [{"shape": [30, 40], "extent": [-2, 1, -1, 1], "origin": "lower", "extent_given": True}]
+        assert abs(ax["unit_ratio"] - 1) < 0.01  # imshow's equal aspect
+        assert ax["xticks"][0] == [0, "-2"], ax["xticks"]
+        assert by_file["b.png"] == {"kind": "imsave", "shape": [10, 20], "origin": "upper", "file": "b.png",
+                                    "size_px": [20, 10]}
+        assert by_file["figure_1.png"]["axes"][0]["lines"] == 1
+        assert read_png_facts(tmp_path / "a.png")["axes"][0]["images"][0]["shape"] == [30, 40]
+        from PIL import Image
+
+        with Image.open(tmp_path / "a.png") as im:
+            assert im.info.get("Author") == "me"

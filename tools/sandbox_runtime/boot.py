@@ -183,17 +183,18 @@ class _FigureHookInstaller:
 
 def save_open_figures():
     """Figures still open at the end of a program or cell are saved (like a notebook) ->
-    (figure files saved, warnings about what was drawn)."""
+    (figure files saved, warnings about what was drawn, what each saved picture shows)."""
     backend = figures_module()  # imported only with matplotlib.pyplot (_FigureHookInstaller)
     if backend is None:
-        return [], []
+        return [], [], []
     try:
         backend.save_all_figures()
     except Exception as e:  # a broken figure must not hide the program's result
         sys.stderr.write(f"[sandbox: could not save a figure: {type(e).__name__}: {e}]\n")
     saved, backend.SAVED[:] = list(backend.SAVED), []
     warnings, backend.WARNINGS[:] = list(backend.WARNINGS), []
-    return saved, warnings
+    facts, backend.FACTS[:] = list(backend.FACTS), []
+    return saved, warnings, facts
 
 
 def execute(code, filename, namespace, echo_last=False):
@@ -241,9 +242,10 @@ def serve_run(cfg):
     namespace["__file__"] = os.path.join(cfg["workdir"], request["filename"])
     sys.argv[:] = [request["filename"]]
     rc, memory_error = execute(request["code"], request["filename"], namespace)
-    figures, plot_warnings = save_open_figures()
+    figures, plot_warnings, facts = save_open_figures()
     flush_std()
-    send({"returncode": rc, "memory_error": memory_error, "figures": figures, "plot_warnings": plot_warnings})
+    send({"returncode": rc, "memory_error": memory_error, "figures": figures, "plot_warnings": plot_warnings,
+          "figure_facts": facts})
     os._exit(rc & 0xFF)
 
 
@@ -255,13 +257,13 @@ def serve_session(cfg):
             os._exit(0)
         set_cell_cpu_limit(request["cpu_s"])
         rc, memory_error = execute(request["code"], request["filename"], namespace, echo_last=True)
-        figures, plot_warnings = save_open_figures()
+        figures, plot_warnings, facts = save_open_figures()
         flush_std()
         nonce = request["nonce"].encode()
         os.write(1, nonce)
         os.write(2, nonce)
         send({"returncode": rc, "memory_error": memory_error, "figures": figures,
-              "plot_warnings": plot_warnings})
+              "plot_warnings": plot_warnings, "figure_facts": facts})
 
 
 def main():

@@ -8,12 +8,18 @@ or cell.
 It also looks at what the code draws and notes the mistakes that leave a
 picture showing nothing (WARNINGS): an image of a list of points (imshow on an
 N x 2 array), an image of one constant value, a saved figure with nothing drawn.
+And it records what each saved picture shows (FACTS, playground_figure_facts): the
+axes, their limits and tick labels, the images drawn with their shape, extent and
+origin; a PNG carries that record in a text chunk.
 """
 
+import json
 import os
 
 import matplotlib.axes
 import matplotlib.figure
+import matplotlib.image
+import playground_figure_facts as figure_facts
 from matplotlib.backend_bases import FigureManagerBase
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -21,10 +27,14 @@ SAVED: list = []
 """File names (relative to the work dir) of figures saved since the bootstrap last looked."""
 WARNINGS: list = []
 """Problems with what was drawn since the bootstrap last looked, one sentence each."""
+FACTS: list = []
+"""What each picture saved since the bootstrap last looked shows (playground_figure_facts), with its
+"file" and, for a PNG, its "size_px"."""
 
 _counter = [0]
 _original_savefig = matplotlib.figure.Figure.savefig
 _original_imshow = matplotlib.axes.Axes.imshow
+_original_imsave = matplotlib.image.imsave
 
 
 def _next_name() -> str:
@@ -44,23 +54,86 @@ def _draws_nothing(fig) -> bool:
     return not fig.images and not any(ax.has_data() for ax in fig.axes)
 
 
-def _record_save(fig, fname, kwargs) -> None:
-    fig._playground_saved = True
+def _saved_name(fname, kwargs, default_format) -> str | None:
     if not isinstance(fname, (str, os.PathLike)):
-        return  # a file object: nothing to name
+        return None  # a file object: nothing to name
     path = os.fspath(fname)
     if not os.path.splitext(path)[1]:
-        path += "." + str(kwargs.get("format") or matplotlib.rcParams["savefig.format"])
-    name = os.path.relpath(os.path.abspath(path))
+        path += "." + str(kwargs.get("format") or default_format)
+    return os.path.relpath(os.path.abspath(path))
+
+
+def _record_facts(name: str, facts: dict | None) -> None:
+    if facts is None:
+        return
+    facts = dict(facts, file=name)
+    if name.lower().endswith(".png"):
+        facts["size_px"] = figure_facts.png_size(name)
+    FACTS[:] = [f for f in FACTS if f.get("file") != name] + [facts]
+
+
+def _record_save(fig, fname, kwargs, facts: dict | None = None) -> None:
+    fig._playground_saved = True
+    name = _saved_name(fname, kwargs, matplotlib.rcParams["savefig.format"])
+    if name is None:
+        return
     if name not in SAVED:
         SAVED.append(name)
+    _record_facts(name, facts)
     if _draws_nothing(fig):
         _note(f"{name} is empty: nothing was drawn on the figure before it was saved.")
 
 
+def _facts_of(fig) -> dict | None:
+    try:
+        return figure_facts.figure_facts(fig)
+    except Exception:  # the record is a help: never break the user's savefig
+        return None
+
+
+def _with_metadata(fname, kwargs, facts):
+    """savefig's kwargs with the record added to a PNG's metadata (the user's own metadata kept)."""
+    name = _saved_name(fname, kwargs, matplotlib.rcParams["savefig.format"]) if facts else None
+    fmt = str(kwargs.get("format") or (os.path.splitext(name)[1][1:] if name else "")).lower()
+    if fmt != "png":
+        return kwargs
+    metadata = dict(kwargs.get("metadata") or {})
+    metadata.setdefault(figure_facts.KEY, json.dumps(facts))
+    return dict(kwargs, metadata=metadata)
+
+
+_saving = [0]
+"""savefig calls in progress: matplotlib writes a figure's PNG through imsave, which is not the user's imsave."""
+
+
+def _save(fig, fname, *args, **kwargs):
+    _saving[0] += 1
+    try:
+        return _original_savefig(fig, fname, *args, **kwargs)
+    finally:
+        _saving[0] -= 1
+
+
 def savefig(self, fname, *args, **kwargs):
-    result = _original_savefig(self, fname, *args, **kwargs)
-    _record_save(self, fname, kwargs)
+    facts = _facts_of(self)
+    result = _save(self, fname, *args, **_with_metadata(fname, kwargs, facts))
+    _record_save(self, fname, kwargs, facts)
+    return result
+
+
+def imsave(fname, arr, *args, **kwargs):
+    result = _original_imsave(fname, arr, *args, **kwargs)
+    if _saving[0]:
+        return result
+    name = _saved_name(fname, kwargs, kwargs.get("format") or matplotlib.rcParams["savefig.format"])
+    if name is not None:
+        if name not in SAVED:
+            SAVED.append(name)
+        origin = kwargs.get("origin") or matplotlib.rcParams["image.origin"]
+        try:
+            _record_facts(name, figure_facts.imsave_facts(arr, origin))
+        except Exception:
+            pass
     return result
 
 
@@ -100,6 +173,7 @@ def imshow(self, X, *args, **kwargs):
 
 matplotlib.figure.Figure.savefig = savefig
 matplotlib.axes.Axes.imshow = imshow
+matplotlib.image.imsave = imsave
 
 
 def save_all_figures() -> None:
@@ -110,8 +184,10 @@ def save_all_figures() -> None:
         fig = plt.figure(num)
         if not getattr(fig, "_playground_saved", False):
             name = _next_name()
-            _original_savefig(fig, name, format="png")
+            facts = _facts_of(fig)
+            _save(fig, name, **_with_metadata(name, {"format": "png"}, facts))
             SAVED.append(name)
+            _record_facts(name, facts)
             if _draws_nothing(fig):
                 _note(f"{name} is empty: nothing was drawn on the figure.")
         plt.close(fig)
