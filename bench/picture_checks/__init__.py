@@ -3,6 +3,10 @@
 A task of bench/agent_tasks.yaml names a check (`check: mandelbrot`) and its options
 (`check_args: {...}`); `check_pictures` runs it on the task's image files in the work
 dir and returns a Verdict (ok, reason), the reason saying what is wrong with each picture.
+Every check takes the picture's pixels and, where the PNG carries it, the record of the
+figure that drew it (`facts`: axes, limits, tick labels; tools/sandbox_runtime/
+playground_figure_facts.py), so that axes which say something the picture does not show
+can be caught.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+
+from tools.sandbox_runtime.playground_figure_facts import read_png_facts
 
 from ._image import load_rgb, plot_area
 from ._types import Verdict
@@ -52,7 +58,7 @@ def check_file(path: Path, check: str, size: tuple[int, int] | None = None, **ar
         return Verdict(False, f"cannot read the picture: {type(e).__name__}: {e}")
     if size is not None and not (fits := check_size(img, size)).ok:
         return fits
-    return CHECKS[check](img, **args)
+    return CHECKS[check](img, facts=read_png_facts(path), **args)
 
 
 def check_pictures(task: dict, workdir: Path) -> Verdict:

@@ -14,6 +14,17 @@
    refined (window edges moved a little) on a finer grid. Accepted when IoU >= MIN_IOU, the
    window shows the main body of the set (all but the ends of the antenna and filaments) and spans
    at most MAX_SPAN (a wrong region, or a set lost in a corner, is no Mandelbrot picture).
+5. As a person sees it: the set the right way up, i.e. the real axis along the rows of the
+   picture growing to the right (upside down is the same picture: the set is symmetric about
+   the real axis); a match sideways or mirrored is named and rejected. Square units: one unit
+   of x as long on screen as one unit of y, within ASPECT_TOLERANCE.
+6. Axes that tell the truth: where the PNG carries the record of its figure (the sandbox's
+   savefig embeds it: tools/sandbox_runtime/playground_figure_facts.py), each tick label of
+   the axes with the image must name the plane coordinate the matched window puts at that
+   tick's position, within LABEL_TOLERANCE of the window's span. The labels are read from
+   that record, not from the pixels (there is no OCR here): a picture saved without it (PIL,
+   another program) is judged on 1-5 alone. Axes that show array indices (imshow with no
+   extent) claim no plane coordinates and are not held to them.
 """
 
 from __future__ import annotations
@@ -24,6 +35,7 @@ from functools import cache
 import numpy as np
 
 from . import _image
+from ._axes import linear_axes, numeric_ticks
 from ._types import Verdict
 
 MIN_IOU = 0.85
@@ -37,6 +49,14 @@ COARSE, FINE = 56, 100  # long side of the grids compared
 REFINE_WITHIN = 0.2  # refine a coarse match this close to MIN_IOU or better
 # the real axis: along columns (x grows right, left) or along rows (x grows down, up)
 ORIENTATIONS = ("x right", "x left", "x down", "x up")
+UPRIGHT = "x right"
+WRONG_WAY = {
+    "x left": "mirrored: the real axis grows to the left",
+    "x down": "on its side: the real axis runs down the picture (an array filled as [x, y] shown by imshow?)",
+    "x up": "on its side: the real axis runs up the picture (an array filled as [x, y] shown by imshow?)",
+}
+ASPECT_TOLERANCE = 0.15  # one unit of x against one unit of y on screen
+LABEL_TOLERANCE = 0.1  # of the window's span: a tick label this far from the coordinate it marks lies
 
 Window = tuple[float, float, float, float]  # x0, x1, y0, y1: x0 at the first column/row
 
@@ -195,15 +215,16 @@ def _refine(mask: np.ndarray, orientation: str, window: Window) -> tuple[float, 
     return best, window, best_n
 
 
-def check_mandelbrot(img: np.ndarray) -> Verdict:
-    """Accept a picture whose set-coloured pixels match the true Mandelbrot set (see module doc)."""
+def check_mandelbrot(img: np.ndarray, facts: dict | None = None) -> Verdict:
+    """Accept a picture whose set-coloured pixels match the true Mandelbrot set, upright, with square
+    units and, where `facts` (the figure's record) has them, true tick labels (see module doc)."""
     h, w = img.shape[:2]
     if min(h, w) < 16:
         return Verdict(False, f"picture is too small ({w}x{h})")
     if float(img.std(axis=(0, 1)).max()) < 0.01:
         return Verdict(False, "picture is one colour")
-    box, framed = _image.plot_area(img)
-    boxes = [box] if framed else list(dict.fromkeys([(0, h, 0, w), box]))
+    plot_box, framed = _image.plot_area(img)
+    boxes = [plot_box] if framed else list(dict.fromkeys([(0, h, 0, w), plot_box]))
     found = []  # the best coarse candidate of each box, refined
     for box in boxes:
         area = img[box[0]:box[1], box[2]:box[3]]
@@ -219,13 +240,73 @@ def check_mandelbrot(img: np.ndarray) -> Verdict:
         if iou >= MIN_IOU - REFINE_WITHIN:
             fine = _image.pool(mask, _image.shrink_shape(*mask.shape, FINE))
             iou, window, n = _refine(fine, orientation, window)
-        found.append((iou, window, n, orientation, what, box))
+        found.append((iou, window, n, orientation, what, box, box == plot_box))
     striped = next((f"{kind} (imshow of a list of points?); " for b in boxes if (kind := _image.stripes(img, b))), "")
     if not found:
         return Verdict(False, f"{striped}no colour covers 1-90% of the plot area as the set would")
-    iou, window, n, orientation, what, box = max(found, key=lambda t: t[0])
+    iou, window, n, orientation, what, box, in_plot_area = max(found, key=lambda t: t[0])
     where = (f"x [{window[0]:.2f}, {window[1]:.2f}] y [{window[2]:.2f}, {window[3]:.2f}], {orientation}, "
              f"{n} iterations, {what}, area {box[3] - box[2]}x{box[1] - box[0]} px")
     if iou < MIN_IOU:
         return Verdict(False, f"{striped}not the Mandelbrot set: best match IoU {iou:.2f} < {MIN_IOU} ({where})")
-    return Verdict(True, f"Mandelbrot set, IoU {iou:.2f} ({where})")
+    if orientation != UPRIGHT:
+        return Verdict(False, f"the Mandelbrot set, but {WRONG_WAY[orientation]}: IoU {iou:.2f} ({where})")
+    ratio = unit_ratio(window, box)
+    if not 1 / (1 + ASPECT_TOLERANCE) <= ratio <= 1 + ASPECT_TOLERANCE:
+        return Verdict(False, f"the Mandelbrot set, but squashed: one unit of x is drawn {ratio:.2f} times as "
+                              f"long as one unit of y (IoU {iou:.2f}; {where})")
+    lie = _labels_lie(facts, window, in_plot_area)
+    if lie:
+        return Verdict(False, f"the Mandelbrot set, but the axes lie: {lie} (IoU {iou:.2f}; {where})")
+    axes = "; " + _labels_checked(facts, in_plot_area) if in_plot_area and (framed or (facts or {}).get("kind") == "figure") else ""
+    return Verdict(True, f"Mandelbrot set, IoU {iou:.2f}, units square within {abs(ratio - 1):.0%} ({where}){axes}")
+
+
+def unit_ratio(window: Window, box: tuple[int, int, int, int]) -> float:
+    """How many times longer one unit of x is drawn than one unit of y, for `window` shown upright
+    over the plot area `box` (rows r0:r1, columns c0:c1)."""
+    x0, x1, y0, y1 = window
+    px_per_x = (box[3] - box[2]) / abs(x1 - x0)
+    px_per_y = (box[1] - box[0]) / abs(y1 - y0)
+    return px_per_x / px_per_y
+
+
+def _shows_indices(ax: dict) -> bool:
+    return bool(ax.get("images")) and not any(im.get("extent_given") for im in ax["images"])
+
+
+def _labels_lie(facts: dict | None, window: Window, in_plot_area: bool) -> str:
+    """What the tick labels claim that the matched window contradicts, or "" (`in_plot_area`: the set
+    was matched in the plot area of the figure, the box its axes frame)."""
+    ax = linear_axes(facts, want_image=True) if in_plot_area else None
+    if ax is None or _shows_indices(ax):
+        return ""
+    x0, x1, y0, y1 = window
+    problems = []
+    xs = numeric_ticks(ax.get("xticks", []))
+    if xs:
+        span = abs(x1 - x0)
+        worst = max(xs, key=lambda t: abs(t[1] - (x0 + (x1 - x0) * t[0])))
+        at = x0 + (x1 - x0) * worst[0]
+        if abs(worst[1] - at) > LABEL_TOLERANCE * span:
+            problems.append(f"the x tick labelled {worst[1]:g} marks x = {at:.2f}")
+    ys = numeric_ticks(ax.get("yticks", []))
+    if ys:
+        span = abs(y1 - y0)
+        marked = [(v, y0 + (y1 - y0) * (1 - f)) for f, v in ys]  # the record's fractions run bottom to top
+        # the set is symmetric about the real axis: the labels may run either way
+        off = min(max(abs(v - sign * at) for v, at in marked) for sign in (1, -1))
+        if off > LABEL_TOLERANCE * span:
+            v, at = max(marked, key=lambda t: min(abs(t[0] - t[1]), abs(t[0] + t[1])))
+            problems.append(f"the y tick labelled {v:g} marks y = {abs(at):.2f} or {-abs(at):.2f}")
+    return "; ".join(problems)
+
+
+def _labels_checked(facts: dict | None, in_plot_area: bool) -> str:
+    """What was checked of the axes, in a few words."""
+    ax = linear_axes(facts, want_image=True) if in_plot_area else None
+    if ax is None:
+        return "axes not checked (the picture carries no record of its tick labels)"
+    if _shows_indices(ax):
+        return "axes show array indices"
+    return "tick labels agree with the set's position"

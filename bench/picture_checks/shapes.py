@@ -49,7 +49,7 @@ TRIANGLES = {
 }
 
 
-def check_circle(img: np.ndarray, colour: str = "red") -> Verdict:
+def check_circle(img: np.ndarray, colour: str = "red", facts: dict | None = None) -> Verdict:
     """Accept a filled circle of `colour` (a matplotlib colour name) on white (see module doc)."""
     target = np.array(to_rgb(colour), dtype=np.float32)
     mask = _image.distance(img, target) < 0.35
@@ -122,7 +122,7 @@ def _share(ids: np.ndarray, ink: np.ndarray, n: int, test) -> tuple[int, int]:
     return int(np.count_nonzero(test(inked[has] / total[has]))), int(np.count_nonzero(has))
 
 
-def check_sierpinski(img: np.ndarray) -> Verdict:
+def check_sierpinski(img: np.ndarray, facts: dict | None = None) -> Verdict:
     """Accept a Sierpinski triangle, filled, outlined or a cloud of points (see module doc)."""
     r0, r1, c0, c1 = _image.axes_interior(img)
     area = img[r0:r1, c0:c1]

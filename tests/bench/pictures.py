@@ -1,15 +1,29 @@
 """Real pictures for the picture-check tests, drawn with matplotlib (Agg) and Pillow the way
 the agent's code draws them: each function writes one small PNG to `path`. The fractals
-are computed here with plain numpy loops, independently of the checks' own code."""
+are computed here with plain numpy loops, independently of the checks' own code. A figure
+is saved as the sandbox saves it, with the record of what it shows (tick labels, limits)
+in the PNG (`save`); `record=False` saves it as plain matplotlib does."""
 
 from __future__ import annotations
+
+import json
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Circle, Polygon, Rectangle
 from PIL import Image, ImageDraw
 
+from tools.sandbox_runtime.playground_figure_facts import KEY, figure_facts
+
 plt.switch_backend("Agg")
+
+
+def save(fig, path, record=True, **kw):
+    """fig.savefig(path), with the figure's record in the PNG as the sandbox's savefig adds it."""
+    if record:
+        kw["metadata"] = {KEY: json.dumps(figure_facts(fig))}
+    fig.savefig(path, **kw)
+    plt.close(fig)
 
 
 def escape_time(w: int, h: int, xr=(-2.0, 1.0), yr=(-1.0, 1.0), n=100, c=None) -> np.ndarray:
@@ -26,21 +40,20 @@ def escape_time(w: int, h: int, xr=(-2.0, 1.0), yr=(-1.0, 1.0), n=100, c=None) -
 
 
 def show(path, data, cmap="viridis", extent=None, colorbar=False, title="", axis=True, aspect=None,
-         size=(3.2, 2.4), dpi=60, **save):
+         size=(3.2, 2.4), dpi=60, origin=None, record=True, **kw):
     """`imshow` in a small figure, as the agent's code does it, saved to `path`."""
     fig, ax = plt.subplots(figsize=size, dpi=dpi)
-    im = ax.imshow(data, cmap=cmap, extent=extent, aspect=aspect)
+    im = ax.imshow(data, cmap=cmap, extent=extent, aspect=aspect, origin=origin)
     if colorbar:
         fig.colorbar(im)
     if title:
         ax.set_title(title)
     if not axis:
         ax.axis("off")
-    fig.savefig(path, **save)
-    plt.close(fig)
+    save(fig, path, record, **kw)
 
 
-def plot(path, x, y, style="-", grid=False, legend=False, **kw):
+def plot(path, x, y, style="-", grid=False, legend=False, record=True, **kw):
     fig, ax = plt.subplots(figsize=(4, 3), dpi=80)
     ax.plot(x, y, style, label="y", **kw)
     if grid:
@@ -49,8 +62,7 @@ def plot(path, x, y, style="-", grid=False, legend=False, **kw):
         ax.legend()
     ax.set_xlabel("x")
     ax.set_title("plot")
-    fig.savefig(path)
-    plt.close(fig)
+    save(fig, path, record)
 
 
 def histogram(path, values, **kw):

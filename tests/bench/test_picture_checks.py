@@ -52,13 +52,14 @@ def _points_as_image(path, aspect=None):
 
 
 MANDELBROTS = {
-    "viridis, axes": lambda p: pic.show(p, pic.escape_time(150, 100)),
-    "hot, colorbar and title, set white": lambda p: pic.show(
-        p, pic.escape_time(120, 120, (-2.5, 1), (-1.25, 1.25), n=50), cmap="hot", colorbar=True, title="Mandelbrot"),
+    "viridis, axes of array indices": lambda p: pic.show(p, pic.escape_time(150, 100)),
+    "hot, colorbar and title, set white, true extent": lambda p: pic.show(
+        p, pic.escape_time(140, 100, (-2.5, 1), (-1.25, 1.25), n=50), cmap="hot", colorbar=True, title="Mandelbrot",
+        extent=(-2.5, 1, -1.25, 1.25)),
+    "extent, origin lower, rows of another length than columns": lambda p: pic.show(
+        p, pic.escape_time(160, 90, (-2, 1), (-1.2, 1.2)), extent=(-2, 1, -1.2, 1.2), origin="lower", cmap="magma"),
     "boolean, set black, no axes": lambda p: pic.show(
-        p, pic.escape_time(140, 110, (-2, 0.5), (-1.25, 1.25)) == 100, cmap="binary", axis=False),
-    "sideways (grid indexed [x, y])": lambda p: pic.show(
-        p, pic.escape_time(120, 120, (-2, 1), (-1.5, 1.5)).T, cmap="magma"),
+        p, pic.escape_time(120, 120, (-2, 0.5), (-1.25, 1.25)) == 100, cmap="binary", axis=False),
     "imsave 64x48": lambda p: plt.imsave(p, pic.escape_time(64, 48, (-2, 1), (-1.125, 1.125)), cmap="inferno"),
     "PIL grayscale": _pil_gray,
     "cyclic colormap": lambda p: plt.imsave(
@@ -66,6 +67,7 @@ MANDELBROTS = {
     "20 iterations, wide view": lambda p: pic.show(
         p, pic.escape_time(130, 100, (-2.5, 1.5), (-1.5, 1.5), n=20), cmap="jet", colorbar=True),
     "contourf": _contourf,
+    "no record of the axes": lambda p: pic.show(p, pic.escape_time(150, 100), extent=(-2, 1, -1, 1), record=False),
 }
 
 NOT_MANDELBROTS = {
@@ -83,6 +85,19 @@ NOT_MANDELBROTS = {
     "wrong formula (x*x + y*y)": (lambda p: pic.show(p, _wrong_formula()), "IoU"),
     "wrong region, x in [-1, 1]": (lambda p: pic.show(p, pic.escape_time(120, 120, (-1, 1), (-1, 1))), "IoU"),
     "a sine plot": (lambda p: pic.plot(p, T, np.sin(T)), "no colour covers"),
+    # right set, wrong picture, as a person sees it
+    "sideways (grid indexed [x, y]), axes that lie": (lambda p: pic.show(
+        p, pic.escape_time(120, 100, (-2.5, 1), (-1.5, 1.5)).T, cmap="magma", extent=(-2.5, 1, -1.5, 1.5)),
+        "on its side: the real axis runs down"),
+    "sideways, no axes": (lambda p: plt.imsave(p, pic.escape_time(100, 100, (-2, 1), (-1.5, 1.5)).T[::-1]),
+                          "on its side: the real axis runs up"),
+    "mirrored": (lambda p: pic.show(p, pic.escape_time(150, 100)[:, ::-1]), "mirrored"),
+    "squashed (aspect auto in a wide figure)": (lambda p: pic.show(
+        p, pic.escape_time(150, 100), aspect="auto", size=(6, 2)), "squashed: one unit of x is drawn 2."),
+    "squashed (no extent, grid of unequal steps)": (lambda p: pic.show(
+        p, pic.escape_time(120, 120, (-2.5, 1), (-1.25, 1.25), n=50)), "squashed: one unit of x is drawn 0.7"),
+    "mislabelled (extent shifted by half a unit)": (lambda p: pic.show(
+        p, pic.escape_time(150, 100), extent=(-1.5, 1.5, -1, 1)), "the axes lie: the x tick labelled"),
 }
 
 
@@ -103,9 +118,16 @@ def _picture(tmp_path, draw, name="picture.png") -> np.ndarray:
     return load_rgb(path)
 
 
+def _judged(tmp_path, draw, check, **args):
+    """The picture `draw` writes, judged by `check` as the benchmark judges it (its record read too)."""
+    path = tmp_path / "picture.png"
+    draw(path)
+    return check_file(path, check, **args)
+
+
 @pytest.mark.parametrize("name", MANDELBROTS)
-def test_mandelbrot_accepts_the_set_however_drawn(tmp_path, name):
-    verdict = check_mandelbrot(_picture(tmp_path, MANDELBROTS[name]))
+def test_mandelbrot_accepts_the_set_upright_with_square_units_however_coloured(tmp_path, name):
+    verdict = _judged(tmp_path, MANDELBROTS[name], "mandelbrot")
     assert verdict.ok, verdict.reason
     assert verdict.reason.startswith("Mandelbrot set, IoU")
 
@@ -113,35 +135,55 @@ def test_mandelbrot_accepts_the_set_however_drawn(tmp_path, name):
 @pytest.mark.parametrize("name", NOT_MANDELBROTS)
 def test_mandelbrot_rejects_other_pictures_and_says_why(tmp_path, name):
     draw, why = NOT_MANDELBROTS[name]
-    verdict = check_mandelbrot(_picture(tmp_path, draw))
+    verdict = _judged(tmp_path, draw, "mandelbrot")
     assert not verdict.ok, verdict.reason
-    assert why in verdict.reason
+    assert why in verdict.reason, verdict.reason
+
+
+def test_mandelbrot_reads_true_tick_labels_and_says_which_axes_it_checked(tmp_path):
+    labelled = _judged(tmp_path, MANDELBROTS["hot, colorbar and title, set white, true extent"], "mandelbrot")
+    assert labelled.ok and "tick labels agree" in labelled.reason, labelled.reason
+    indices = _judged(tmp_path, MANDELBROTS["viridis, axes of array indices"], "mandelbrot")
+    assert "axes show array indices" in indices.reason
+    unrecorded = _judged(tmp_path, MANDELBROTS["no record of the axes"], "mandelbrot")
+    assert "axes not checked" in unrecorded.reason
+    # the same pixels as an accepted picture: only the record's labels differ
+    assert check_mandelbrot(_picture(tmp_path, NOT_MANDELBROTS["mislabelled (extent shifted by half a unit)"][0])).ok
 
 
 SINES = {
     "default line": lambda p: pic.plot(p, T, np.sin(T)),
     "black, grid, legend": lambda p: pic.plot(p, T, np.sin(T), "k-", grid=True, legend=True),
-    "red dots and line, x in degrees": lambda p: pic.plot(p, np.degrees(T[::5]), np.sin(T[::5]), "ro-"),
+    "red dots and line": lambda p: pic.plot(p, T[::5], np.sin(T[::5]), "ro-"),
+    # without the figure's record only the shape can be judged: the x axis in degrees is not seen
+    "x in degrees, no record of the axes": lambda p: pic.plot(p, np.degrees(T), np.sin(T), record=False),
 }
 NOT_SINES = {
     "cosine": (lambda p: pic.plot(p, T, np.cos(T)), "R^2"),
     "minus sine": (lambda p: pic.plot(p, T, -np.sin(T)), "upside down"),
+    "mirrored (x reversed)": (lambda p: pic.plot(p, T, np.sin(T[::-1])), "upside down or mirrored"),
+    "axes swapped": (lambda p: pic.plot(p, np.sin(T), T), "not sin(x)"),
     "two periods": (lambda p: pic.plot(p, 2 * T, np.sin(2 * T)), "R^2"),
     "parabola": (lambda p: pic.plot(p, T, (T - np.pi) ** 2), "R^2"),
     "scattered noise": (lambda p: pic.plot(p, T, np.random.default_rng(0).random(T.size), "."), "no curve"),
+    "x in degrees": (lambda p: pic.plot(p, np.degrees(T), np.sin(T)), "to 360, not 0 to 6.28"),
+    "a tenth of sin(x)": (lambda p: pic.plot(p, T, np.sin(T) / 10), "read through the y axis"),
 }
+
+
+SINE = {"y": "np.sin(x)", "x": (0, TWO_PI), "name": "sin(x)"}
 
 
 @pytest.mark.parametrize("name", SINES)
 def test_curve_accepts_one_period_of_sine(tmp_path, name):
-    verdict = check_curve(_picture(tmp_path, SINES[name]), "np.sin(x)", (0, TWO_PI), "sin(x)")
+    verdict = _judged(tmp_path, SINES[name], "curve", **SINE)
     assert verdict.ok, verdict.reason
 
 
 @pytest.mark.parametrize("name", NOT_SINES)
 def test_curve_rejects_other_curves(tmp_path, name):
     draw, why = NOT_SINES[name]
-    verdict = check_curve(_picture(tmp_path, draw), "np.sin(x)", (0, TWO_PI), "sin(x)")
+    verdict = _judged(tmp_path, draw, "curve", **SINE)
     assert not verdict.ok and why in verdict.reason, verdict.reason
 
 
@@ -218,7 +260,7 @@ def test_check_pictures_needs_one_good_picture_and_names_the_bad_ones(tmp_path):
     verdict = check_pictures(task, tmp_path)
     assert not verdict.ok
     assert "broken.png: cannot read the picture" in verdict.reason and "points.png: " in verdict.reason
-    MANDELBROTS["viridis, axes"](tmp_path / "mandelbrot.png")
+    MANDELBROTS["viridis, axes of array indices"](tmp_path / "mandelbrot.png")
     verdict = check_pictures(task, tmp_path)
     assert verdict.ok and verdict.reason.startswith("mandelbrot.png: Mandelbrot set")
 
@@ -250,7 +292,7 @@ def test_benchmark_check_reports_why_a_picture_is_wrong(agent_tasks, tmp_path):
     _points_as_image(tmp_path / "mandelbrot.png")
     ok, why = agent_tasks.check(task, done, tmp_path)
     assert not ok and why.startswith("mandelbrot.png: ")
-    MANDELBROTS["viridis, axes"](tmp_path / "mandelbrot.png")
+    MANDELBROTS["viridis, axes of array indices"](tmp_path / "mandelbrot.png")
     assert agent_tasks.check(task, done, tmp_path)[0]
 
 
