@@ -69,6 +69,7 @@ class CodeAgent:
         self._last_exec_ok: bool | None = None
         self._wants_image = False
         self._wants_size: tuple[int, int] | None = None
+        self._self_checked = False
 
     # ------------------------------------------------------------------ run
     def run(self, task: str) -> AgentResult:
@@ -77,7 +78,7 @@ class CodeAgent:
         self.messages = [Message("system", prompts.render("agent", key)),
                          Message("user", prompts.render("agent", "task", task=task))]
         self.steps, self.files, self.figures = [], [], []
-        self._format_errors, self._last_exec_ok = 0, None
+        self._format_errors, self._last_exec_ok, self._self_checked = 0, None, False
         self._wants_image = wants_image(task)
         self._wants_size = asked_size(task)
         workdir = str(self.session.workdir)
@@ -184,18 +185,26 @@ class CodeAgent:
         if result.restarted:
             self._run_prelude()
         self._note_files(result.files, result.figures)
-        done = judge(parsed.code, result, self.session.workdir, self._wants_image, self._wants_size)
+        done = judge(parsed.code, result, self.session.workdir, self._wants_image, self._wants_size,
+                     pitfalls=self.config.pitfall_checks)
         defines_only, missing = done.defines_only, done.missing_files
+        step.pitfalls = list(done.pitfalls)
         no_image = done.final_answer is not None and not missing and done.no_image
-        # missing files and no image take precedence in the observation template
-        bad_image = done.final_answer is not None and bool(done.bad_image)
+        # missing files and no image take precedence in the observation template; a silent mistake in
+        # the code refuses the picture even before a final answer claims it
+        bad_image = bool(done.bad_image) and (done.final_answer is not None or bool(done.pitfalls))
         obs, final = render_observation(result, timeout_s=self.config.cell_timeout_s,
                                         max_chars=self.config.max_observation_chars,
                                         native_tools=self.config.native_tools, repeated=repeated,
                                         defines_only=defines_only, missing_files=missing, no_image=no_image,
-                                        bad_image=bad_image, wrong_size=done.wrong_size)
+                                        bad_image=bad_image, wrong_size=done.wrong_size, pitfalls=done.pitfalls,
+                                        figure_facts=self.config.figure_facts)
         if missing or defines_only or no_image or bad_image:  # nothing was done, or the claim is not true
             self._last_exec_ok, final = False, None
+        elif final is not None and result.ok and self.config.self_check and not self._self_checked:
+            self._self_checked, final = True, None  # once per run: the model tests its result first
+            obs = f"{obs}\n{prompts.render('agent', 'self_check')}"
+            step.self_check_asked = True
         step.observation, step.final_answer = obs, final
         self._add(step, Message("tool" if self.config.native_tools else "user", obs))
         self._emit(CodeExecuted(step.index, result, obs))
@@ -249,7 +258,7 @@ class CodeAgent:
         t0 = perf_counter()
         with ScratchChecker(self.session, history, timeout_s=cfg.cell_timeout_s, tried_codes=tried,
                             native_tools=cfg.native_tools, want_image=self._wants_image,
-                            want_size=self._wants_size) as checker:
+                            want_size=self._wants_size, pitfalls=cfg.pitfall_checks) as checker:
             try:
                 checks = checker.check_all([(c.text, c.finish_reason == "length", kind)
                                             for c, kind in completions])

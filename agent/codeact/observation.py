@@ -61,18 +61,75 @@ def clip(text: str, max_chars: int) -> tuple[str, bool]:
     return f"{text[:half]}\n... [{cut} characters cut] ...\n{text[-half:]}", True
 
 
+def _num(v) -> str:
+    return "?" if v is None else f"{v:.4g}"
+
+
+CELL_RATIO_NOTED = 1.15
+"""An image whose cells are drawn this much wider than tall (or taller than wide) is pointed out."""
+
+
+def _cell_ratio(im: dict, rows: int, cols: int, unit_ratio: float | None) -> str | None:
+    """How many times wider than tall one array cell is drawn, when that is far from 1: its grid steps in
+    x and y differ (a picture stretched one way), or its rows and columns are swapped."""
+    ext = im.get("extent") or []
+    if not rows or not cols or len(ext) != 4 or None in ext or unit_ratio is None:
+        return None
+    width, height = abs(ext[1] - ext[0]) / cols, abs(ext[3] - ext[2]) / rows
+    if not height:
+        return None
+    ratio = width / height * unit_ratio
+    return f"{ratio:.2f}" if not 1 / CELL_RATIO_NOTED <= ratio <= CELL_RATIO_NOTED else None
+
+
+def describe_figures(facts: list[dict]) -> list[str]:
+    """One paragraph per saved picture (prompts/agent.yaml figure_facts): its pixel size, each axes'
+    limits and unit ratio, each image's array shape with where its rows and columns go."""
+    out = []
+    for fact in facts:
+        if fact.get("kind") == "imsave":
+            out.append(prompts.render("agent", "figure_facts.imsave", file=fact.get("file", "?"),
+                                      shape=fact.get("shape", []), origin=fact.get("origin", "upper")))
+            continue
+        axes = []
+        for ax in fact.get("axes", []):
+            if not (ax.get("images") or ax.get("lines") or ax.get("collections") or ax.get("patches")):
+                continue  # nothing drawn: the plot warnings say so
+            images = []
+            for im in ax.get("images", []):
+                ext = [_num(v) for v in im.get("extent", [None] * 4)]
+                row0 = ext[3] if im.get("origin", "upper") == "upper" else ext[2]
+                rows, cols = (im.get("shape") or [0, 0])[:2] if len(im.get("shape") or []) >= 2 else (0, 0)
+                images.append({"rows": rows or "?", "cols": cols or "?", "origin": im.get("origin", "upper"),
+                               "x0": ext[0], "x1": ext[1], "row0_y": row0, "extent_given": im.get("extent_given", False),
+                               "cell_ratio": _cell_ratio(im, rows, cols, ax.get("unit_ratio"))})
+            xlim, ylim = ax.get("xlim") or [None, None], ax.get("ylim") or [None, None]
+            axes.append({"title": ax.get("title", ""), "xlabel": ax.get("xlabel", ""), "ylabel": ax.get("ylabel", ""),
+                         "x0": _num(xlim[0]), "x1": _num(xlim[1]), "y0": _num(ylim[0]), "y1": _num(ylim[1]),
+                         "ratio": None if ax.get("unit_ratio") is None else f"{ax['unit_ratio']:.2f}",
+                         "axis_on": ax.get("axis_on", True), "images": images})
+        if not axes:
+            continue
+        size = fact.get("size_px") or []
+        out.append(prompts.render("agent", "figure_facts.figure", file=fact.get("file", "?"),
+                                  size=size, axes=axes))
+    return out
+
+
 def render_observation(result: ExecResult, *, timeout_s: float, max_chars: int,
                        native_tools: bool = False, repeated: bool = False, prompt: tuple[str, str] = ("agent", "observation"),
                        defines_only: bool = False, missing_files: list[str] | None = None,
                        no_image: bool = False, bad_image: bool = False,
-                       wrong_size: list[str] | None = None) -> tuple[str, str | None]:
+                       wrong_size: list[str] | None = None, pitfalls: list[str] | None = None,
+                       figure_facts: bool = True) -> tuple[str, str | None]:
     """(the observation message text, the final answer the code gave or None).
     `repeated`: the same code already failed before. `prompt`: (prompts file, key) of the template.
     `defines_only`: the code only defined functions and never called them. `missing_files`: files the
     final answer names that are not in the work dir, `no_image`: the task asks for an image and none is
     in the work dir, `bad_image`: the task asks for an image and the sandbox's plot warnings say the
     picture cannot show it (either way the final answer is not accepted); `wrong_size`: the sentences
-    saying the picture is not the size the task names."""
+    saying the picture is not the size the task names; `pitfalls`: the silent mistakes found in the code
+    (agent/codeact/pitfalls.py); `figure_facts`: describe each saved picture (describe_figures)."""
     stdout, final = split_final_answer(result.stdout)
     stdout, cut_out = clip(stdout.rstrip("\n"), max_chars)
     stderr, cut_err = clip(trim_traceback(result.stderr).rstrip("\n"), max_chars)
@@ -86,7 +143,8 @@ def render_observation(result: ExecResult, *, timeout_s: float, max_chars: int,
         final_answer=final, native_tools=native_tools, repeated=repeated and not result.ok,
         defines_only=defines_only and result.ok, missing_files=missing_files or [],
         no_image=no_image, plot_warnings=list(result.plot_warnings), bad_image=bad_image,
-        wrong_size=list(wrong_size or []),
+        wrong_size=list(wrong_size or []), pitfalls=list(pitfalls or []),
+        figure_facts=describe_figures(result.figure_facts) if figure_facts else [],
         error_hints=[] if result.ok else error_hints(result.stderr),
     )
     return text, final

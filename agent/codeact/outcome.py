@@ -14,6 +14,7 @@ from pathlib import Path
 
 import prompts
 from agent.codeact.code_blocks import mentioned_files, only_defines, split_final_answer
+from agent.codeact.pitfalls import find_pitfalls
 from tools.types import ExecResult
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".svg", ".pdf", ".webp", ".bmp"})
@@ -105,16 +106,21 @@ class Outcome:
     dir has the size the task names (`wrong_size`)."""
     wrong_size: list[str] = field(default_factory=list)
     """The task names a picture size and no PNG in the work dir has it: what the observation says."""
+    pitfalls: list[str] = field(default_factory=list)
+    """Silent mistakes read from the code of a picture task (agent/codeact/pitfalls.py), one hint each:
+    the code ran, but what it drew is not what it meant (an array filled [x, y] shown by imshow)."""
 
 
 def judge(code: str, result: ExecResult, workdir: str | Path, want_image: bool,
-          want_size: tuple[int, int] | None = None) -> Outcome:
-    """What the cell achieved; `want_size`: the (width, height) the task asks its picture to be."""
+          want_size: tuple[int, int] | None = None, pitfalls: bool = True) -> Outcome:
+    """What the cell achieved; `want_size`: the (width, height) the task asks its picture to be;
+    `pitfalls`: look for silent mistakes in the code of a picture task."""
     stdout, final = split_final_answer(result.stdout)
     missing = [f for f in mentioned_files(final) if not (Path(workdir) / f).exists()] if final is not None else []
     wrong = size_problems(workdir, want_size) if want_size and result.ok else []
+    silent = [p.render() for p in find_pitfalls(code)] if pitfalls and want_image and result.ok else []
     return Outcome(final_answer=final, printed=bool(stdout.strip()),
                    defines_only=result.ok and only_defines(code), missing_files=missing,
                    no_image=want_image and not has_image(workdir),
-                   bad_image=(list(result.plot_warnings) if want_image and result.ok else []) + wrong,
-                   wrong_size=wrong)
+                   bad_image=(list(result.plot_warnings) if want_image and result.ok else []) + wrong + silent,
+                   wrong_size=wrong, pitfalls=silent)

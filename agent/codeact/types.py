@@ -73,6 +73,16 @@ class AgentConfig(BaseModel):
     native_tools: bool = False
     """Use the model's native tool-call format (Qwen's <tool_call> JSON, observations as role 'tool')
     instead of fenced code blocks."""
+    figure_facts: bool = True
+    """Describe each saved picture in the observation (its pixel size; each axes' limits and how long one
+    x unit is against one y unit; each image's array shape, extent and which row is at the top), so a
+    transposed or stretched picture can be seen in text."""
+    pitfall_checks: bool = True
+    """Read the code of a picture task for silent mistakes (agent/codeact/pitfalls.py: an array filled
+    [x, y] and drawn by imshow); one found refuses the final answer like an error, with a hint."""
+    self_check: bool = False
+    """The first time the code calls final_answer, ask the model to test its result in code first
+    (prompts/agent.yaml self_check); a failed check goes back to it like an error. Costs a step."""
     max_observation_chars: int = 4000
     """Stdout/stderr shown to the model are cut to this many characters (head and tail kept)."""
 
@@ -110,6 +120,10 @@ class StepRecord:
     was taken over instead of running its code a second time in the real session."""
     dropped_messages: int = 0
     """Earlier messages dropped before this call to fit the model's context."""
+    pitfalls: list[str] = field(default_factory=list)
+    """Silent mistakes found in this step's code (agent/codeact/pitfalls.py), as the hints shown."""
+    self_check_asked: bool = False
+    """The code gave a final answer and the model was asked to test its result before it counts."""
 
     @property
     def overhead_s(self) -> float:

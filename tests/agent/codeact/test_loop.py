@@ -293,3 +293,43 @@ def test_plot_warnings_do_not_block_a_task_that_asks_for_no_picture(session, tmp
     assert result.success and result.final_answer == "42"
     assert "Problem with the picture: imshow was given an array whose values are all 0" in result.steps[0].observation
 
+
+
+XY_PICTURE = """import numpy as np
+import matplotlib.pyplot as plt
+width, height = 40, 30
+img = np.zeros((width, height))
+for x in range(width):
+    for y in range(height):
+        img[x, y] = x
+plt.imshow(img, extent=[-2, 1, -1, 1])
+plt.savefig('pic.png')
+final_answer('Saved pic.png')"""
+
+
+def test_a_silent_mistake_refuses_the_final_answer_and_says_what_is_wrong(session, tmp_path):
+    """The code runs, saves a picture and claims the task: the array was filled [x, y] and drawn by
+    imshow, so the picture is on its side. The loop says so (with what the picture shows) and
+    goes on; the fixed code ends the run."""
+    fixed = XY_PICTURE.replace("plt.imshow(img,", "plt.imshow(img.T, origin='lower',")
+    _, agent = run_agent(session, tmp_path, [code(XY_PICTURE), code(fixed)])
+    result = agent.run("Draw a picture of x over the plane and save it")
+    assert result.stop_reason == "final_answer" and len(result.steps) == 2
+    first = result.steps[0]
+    assert first.final_answer is None and first.pitfalls and "img is filled as img[x, y]" in first.observation
+    assert "An image of an array of shape (40, 30)" in first.observation  # the figure's facts
+    assert "row 0 at the top, at y = 1" in first.observation
+    assert result.steps[1].pitfalls == [] and "row 0 at the bottom, at y = -1" in result.steps[1].observation
+
+
+def test_mechanisms_can_be_switched_off_and_the_self_check_costs_one_step(session, tmp_path):
+    cfg = dict(pitfall_checks=False, figure_facts=False)
+    _, agent = run_agent(session, tmp_path, [code(XY_PICTURE)], **cfg)
+    result = agent.run("Draw a picture of x over the plane and save it")
+    assert result.stop_reason == "final_answer" and "An image of an array" not in result.steps[0].observation
+    check = code("assert 6 * 7 == 42\nfinal_answer('checked')")
+    _, agent = run_agent(session, tmp_path, [code("print(6 * 7)\nfinal_answer('42')"), check], self_check=True)
+    result = agent.run("Print six times seven")
+    assert result.steps[0].self_check_asked and result.steps[0].final_answer is None
+    assert "test your result" in result.steps[0].observation
+    assert result.stop_reason == "final_answer" and result.final_answer == "checked" and len(result.steps) == 2

@@ -1,0 +1,176 @@
+"""Silent mistakes: code that runs without an error and still makes the wrong thing.
+
+The sandbox only reports errors; these are read from the code itself (its syntax tree),
+for mistakes that leave no trace in stderr. Each found pitfall names a hint in
+prompts/agent.yaml (`pitfall_hints`) and the names it found, so the observation can say
+what in this code is wrong. Pure functions.
+
+- `image_xy`: an array filled as a[x, y] (first index over the width or the x values),
+  then drawn by imshow / imsave / matshow / Image.fromarray, which draw the first index
+  down the picture: the picture comes out transposed, on its side. Found from the array's
+  shape, (width, height); from its stores, a[i, j] with i over range(width) or over the x
+  values; or from a grid built x-first (meshgrid(..., indexing="ij"), x[:, None] + y[None, :]).
+  Code that transposes anything (`.T`, transpose, swapaxes, rot90) is left alone, and so is
+  PIL's pixel access (`img.load()[x, y]`, which is x-first by design).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+import prompts
+
+_X_SIZE = re.compile(r"^(w|width|\w*_width|width_\w*|nx|n_x|num_x|x_?(res|resolution|size|pixels|points|steps|len|n|num)"
+                     r"|(res|size|num|n|len)_?x|cols|ncols|n_cols|num_cols|columns|xdim|dim_?x)$", re.I)
+_Y_SIZE = re.compile(r"^(h|height|\w*_height|height_\w*|ny|n_y|num_y|y_?(res|resolution|size|pixels|points|steps|len|n|num)"
+                     r"|(res|size|num|n|len)_?y|rows|nrows|n_rows|num_rows|ydim|dim_?y)$", re.I)
+_X_COORD = re.compile(r"^(x|xs|cx|re|real|reals|x_?(vals?|values|coords?|range|axis|points|grid|array|arr|list|lin|space)"
+                      r"|real_?(vals?|values|axis|part|range|grid)|re_?(vals?|values|axis|range))$", re.I)
+_SHOW = frozenset({"imshow", "imsave", "matshow", "fromarray"})
+_TRANSPOSE = frozenset({"T", "transpose", "swapaxes", "rot90", "moveaxis"})
+
+
+@dataclass(frozen=True)
+class Pitfall:
+    key: str
+    """The hint's key under prompts/agent.yaml pitfall_hints."""
+    array: str
+    """The array the mistake is in, as the code names it."""
+
+    def render(self) -> str:
+        return prompts.render("agent", f"pitfall_hints.{self.key}", array=self.array)
+
+
+def _name(node: ast.AST | None) -> str:
+    """The last name of an expression: width, self.width, int(width) -> "width"; "" for others."""
+    while isinstance(node, ast.Call) and node.args and isinstance(node.func, ast.Name) and node.func.id in ("int", "len"):
+        node = node.args[0]
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return ""
+
+
+def _range_bound(node: ast.AST) -> ast.AST | None:
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range" and node.args:
+        return node.args[0] if len(node.args) == 1 else node.args[1]
+    return None
+
+
+def _loop_axes(tree: ast.AST) -> dict[str, str]:
+    """Loop variables that index the x or the y direction: {"i": "x", "j": "y"}."""
+    axes: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.For):
+            continue
+        bound = _range_bound(node.iter)
+        if isinstance(node.target, ast.Name) and bound is not None:
+            bound_name = _name(bound)
+            if isinstance(bound, ast.Call) and isinstance(bound.func, ast.Name) and bound.func.id == "len":
+                axes.update({node.target.id: "x"} if _X_COORD.match(bound_name) else {})
+            elif _X_SIZE.match(bound_name):
+                axes[node.target.id] = "x"
+            elif _Y_SIZE.match(bound_name):
+                axes[node.target.id] = "y"
+        elif (isinstance(node.target, ast.Tuple) and node.target.elts and isinstance(node.target.elts[0], ast.Name)
+              and isinstance(node.iter, ast.Call) and isinstance(node.iter.func, ast.Name)
+              and node.iter.func.id == "enumerate" and node.iter.args and _X_COORD.match(_name(node.iter.args[0]))):
+            axes[node.target.elts[0].id] = "x"
+    return axes
+
+
+def _x_first_arrays(tree: ast.AST) -> list[str]:
+    """Names of arrays made or filled x-first."""
+    found: list[str] = []
+    axes = _loop_axes(tree)
+    pixel_access = {t.id for node in ast.walk(tree) if isinstance(node, ast.Assign)
+                    and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Attribute)
+                    and node.value.func.attr == "load" for t in node.targets if isinstance(t, ast.Name)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            call, func = node.value, _name(node.value.func)
+            target = _name(node.targets[0]) if len(node.targets) == 1 else ""
+            shape = call.args[0] if call.args else None
+            if func in ("zeros", "ones", "empty", "full") and isinstance(shape, ast.Tuple) and len(shape.elts) >= 2 \
+                    and _X_SIZE.match(_name(shape.elts[0])) and _Y_SIZE.match(_name(shape.elts[1])) and target:
+                found.append(target)
+            if func == "meshgrid" and call.args and _X_COORD.match(_name(call.args[0])) and any(
+                    k.arg == "indexing" and isinstance(k.value, ast.Constant) and k.value.value == "ij"
+                    for k in call.keywords) and isinstance(node.targets[0], ast.Tuple):
+                found.extend(_name(e) for e in node.targets[0].elts if _name(e))
+        if isinstance(node, ast.Assign | ast.AugAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for t in targets:
+                if isinstance(t, ast.Subscript) and isinstance(t.slice, ast.Tuple) and len(t.slice.elts) >= 2:
+                    first, second = (_name(e) for e in t.slice.elts[:2])
+                    name = _name(t.value)
+                    if name and name not in pixel_access and axes.get(first) == "x" and axes.get(second) != "x":
+                        found.append(name)
+        if isinstance(node, ast.Assign) and _x_column_grid(node.value):
+            found.extend(_name(t) for t in node.targets if _name(t))
+    return list(dict.fromkeys(found))
+
+
+def _x_column_grid(value: ast.AST) -> bool:
+    """x[:, None] (or x[:, np.newaxis]) of the x values inside an expression: a grid with x down the rows."""
+    for node in ast.walk(value):
+        if isinstance(node, ast.Subscript) and _X_COORD.match(_name(node.value)) and isinstance(node.slice, ast.Tuple) \
+                and len(node.slice.elts) == 2 and isinstance(node.slice.elts[0], ast.Slice):
+            second = node.slice.elts[1]
+            if (isinstance(second, ast.Constant) and second.value is None) or _name(second) == "newaxis":
+                return True
+    return False
+
+
+def _shown_names(tree: ast.AST) -> tuple[bool, set[str]]:
+    """(does the code draw an array as a picture, the names in those calls and in return statements)."""
+    shows, names = False, set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and _name(node.func) in _SHOW:
+            shows = True
+            names |= {n.id for a in node.args for n in ast.walk(a) if isinstance(n, ast.Name)}
+        elif isinstance(node, ast.Return) and node.value is not None:
+            names |= {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
+    return shows, names
+
+
+def _transposes(tree: ast.AST) -> bool:
+    return any((isinstance(n, ast.Attribute) and n.attr in _TRANSPOSE) or
+               (isinstance(n, ast.Name) and n.id in _TRANSPOSE - {"T"}) for n in ast.walk(tree))
+
+
+def _derived(tree: ast.AST, roots: list[str]) -> dict[str, str]:
+    """Every name computed from one of `roots` (z = np.zeros_like(c); n = z * 2 ...), mapped to its root."""
+    origin = {name: name for name in roots}
+    assigns = [n for n in ast.walk(tree) if isinstance(n, ast.Assign | ast.AugAssign)]
+    changed = True
+    while changed:
+        changed = False
+        for node in assigns:
+            used = [n.id for n in ast.walk(node.value) if isinstance(n, ast.Name) and n.id in origin]
+            if not used:
+                continue
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for t in targets:
+                for name in (e.id for e in ast.walk(t) if isinstance(e, ast.Name)):
+                    if name not in origin:
+                        origin[name] = origin[used[0]]
+                        changed = True
+    return origin
+
+
+def find_pitfalls(code: str) -> list[Pitfall]:
+    """The silent mistakes of `code` (see the module doc); [] when it does not parse."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    shows, shown = _shown_names(tree)
+    if not shows or _transposes(tree):
+        return []
+    origin = _derived(tree, _x_first_arrays(tree))
+    hit = next((name for name in origin if name in shown), None)
+    return [Pitfall("image_xy", origin[hit])] if hit else []

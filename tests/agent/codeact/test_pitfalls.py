@@ -1,0 +1,112 @@
+"""Silent mistakes read from the code (agent/codeact/pitfalls.py): the code ran, the picture is
+wrong. Each case is code a small model writes; the right versions must pass unflagged."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.codeact.pitfalls import find_pitfalls
+
+LOOPS_XY = """
+import numpy as np
+import matplotlib.pyplot as plt
+width, height = 80, 60
+image = np.zeros((width, height))
+for x in range(width):
+    for y in range(height):
+        image[x, y] = x * y
+plt.imshow(image, extent=[-2, 1, -1, 1])
+plt.savefig('out.png')
+"""
+SHAPE_ONLY = """
+import numpy as np
+from PIL import Image
+def render(w, h):
+    img = np.zeros((w, h))
+    for i in range(w):
+        for j in range(h):
+            img[i][j] = i + j
+    return img
+Image.fromarray(render(100, 80).astype('uint8')).save('out.png')
+"""
+ENUMERATE_X = """
+import numpy as np, matplotlib.pyplot as plt
+xs = np.linspace(-2, 1, 90)
+ys = np.linspace(-1, 1, 60)
+grid = np.empty((90, 60))
+for i, x in enumerate(xs):
+    for j, y in enumerate(ys):
+        grid[i, j] = x + y
+plt.imsave('out.png', grid)
+"""
+MESHGRID_IJ = """
+import numpy as np, matplotlib.pyplot as plt
+x = np.linspace(-2, 1, 300)
+y = np.linspace(-1, 1, 200)
+X, Y = np.meshgrid(x, y, indexing='ij')
+plt.imshow(X + Y)
+plt.savefig('out.png')
+"""
+BROADCAST_X_ROWS = """
+import numpy as np, matplotlib.pyplot as plt
+x = np.linspace(-2, 1, 300)
+y = np.linspace(-1, 1, 200)
+c = x[:, None] + 1j * y[None, :]
+plt.imshow(np.abs(c))
+plt.savefig('out.png')
+"""
+RIGHT = {
+    "rows first": LOOPS_XY.replace("np.zeros((width, height))", "np.zeros((height, width))")
+                          .replace("image[x, y]", "image[y, x]"),
+    "shown transposed": LOOPS_XY.replace("plt.imshow(image,", "plt.imshow(image.T,"),
+    "meshgrid xy": MESHGRID_IJ.replace(", indexing='ij'", ""),
+    "broadcast y rows": BROADCAST_X_ROWS.replace("x[:, None] + 1j * y[None, :]", "x[None, :] + 1j * y[:, None]"),
+    "PIL pixel access is x-first": """
+from PIL import Image
+width, height = 60, 40
+img = Image.new('RGB', (width, height))
+pixels = img.load()
+for x in range(width):
+    for y in range(height):
+        pixels[x, y] = (x, y, 0)
+img.save('out.png')
+""",
+    "never drawn as a picture": LOOPS_XY.replace("plt.imshow(image, extent=[-2, 1, -1, 1])", "plt.plot(image[:, 0])"),
+    "not python": "this is not code (",
+}
+
+
+@pytest.mark.parametrize(("code", "array"), [
+    (LOOPS_XY, "image"), (SHAPE_ONLY, "img"), (ENUMERATE_X, "grid"), (MESHGRID_IJ, "X"), (BROADCAST_X_ROWS, "c"),
+], ids=["loops over width then height", "shape (w, h) in a function", "enumerate over the x values",
+        "meshgrid indexing ij", "x down the rows by broadcasting"])
+def test_an_array_filled_x_first_and_drawn_as_a_picture_is_found(code, array):
+    found = find_pitfalls(code)
+    assert [(p.key, p.array) for p in found] == [("image_xy", array)]
+    hint = found[0].render()
+    assert f"{array} is filled as {array}[x, y]" in hint and "turned on its side" in hint
+
+
+@pytest.mark.parametrize("name", RIGHT)
+def test_right_code_is_not_flagged(name):
+    assert find_pitfalls(RIGHT[name]) == []
+
+
+def test_the_array_drawn_may_be_computed_from_the_x_first_grid():
+    """The 1.5B model's repair of the README task: c built x-first, z computed from it, |z| drawn."""
+    code = """
+import numpy as np
+import matplotlib.pyplot as plt
+def mandelbrot_set(x_min, x_max, y_min, y_max, width, height, max_iter):
+    x = np.linspace(x_min, x_max, width)
+    y = np.linspace(y_min, y_max, height)
+    c = x[:, np.newaxis] + 1j * y[np.newaxis, :]
+    z = np.zeros_like(c)
+    for i in range(max_iter):
+        z = z**2 + c
+    return z
+z = mandelbrot_set(-2.5, 1.5, -1.5, 1.5, 800, 600, 256)
+plt.imshow(np.abs(z), extent=(-2.5, 1.5, -1.5, 1.5), origin='lower')
+plt.savefig('mandelbrot.png')
+"""
+    assert [(p.key, p.array) for p in find_pitfalls(code)] == [("image_xy", "c")]
