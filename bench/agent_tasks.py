@@ -1,21 +1,28 @@
 """Success rate of the code-acting agent (the loop behind `playground run`) on the
-small code tasks of bench/agent_tasks.yaml: mean steps and wall time.
-The model is loaded once; each task gets a fresh session and work dir.
+small code tasks of bench/agent_tasks.yaml, over seeds: per task done/K, median and
+worst wall time, and what decided each run. The model is loaded once; each run gets a
+fresh session and work dir.
 
-    python bench/agent_tasks.py --out bench-out/agent-tasks [--max-steps 10] [--max-tokens 1024]
-        [--candidates 4 | 1,4] [--backend transformers|vllm --model ID|PATH]
-        [--suite tracked|ten|mandelbrot|pictures|all] [--only mandelbrot,primes]
+    python bench/agent_tasks.py --out bench-out/agent-tasks [--seeds 3] [--suite tracked|...]
+        [--only mandelbrot,primes] [--max-steps 10] [--max-tokens 1024] [--candidates 4 | 1,4]
+        [--no-figure-facts] [--no-pitfalls] [--self-check] [--resume] [--backend ... --model ...]
 
 `--suite` picks the tasks (the yaml's `suites`); the default, `tracked`, is the count the
 project follows: the ten tasks plus five other phrasings of the Mandelbrot task. `--only`
 picks tasks by id from all of them. A picture task is done when its picture shows what
-was asked (bench/picture_checks/: the Mandelbrot set itself, the asked-for curve, ...),
-not when some PNG exists; the reason is reported either way.
+was asked (bench/picture_checks/: the Mandelbrot set upright with square units and true
+axes, the asked-for curve, ...), not when some PNG exists; the reason is reported either way.
+
+`--seeds K` runs every task with seeds 0..K-1 (the agent's seed: the first reply is greedy,
+the sampled replies after a failure change with it). The picture is judged after every step
+too (not only at the end), so the table says how often the first reply was already right and
+which mechanism rescued the others: a silent-mistake hint (agent/codeact/pitfalls.py), an
+error hint, a repair or a fresh best-of-k candidate. `--no-figure-facts`, `--no-pitfalls` and
+`--self-check` switch the loop's mechanisms for an ablation (AgentConfig). `--resume` keeps the
+runs already in OUT/results.json and runs the rest.
 
 The defaults are `playground run`'s (10 steps, 1024 tokens per reply, best-of-4 after a
-failure, 60 s per code block), so the count is the main job's. `--candidates 1,4` runs every task once per setting (1 = one reply per step; k > 1 =
-best-of-k after a failure, agent/codeact/candidates.py) with the same model, so the two
-are compared in one run.
+failure, 60 s per code block), so the count is the main job's.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import argparse
 import json
 import statistics
 import time
+from collections import Counter
 from pathlib import Path
 
 import yaml
@@ -31,7 +39,7 @@ from picture_checks import check_pictures  # bench/ is this script's folder, on 
 
 from agent.codeact.loop import CodeAgent
 from agent.codeact.transcript import write_json_atomic
-from agent.codeact.types import AgentConfig
+from agent.codeact.types import AgentConfig, CodeExecuted
 from agent.config import ModelConfig
 from agent.models import load_model
 from tools.session import PythonSession
@@ -76,13 +84,18 @@ def load_tasks(suite: str = "tracked", only: str = "", path: Path = TASKS) -> li
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="bench-out/agent-tasks")
     defaults = AgentConfig()
     ap.add_argument("--max-steps", type=int, default=defaults.max_steps)
     ap.add_argument("--max-tokens", type=int, default=defaults.max_tokens_per_step, help="per reply")
     ap.add_argument("--candidates", default="4",
                     help="comma-separated best-of-k settings to compare (default 4, as playground run)")
+    ap.add_argument("--seeds", type=int, default=1, help="run every task with seeds 0..K-1 (default 1)")
+    ap.add_argument("--no-figure-facts", action="store_true", help="ablation: no picture facts in the observation")
+    ap.add_argument("--no-pitfalls", action="store_true", help="ablation: no silent-mistake checks of the code")
+    ap.add_argument("--self-check", action="store_true", help="ask the model to test its result before final_answer")
+    ap.add_argument("--resume", action="store_true", help="keep the runs in OUT/results.json, run the rest")
     ap.add_argument("--backend", default="auto")
     ap.add_argument("--max-model-len", type=int, default=None, help="vllm: context length (memory)")
     ap.add_argument("--model", default=None)
@@ -91,9 +104,14 @@ def main() -> None:
                          "Mandelbrot phrasings; ten; mandelbrot; pictures) or all")
     ap.add_argument("--only", default="", help="comma-separated task ids (of all tasks; overrides --suite)")
     args = ap.parse_args()
+    if args.seeds < 1:
+        ap.error("--seeds must be at least 1")
     tasks = load_tasks(args.suite, args.only)
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
+    settings = [int(k) for k in args.candidates.split(",")]
+    rows = _resumed(out / "results.json") if args.resume else []
+    done_keys = {(r["candidates"], r["id"], r.get("seed", 0)) for r in rows}
     extra = {"model": args.model} if args.model else {}
     if args.max_model_len:
         extra["max_model_len"] = args.max_model_len
@@ -101,42 +119,113 @@ def main() -> None:
     t_load = time.perf_counter()
     model = load_model(mcfg)
     print(f"model {model.name} ({model.backend}) loaded in {time.perf_counter() - t_load:.1f}s", flush=True)
-    settings = [int(k) for k in args.candidates.split(",")]
-    rows = []
+    mechanisms = {"figure_facts": not args.no_figure_facts, "pitfall_checks": not args.no_pitfalls,
+                  "self_check": args.self_check}
     for k in settings:
-        cfg = AgentConfig(max_steps=args.max_steps, max_tokens_per_step=args.max_tokens, cell_timeout_s=60,
-                          candidates=k)
-        for task in tasks:
-            rows.append(run_task(model, cfg, task, out / f"k{k}" / task["id"]))
-            write_json_atomic(out / "results.json", {"model": model.name, "backend": model.backend,
-                                                     "max_steps": args.max_steps, "suite": args.only or args.suite,
-                                                     "tasks": rows})
+        for seed in range(args.seeds):
+            for task in tasks:
+                if (k, task["id"], seed) in done_keys:
+                    continue
+                cfg = AgentConfig(max_steps=args.max_steps, max_tokens_per_step=args.max_tokens, cell_timeout_s=60,
+                                  candidates=k, seed=seed, **mechanisms)
+                rows.append(run_task(model, cfg, task, out / f"k{k}" / f"seed{seed}" / task["id"]))
+                write_json_atomic(out / "results.json", {
+                    "model": model.name, "backend": model.backend, "max_steps": args.max_steps,
+                    "suite": args.only or args.suite, "seeds": args.seeds, "mechanisms": mechanisms, "tasks": rows})
     model.close()
-    for k in settings:
-        mine = [r for r in rows if r["candidates"] == k]
-        n = len(mine)
-        print(f"candidates={k}: success {sum(r['success'] for r in mine)}/{n}, "
-              f"mean steps {statistics.mean(r['steps'] for r in mine):.2f}, "
-              f"mean wall {statistics.mean(r['wall_s'] for r in mine):.1f}s, "
-              f"mean completion tokens {statistics.mean(r['completion_tokens'] for r in mine):.0f}, "
-              f"total {sum(r['wall_s'] for r in mine):.0f}s")
+    print(summary(rows))
     print(json.dumps(rows, indent=1))
+
+
+def _resumed(path: Path) -> list[dict]:
+    if not path.is_file():
+        return []
+    return list(json.loads(path.read_text()).get("tasks", []))
+
+
+def summary(rows: list[dict]) -> str:
+    """Per setting: per task done/K with median and worst wall, then the totals and what decided the runs."""
+    lines = []
+    for k in sorted({r["candidates"] for r in rows}):
+        mine = [r for r in rows if r["candidates"] == k]
+        lines.append(f"candidates={k}:")
+        for tid in dict.fromkeys(r["id"] for r in mine):
+            runs = [r for r in mine if r["id"] == tid]
+            walls = [r["wall_s"] for r in runs]
+            lines.append(f"  {tid:<22} {sum(r['success'] for r in runs)}/{len(runs)}  median {statistics.median(walls):6.1f}s"
+                         f"  worst {max(walls):6.1f}s  decided by: "
+                         + ", ".join(f"{n} {d}" for d, n in Counter(r.get("decided_by", "?") for r in runs).most_common()))
+        walls = [r["wall_s"] for r in mine]
+        first_wrong = [r for r in mine if r.get("first_reply") != "right"]
+        lines.append(f"  all: {sum(r['success'] for r in mine)}/{len(mine)} done, mean wall {statistics.mean(walls):.1f}s, "
+                     f"median {statistics.median(walls):.1f}s, worst {max(walls):.1f}s; first reply not right in "
+                     f"{len(first_wrong)}/{len(mine)}, of those done {sum(r['success'] for r in first_wrong)}")
+        lines.append("  decided by: " + ", ".join(
+            f"{d} {n}" for d, n in Counter(r.get("decided_by", "?") for r in mine).most_common()))
+    return "\n".join(lines)
+
+
+class StepJudge:
+    """Judges the task's picture after every executed step (an event handler of the loop), so a
+    run tells whether its first reply was already right; its own time is kept apart from the run's."""
+
+    def __init__(self, task: dict, workdir: Path) -> None:
+        self.task, self.workdir = task, workdir
+        self.verdicts: dict[int, tuple[bool, str]] = {}
+        self.seconds = 0.0
+
+    def __call__(self, event) -> None:
+        if isinstance(event, CodeExecuted) and self.task.get("check"):
+            t0 = time.perf_counter()
+            self.verdicts[event.step] = tuple(check_pictures(self.task, self.workdir))
+            self.seconds += time.perf_counter() - t0
+
+
+def decided_by(result, ok: bool) -> str:
+    """What ended the run, in a few words: the first reply; or the step that finished it and how its
+    reply came (a repair or a fresh best-of-k candidate, a plain retry) and what the loop had told
+    the model before it (a silent-mistake hint, an error hint, a picture problem, a self-check)."""
+    steps = result.steps
+    if not steps:
+        return "no step"
+    if not result.success:
+        return f"not done ({result.stop_reason})"
+    last = steps[-1] if steps[-1].code or len(steps) == 1 else steps[-2]
+    if last.index == 1 and not any(s.self_check_asked for s in steps):
+        return "first reply" if ok else "first reply (judged wrong)"
+    before = [s for s in steps if s.index < last.index]
+    told = ("silent-mistake hint" if any(s.pitfalls for s in before)
+            else "self-check" if any(s.self_check_asked for s in before)
+            else "error hint" if any(s.observation and "\nHint: " in s.observation for s in before)
+            else "picture problem" if any(s.observation and "Problem with the picture" in s.observation for s in before)
+            else "error")
+    how = "retry"
+    if last.candidates and last.chosen_candidate is not None:
+        how = f"{last.candidates[last.chosen_candidate]['kind']} candidate"
+    return f"{how} after {told}, step {last.index}" + ("" if ok else " (judged wrong)")
 
 
 def run_task(model, cfg: AgentConfig, task: dict, out: Path) -> dict:
     workdir = out / "work"
+    judge = StepJudge(task, workdir)
     with PythonSession(workdir=workdir) as session:
-        agent = CodeAgent(model, session, cfg, transcript_path=out / "transcript.json")
+        agent = CodeAgent(model, session, cfg, transcript_path=out / "transcript.json", on_event=judge)
         result = agent.run(task["task"])
     ok, why = check(task, result, workdir)
-    row = {"id": task["id"], "candidates": cfg.candidates, "success": ok, "why": why,
-           "stop_reason": result.stop_reason, "steps": len(result.steps), "wall_s": round(result.wall_s, 2),
+    first = judge.verdicts.get(1)
+    row = {"id": task["id"], "candidates": cfg.candidates, "seed": cfg.seed, "success": ok, "why": why,
+           "stop_reason": result.stop_reason, "steps": len(result.steps),
+           "wall_s": round(result.wall_s - judge.seconds, 2),
            "model_s": round(sum(s.model_s for s in result.steps), 2),
            "exec_s": round(sum(s.exec_s + s.check_s for s in result.steps), 2),
            "completion_tokens": result.completion_tokens, "prompt_tokens": result.prompt_tokens,
-           "files": result.files}
-    print(f"k={cfg.candidates} {task['id']:<22} {'OK ' if ok else 'FAIL'} steps={row['steps']} "
-          f"wall={row['wall_s']:.1f}s ({why})", flush=True)
+           "first_reply": ("right" if first[0] else "wrong") if first else (
+               "right" if ok and len(result.steps) == 1 else "failed"),
+           "step_verdicts": {str(i): v[1] for i, v in judge.verdicts.items()},
+           "pitfall_steps": [s.index for s in result.steps if s.pitfalls],
+           "decided_by": decided_by(result, ok), "files": result.files}
+    print(f"k={cfg.candidates} seed={cfg.seed} {task['id']:<22} {'OK ' if ok else 'FAIL'} steps={row['steps']} "
+          f"wall={row['wall_s']:.1f}s [{row['decided_by']}] ({why})", flush=True)
     return row
 
 
