@@ -152,6 +152,11 @@ class RunDisplay:
 
     def _show_result(self, event: CodeExecuted) -> None:
         print_exec_result(self.console, event.result, self.workdir)
+        for hint in event.pitfalls:
+            self.console.print(Text(f"silent mistake: {hint}", style="yellow"))
+        if event.self_check_asked:
+            self.console.print(Text("final answer held back: the model is asked to test its result first",
+                                    style="yellow"))
 
     def summary(self, result: AgentResult) -> None:
         self._end_stream()

@@ -207,7 +207,7 @@ class CodeAgent:
             step.self_check_asked = True
         step.observation, step.final_answer = obs, final
         self._add(step, Message("tool" if self.config.native_tools else "user", obs))
-        self._emit(CodeExecuted(step.index, result, obs))
+        self._emit(CodeExecuted(step.index, result, obs, tuple(step.pitfalls), step.self_check_asked))
         if final is not None and result.ok:
             raise Submitted("final_answer", final)
 

@@ -174,6 +174,10 @@ class CodeExecuted:
     step: int
     result: ExecResult
     observation: str
+    pitfalls: tuple[str, ...] = ()
+    """Silent mistakes found in the code (agent/codeact/pitfalls.py), as the hints the model sees."""
+    self_check_asked: bool = False
+    """The final answer is held back until the model has tested its result (AgentConfig.self_check)."""
 
 
 @dataclass(frozen=True)
