@@ -35,7 +35,15 @@ from functools import cache
 import numpy as np
 
 from . import _image
-from ._axes import linear_axes, numeric_ticks
+from ._mandelbrot_view import (
+    ASPECT_TOLERANCE,
+    UPRIGHT,
+    WRONG_WAY,
+    Window,
+    labels_checked,
+    labels_lie,
+    unit_ratio,
+)
 from ._types import Verdict
 
 MIN_IOU = 0.85
@@ -49,16 +57,7 @@ COARSE, FINE = 56, 100  # long side of the grids compared
 REFINE_WITHIN = 0.2  # refine a coarse match this close to MIN_IOU or better
 # the real axis: along columns (x grows right, left) or along rows (x grows down, up)
 ORIENTATIONS = ("x right", "x left", "x down", "x up")
-UPRIGHT = "x right"
-WRONG_WAY = {
-    "x left": "mirrored: the real axis grows to the left",
-    "x down": "on its side: the real axis runs down the picture (an array filled as [x, y] shown by imshow?)",
-    "x up": "on its side: the real axis runs up the picture (an array filled as [x, y] shown by imshow?)",
-}
-ASPECT_TOLERANCE = 0.15  # one unit of x against one unit of y on screen
-LABEL_TOLERANCE = 0.1  # of the window's span: a tick label this far from the coordinate it marks lies
 
-Window = tuple[float, float, float, float]  # x0, x1, y0, y1: x0 at the first column/row
 
 
 def escape_counts(c: np.ndarray, n_max: int = max(ITERATIONS)) -> np.ndarray:
@@ -255,58 +254,8 @@ def check_mandelbrot(img: np.ndarray, facts: dict | None = None) -> Verdict:
     if not 1 / (1 + ASPECT_TOLERANCE) <= ratio <= 1 + ASPECT_TOLERANCE:
         return Verdict(False, f"the Mandelbrot set, but squashed: one unit of x is drawn {ratio:.2f} times as "
                               f"long as one unit of y (IoU {iou:.2f}; {where})")
-    lie = _labels_lie(facts, window, in_plot_area)
+    lie = labels_lie(facts, window, in_plot_area)
     if lie:
         return Verdict(False, f"the Mandelbrot set, but the axes lie: {lie} (IoU {iou:.2f}; {where})")
-    axes = "; " + _labels_checked(facts, in_plot_area) if in_plot_area and (framed or (facts or {}).get("kind") == "figure") else ""
+    axes = "; " + labels_checked(facts, in_plot_area) if in_plot_area and (framed or (facts or {}).get("kind") == "figure") else ""
     return Verdict(True, f"Mandelbrot set, IoU {iou:.2f}, units square within {abs(ratio - 1):.0%} ({where}){axes}")
-
-
-def unit_ratio(window: Window, box: tuple[int, int, int, int]) -> float:
-    """How many times longer one unit of x is drawn than one unit of y, for `window` shown upright
-    over the plot area `box` (rows r0:r1, columns c0:c1)."""
-    x0, x1, y0, y1 = window
-    px_per_x = (box[3] - box[2]) / abs(x1 - x0)
-    px_per_y = (box[1] - box[0]) / abs(y1 - y0)
-    return px_per_x / px_per_y
-
-
-def _shows_indices(ax: dict) -> bool:
-    return bool(ax.get("images")) and not any(im.get("extent_given") for im in ax["images"])
-
-
-def _labels_lie(facts: dict | None, window: Window, in_plot_area: bool) -> str:
-    """What the tick labels claim that the matched window contradicts, or "" (`in_plot_area`: the set
-    was matched in the plot area of the figure, the box its axes frame)."""
-    ax = linear_axes(facts, want_image=True) if in_plot_area else None
-    if ax is None or _shows_indices(ax):
-        return ""
-    x0, x1, y0, y1 = window
-    problems = []
-    xs = numeric_ticks(ax.get("xticks", []))
-    if xs:
-        span = abs(x1 - x0)
-        worst = max(xs, key=lambda t: abs(t[1] - (x0 + (x1 - x0) * t[0])))
-        at = x0 + (x1 - x0) * worst[0]
-        if abs(worst[1] - at) > LABEL_TOLERANCE * span:
-            problems.append(f"the x tick labelled {worst[1]:g} marks x = {at:.2f}")
-    ys = numeric_ticks(ax.get("yticks", []))
-    if ys:
-        span = abs(y1 - y0)
-        marked = [(v, y0 + (y1 - y0) * (1 - f)) for f, v in ys]  # the record's fractions run bottom to top
-        # the set is symmetric about the real axis: the labels may run either way
-        off = min(max(abs(v - sign * at) for v, at in marked) for sign in (1, -1))
-        if off > LABEL_TOLERANCE * span:
-            v, at = max(marked, key=lambda t: min(abs(t[0] - t[1]), abs(t[0] + t[1])))
-            problems.append(f"the y tick labelled {v:g} marks y = {abs(at):.2f} or {-abs(at):.2f}")
-    return "; ".join(problems)
-
-
-def _labels_checked(facts: dict | None, in_plot_area: bool) -> str:
-    """What was checked of the axes, in a few words."""
-    ax = linear_axes(facts, want_image=True) if in_plot_area else None
-    if ax is None:
-        return "axes not checked (the picture carries no record of its tick labels)"
-    if _shows_indices(ax):
-        return "axes show array indices"
-    return "tick labels agree with the set's position"
