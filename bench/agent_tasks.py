@@ -96,6 +96,8 @@ def main() -> None:
     ap.add_argument("--no-pitfalls", action="store_true", help="ablation: no silent-mistake checks of the code")
     ap.add_argument("--self-check", action="store_true", help="ask the model to test its result before final_answer")
     ap.add_argument("--resume", action="store_true", help="keep the runs in OUT/results.json, run the rest")
+    ap.add_argument("--summary-only", action="store_true",
+                    help="print the summary of OUT/results.json as a markdown table; load no model, run nothing")
     ap.add_argument("--backend", default="auto")
     ap.add_argument("--max-model-len", type=int, default=None, help="vllm: context length (memory)")
     ap.add_argument("--model", default=None)
@@ -106,8 +108,13 @@ def main() -> None:
     args = ap.parse_args()
     if args.seeds < 1:
         ap.error("--seeds must be at least 1")
-    tasks = load_tasks(args.suite, args.only)
     out = Path(args.out).resolve()
+    if args.summary_only:
+        if not (out / "results.json").is_file():
+            ap.error(f"no results in {out}: run the benchmark first")
+        print(summary(_resumed(out / "results.json"), markdown=True))
+        return
+    tasks = load_tasks(args.suite, args.only)
     out.mkdir(parents=True, exist_ok=True)
     settings = [int(k) for k in args.candidates.split(",")]
     rows = _resumed(out / "results.json") if args.resume else []
@@ -143,25 +150,28 @@ def _resumed(path: Path) -> list[dict]:
     return list(json.loads(path.read_text()).get("tasks", []))
 
 
-def summary(rows: list[dict]) -> str:
-    """Per setting: per task done/K with median and worst wall, then the totals and what decided the runs."""
+def summary(rows: list[dict], markdown: bool = False) -> str:
+    """Per setting: per task done/K with median and worst wall and what decided its runs, then the
+    totals: done, walls, how often the first reply was not right and how often those were rescued."""
     lines = []
     for k in sorted({r["candidates"] for r in rows}):
         mine = [r for r in rows if r["candidates"] == k]
-        lines.append(f"candidates={k}:")
+        lines.append(f"candidates={k}:" if not markdown else
+                     f"candidates={k}\n\n| task | done | median wall | worst wall | decided by |\n|---|---|---|---|---|")
         for tid in dict.fromkeys(r["id"] for r in mine):
             runs = [r for r in mine if r["id"] == tid]
             walls = [r["wall_s"] for r in runs]
-            lines.append(f"  {tid:<22} {sum(r['success'] for r in runs)}/{len(runs)}  median {statistics.median(walls):6.1f}s"
-                         f"  worst {max(walls):6.1f}s  decided by: "
-                         + ", ".join(f"{n} {d}" for d, n in Counter(r.get("decided_by", "?") for r in runs).most_common()))
+            how = ", ".join(f"{n}x {d}" for d, n in Counter(r.get("decided_by", "?") for r in runs).most_common())
+            done = f"{sum(r['success'] for r in runs)}/{len(runs)}"
+            lines.append(f"| {tid} | {done} | {statistics.median(walls):.0f} s | {max(walls):.0f} s | {how} |" if markdown
+                         else f"  {tid:<22} {done}  median {statistics.median(walls):6.1f}s  worst {max(walls):6.1f}s"
+                              f"  decided by: {how}")
         walls = [r["wall_s"] for r in mine]
         first_wrong = [r for r in mine if r.get("first_reply") != "right"]
-        lines.append(f"  all: {sum(r['success'] for r in mine)}/{len(mine)} done, mean wall {statistics.mean(walls):.1f}s, "
-                     f"median {statistics.median(walls):.1f}s, worst {max(walls):.1f}s; first reply not right in "
-                     f"{len(first_wrong)}/{len(mine)}, of those done {sum(r['success'] for r in first_wrong)}")
-        lines.append("  decided by: " + ", ".join(
-            f"{d} {n}" for d, n in Counter(r.get("decided_by", "?") for r in mine).most_common()))
+        total = (f"all: {sum(r['success'] for r in mine)}/{len(mine)} done, mean wall {statistics.mean(walls):.1f}s, "
+                 f"median {statistics.median(walls):.1f}s, worst {max(walls):.1f}s; first reply not right in "
+                 f"{len(first_wrong)}/{len(mine)}, of those done {sum(r['success'] for r in first_wrong)}")
+        lines.append(("\n" if markdown else "  ") + total)
     return "\n".join(lines)
 
 

@@ -322,3 +322,34 @@ def test_label_finds_the_connected_regions(seed, diagonal):
     assert len(sizes) - 1 == _flood_count(mask, diagonal)
     assert (labels > 0).sum() == mask.sum() == sizes.sum()
     assert all((labels == i).sum() == n for i, n in enumerate(sizes) if i)
+
+
+def _step(index, code="x", pitfalls=(), observation="", candidates=(), chosen=None, self_check=False):
+    return SimpleNamespace(index=index, code=code, pitfalls=list(pitfalls), observation=observation,
+                           candidates=list(candidates), chosen_candidate=chosen, self_check_asked=self_check)
+
+
+def test_what_decided_a_run_is_named(agent_tasks):
+    done = lambda *steps: SimpleNamespace(steps=list(steps), success=True, stop_reason="final_answer")  # noqa: E731
+    assert agent_tasks.decided_by(done(_step(1)), ok=True) == "first reply"
+    assert agent_tasks.decided_by(done(_step(1)), ok=False) == "first reply (judged wrong)"
+    rescued = done(_step(1, observation="The code failed\nHint: imshow needs real numbers."),
+                   _step(2, pitfalls=["img is filled as img[x, y]"], candidates=[{"kind": "repair"}], chosen=0),
+                   _step(3, candidates=[{"kind": "repair"}, {"kind": "fresh"}], chosen=1))
+    assert agent_tasks.decided_by(rescued, ok=True) == "fresh candidate after silent-mistake hint, step 3"
+    hinted = done(_step(1, observation="failed\nHint: x"), _step(2, candidates=[{"kind": "repair"}], chosen=0))
+    assert agent_tasks.decided_by(hinted, ok=True) == "repair candidate after error hint, step 2"
+    failed = SimpleNamespace(steps=[_step(1)], success=False, stop_reason="max_steps")
+    assert agent_tasks.decided_by(failed, ok=False) == "not done (max_steps)"
+
+
+def test_summary_gives_done_over_seeds_median_and_worst(agent_tasks):
+    rows = [{"id": "m", "candidates": 4, "seed": s, "success": s != 2, "wall_s": w, "first_reply": "wrong",
+             "decided_by": "repair candidate after silent-mistake hint, step 3" if s != 2 else "not done (max_steps)"}
+            for s, w in enumerate([100.0, 300.0, 200.0])]
+    rows.append({"id": "p", "candidates": 4, "seed": 0, "success": True, "wall_s": 10.0, "first_reply": "right",
+                 "decided_by": "first reply"})
+    text = agent_tasks.summary(rows, markdown=True)
+    assert "| m | 2/3 | 200 s | 300 s | 2x repair candidate after silent-mistake hint, step 3, 1x not done (max_steps) |" in text
+    assert "| p | 1/1 | 10 s | 10 s | 1x first reply |" in text
+    assert "all: 3/4 done, mean wall 152.5s, median 150.0s, worst 300.0s; first reply not right in 3/4, of those done 2" in text
