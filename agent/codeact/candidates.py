@@ -166,12 +166,14 @@ class ScratchChecker:
 
     def __init__(self, session: Session, history: list[str], timeout_s: float,
                  tried_codes: list[str] | None = None, native_tools: bool = False,
-                 want_image: bool = False, want_size: tuple[int, int] | None = None, pitfalls: bool = True) -> None:
+                 want_image: bool = False, want_size: tuple[int, int] | None = None, pitfalls: bool = True,
+                 refuted: frozenset[str] = frozenset()) -> None:
         """`history`: code cells that succeeded so far (replayed first); `tried_codes`: code of earlier
         steps (a verbatim repeat scores 0); `want_image`: the task asks for an image, so only a
         candidate that leaves an image file gets the top score; `want_size`: the picture size the task names
         (a picture of another size does not get it); `pitfalls`: a candidate whose code has a silent mistake
-        (agent/codeact/pitfalls.py) does not get it either."""
+        (agent/codeact/pitfalls.py) does not get it either; `refuted`: pictures of earlier steps found wrong,
+        which do not count as the candidate's image."""
         self.session = session
         self.history = history
         self.timeout_s = timeout_s
@@ -180,6 +182,7 @@ class ScratchChecker:
         self.want_image = want_image
         self.want_size = want_size
         self.pitfalls = pitfalls
+        self.refuted = refuted
         src = Path(session.workdir)
         self._copy_from = src if src.is_dir() and _tree_bytes(src) <= MAX_COPY_BYTES else None
         """The work dir copied for every candidate (measured once per step, not per candidate)."""
@@ -235,7 +238,8 @@ class ScratchChecker:
                 c.exec_s = perf_counter() - t0
             finally:
                 session.close()
-            done = judge(parsed.code, result, work, self.want_image, self.want_size, pitfalls=self.pitfalls)
+            done = judge(parsed.code, result, work, self.want_image, self.want_size, pitfalls=self.pitfalls,
+                         refuted=self.refuted)
             c.ok, c.files = result.ok, list(result.files)
             c.error = "" if result.ok else _last_line(result.stderr) or ("timed out" if result.timed_out else "")
             c.final_answer, c.printed, c.defines_only = done.final_answer, done.printed, done.defines_only

@@ -24,7 +24,7 @@ import prompts
 from agent.codeact.candidates import ScratchChecker, pick, sample_candidates
 from agent.codeact.code_blocks import FINAL_ANSWER_PRELUDE, parse_reply
 from agent.codeact.observation import render_observation
-from agent.codeact.outcome import asked_size, judge, wants_image
+from agent.codeact.outcome import IMAGE_SUFFIXES, asked_size, judge, wants_image
 from agent.codeact.transcript import RunTranscript
 from agent.codeact.types import (
     AgentConfig,
@@ -70,6 +70,8 @@ class CodeAgent:
         self._wants_image = False
         self._wants_size: tuple[int, int] | None = None
         self._self_checked = False
+        self._refuted: set[str] = set()
+        """Pictures a cell wrote that were found wrong (picture problems, silent mistakes)."""
 
     # ------------------------------------------------------------------ run
     def run(self, task: str) -> AgentResult:
@@ -79,6 +81,7 @@ class CodeAgent:
                          Message("user", prompts.render("agent", "task", task=task))]
         self.steps, self.files, self.figures = [], [], []
         self._format_errors, self._last_exec_ok, self._self_checked = 0, None, False
+        self._refuted: set[str] = set()
         self._wants_image = wants_image(task)
         self._wants_size = asked_size(task)
         workdir = str(self.session.workdir)
@@ -186,7 +189,7 @@ class CodeAgent:
             self._run_prelude()
         self._note_files(result.files, result.figures)
         done = judge(parsed.code, result, self.session.workdir, self._wants_image, self._wants_size,
-                     pitfalls=self.config.pitfall_checks)
+                     pitfalls=self.config.pitfall_checks, refuted=frozenset(self._refuted))
         defines_only, missing = done.defines_only, done.missing_files
         step.pitfalls = list(done.pitfalls)
         no_image = done.final_answer is not None and not missing and done.no_image
@@ -198,7 +201,12 @@ class CodeAgent:
                                         native_tools=self.config.native_tools, repeated=repeated,
                                         defines_only=defines_only, missing_files=missing, no_image=no_image,
                                         bad_image=bad_image, wrong_size=done.wrong_size, pitfalls=done.pitfalls,
-                                        figure_facts=self.config.figure_facts)
+                                        figure_facts=self.config.figure_facts,
+                                        refuted=sorted(self._refuted - set(result.files)))
+        if bad_image:  # the pictures this cell wrote are wrong: a later claim cannot rest on them
+            self._refuted |= {f for f in result.files if Path(f).suffix.lower() in IMAGE_SUFFIXES}
+        else:
+            self._refuted -= set(result.files)
         if missing or defines_only or no_image or bad_image:  # nothing was done, or the claim is not true
             self._last_exec_ok, final = False, None
         elif final is not None and result.ok and self.config.self_check and not self._self_checked:
@@ -258,7 +266,8 @@ class CodeAgent:
         t0 = perf_counter()
         with ScratchChecker(self.session, history, timeout_s=cfg.cell_timeout_s, tried_codes=tried,
                             native_tools=cfg.native_tools, want_image=self._wants_image,
-                            want_size=self._wants_size, pitfalls=cfg.pitfall_checks) as checker:
+                            want_size=self._wants_size, pitfalls=cfg.pitfall_checks,
+                            refuted=frozenset(self._refuted)) as checker:
             try:
                 checks = checker.check_all([(c.text, c.finish_reason == "length", kind)
                                             for c, kind in completions])

@@ -121,7 +121,7 @@ def render_observation(result: ExecResult, *, timeout_s: float, max_chars: int,
                        defines_only: bool = False, missing_files: list[str] | None = None,
                        no_image: bool = False, bad_image: bool = False,
                        wrong_size: list[str] | None = None, pitfalls: list[str] | None = None,
-                       figure_facts: bool = True) -> tuple[str, str | None]:
+                       figure_facts: bool = True, refuted: list[str] | None = None) -> tuple[str, str | None]:
     """(the observation message text, the final answer the code gave or None).
     `repeated`: the same code already failed before. `prompt`: (prompts file, key) of the template.
     `defines_only`: the code only defined functions and never called them. `missing_files`: files the
@@ -129,7 +129,8 @@ def render_observation(result: ExecResult, *, timeout_s: float, max_chars: int,
     in the work dir, `bad_image`: the task asks for an image and the sandbox's plot warnings say the
     picture cannot show it (either way the final answer is not accepted); `wrong_size`: the sentences
     saying the picture is not the size the task names; `pitfalls`: the silent mistakes found in the code
-    (agent/codeact/pitfalls.py); `figure_facts`: describe each saved picture (describe_figures)."""
+    (agent/codeact/pitfalls.py); `figure_facts`: describe each saved picture (describe_figures); `refuted`:
+    the pictures in the work dir found wrong before (with `no_image`: the only ones there)."""
     stdout, final = split_final_answer(result.stdout)
     stdout, cut_out = clip(stdout.rstrip("\n"), max_chars)
     stderr, cut_err = clip(trim_traceback(result.stderr).rstrip("\n"), max_chars)
@@ -143,7 +144,7 @@ def render_observation(result: ExecResult, *, timeout_s: float, max_chars: int,
         final_answer=final, native_tools=native_tools, repeated=repeated and not result.ok,
         defines_only=defines_only and result.ok, missing_files=missing_files or [],
         no_image=no_image, plot_warnings=list(result.plot_warnings), bad_image=bad_image,
-        wrong_size=list(wrong_size or []), pitfalls=list(pitfalls or []),
+        wrong_size=list(wrong_size or []), pitfalls=list(pitfalls or []), refuted=sorted(refuted or []),
         figure_facts=describe_figures(result.figure_facts) if figure_facts else [],
         error_hints=[] if result.ok else error_hints(result.stderr),
     )

@@ -80,12 +80,13 @@ def size_problems(workdir: str | Path, size: tuple[int, int]) -> list[str]:
                            want_height=size[1]) for f, (w, h) in list(sizes.items())[:3]]
 
 
-def has_image(workdir: str | Path | None) -> bool:
-    """Is there an image file anywhere in the work dir?"""
+def has_image(workdir: str | Path | None, refuted: frozenset[str] = frozenset()) -> bool:
+    """Is there an image file anywhere in the work dir, other than the `refuted` ones (relative paths)?"""
     if not workdir:
         return False
     root = Path(workdir)
-    return root.is_dir() and any(p.suffix.lower() in IMAGE_SUFFIXES and p.is_file() for p in root.rglob("*"))
+    return root.is_dir() and any(p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()
+                                 and str(p.relative_to(root)) not in refuted for p in root.rglob("*"))
 
 
 @dataclass(frozen=True)
@@ -112,15 +113,17 @@ class Outcome:
 
 
 def judge(code: str, result: ExecResult, workdir: str | Path, want_image: bool,
-          want_size: tuple[int, int] | None = None, pitfalls: bool = True) -> Outcome:
+          want_size: tuple[int, int] | None = None, pitfalls: bool = True,
+          refuted: frozenset[str] = frozenset()) -> Outcome:
     """What the cell achieved; `want_size`: the (width, height) the task asks its picture to be;
-    `pitfalls`: look for silent mistakes in the code of a picture task."""
+    `pitfalls`: look for silent mistakes in the code of a picture task; `refuted`: pictures an earlier
+    cell left that were found wrong (they do not count as the task's image unless this cell rewrote them)."""
     stdout, final = split_final_answer(result.stdout)
     missing = [f for f in mentioned_files(final) if not (Path(workdir) / f).exists()] if final is not None else []
     wrong = size_problems(workdir, want_size) if want_size and result.ok else []
     silent = [p.render() for p in find_pitfalls(code)] if pitfalls and want_image and result.ok else []
     return Outcome(final_answer=final, printed=bool(stdout.strip()),
                    defines_only=result.ok and only_defines(code), missing_files=missing,
-                   no_image=want_image and not has_image(workdir),
+                   no_image=want_image and not has_image(workdir, refuted - set(result.files)),
                    bad_image=(list(result.plot_warnings) if want_image and result.ok else []) + wrong + silent,
                    wrong_size=wrong, pitfalls=silent)

@@ -333,3 +333,14 @@ def test_mechanisms_can_be_switched_off_and_the_self_check_costs_one_step(sessio
     assert result.steps[0].self_check_asked and result.steps[0].final_answer is None
     assert "test your result" in result.steps[0].observation
     assert result.stop_reason == "final_answer" and result.final_answer == "checked" and len(result.steps) == 2
+
+
+def test_a_picture_found_wrong_does_not_finish_a_later_step(session, tmp_path):
+    """After the sideways picture was refused, code that saves no new picture (an .npy) and claims the
+    task is refused too: the only picture there is the wrong one. Redrawing it right ends the run."""
+    npy = code("import numpy as np\nnp.save('grid.npy', np.zeros(3))\nfinal_answer('Saved grid.npy')")
+    fixed = XY_PICTURE.replace("plt.imshow(img,", "plt.imshow(img.T, origin='lower',")
+    _, agent = run_agent(session, tmp_path, [code(XY_PICTURE), npy, code(fixed)])
+    result = agent.run("Draw a picture of x over the plane and save it")
+    assert [s.final_answer for s in result.steps] == [None, None, "Saved pic.png"]
+    assert "the only pictures in the work folder (pic.png) were found wrong before" in result.steps[1].observation
