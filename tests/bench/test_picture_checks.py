@@ -353,3 +353,19 @@ def test_summary_gives_done_over_seeds_median_and_worst(agent_tasks):
     assert "| m | 2/3 | 200 s | 300 s | 2x repair candidate after silent-mistake hint, step 3, 1x not done (max_steps) |" in text
     assert "| p | 1/1 | 10 s | 10 s | 1x first reply |" in text
     assert "all: 3/4 done, mean wall 152.5s, median 150.0s, worst 300.0s; first reply not right in 3/4, of those done 2" in text
+
+
+def test_replay_says_where_a_run_would_have_ended_without_the_silent_mistake_check(monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCH))
+    replay = importlib.import_module("agent_replay").replay
+    flagged = {"index": 0, "kind": "repair", "score": 3, "ok": True, "final_answer": "done",
+               "bad_image": ["c is filled as c[x, y] (first index ...)"]}
+    clean = {"index": 1, "kind": "fresh", "score": 4, "ok": True, "final_answer": "done", "bad_image": []}
+    row = {"step_verdicts": {"2": "mandelbrot.png: the Mandelbrot set, but on its side: ..."}}
+    steps = [{"index": 1, "code": "x", "candidates": []},
+             {"index": 2, "candidates": [flagged, {**clean, "score": 1}], "chosen_candidate": 0}]
+    assert replay(row, {"steps": steps}).startswith("ended at step 2 with repair candidate #1: WRONG (mandelbrot.png: the")
+    steps[1]["chosen_candidate"] = 1
+    assert "whose array was filled [x, y] (its picture was not kept)" in replay(row, {"steps": steps})
+    steps[1]["candidates"] = [clean, flagged]
+    assert replay(row, {"steps": steps}) == "the same as with the check (a clean candidate came first)"
