@@ -71,7 +71,7 @@ class CodeAgent:
         self._wants_size: tuple[int, int] | None = None
         self._self_checked = False
         self._refuted: set[str] = set()
-        """Pictures a cell wrote that were found wrong (picture problems, silent mistakes)."""
+        """Pictures left by a cell that failed or drew something found wrong (plot warnings, silent mistakes)."""
 
     # ------------------------------------------------------------------ run
     def run(self, task: str) -> AgentResult:
@@ -203,10 +203,13 @@ class CodeAgent:
                                         bad_image=bad_image, wrong_size=done.wrong_size, pitfalls=done.pitfalls,
                                         figure_facts=self.config.figure_facts,
                                         refuted=sorted(self._refuted - set(result.files)))
-        if bad_image:  # the pictures this cell wrote are wrong: a later claim cannot rest on them
-            self._refuted |= {f for f in result.files if Path(f).suffix.lower() in IMAGE_SUFFIXES}
+        # pictures left by a cell that failed, drew nothing, or drew something found wrong are no
+        # picture of the task: a later claim cannot rest on them
+        pictures = {f for f in result.files if Path(f).suffix.lower() in IMAGE_SUFFIXES}
+        if not result.ok or bad_image or result.plot_warnings:
+            self._refuted |= pictures
         else:
-            self._refuted -= set(result.files)
+            self._refuted -= pictures
         if missing or defines_only or no_image or bad_image:  # nothing was done, or the claim is not true
             self._last_exec_ok, final = False, None
         elif final is not None and result.ok and self.config.self_check and not self._self_checked:

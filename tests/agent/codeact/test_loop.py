@@ -344,3 +344,15 @@ def test_a_picture_found_wrong_does_not_finish_a_later_step(session, tmp_path):
     result = agent.run("Draw a picture of x over the plane and save it")
     assert [s.final_answer for s in result.steps] == [None, None, "Saved pic.png"]
     assert "the only pictures in the work folder (pic.png) were found wrong before" in result.steps[1].observation
+
+
+def test_a_picture_left_by_failed_code_does_not_count(session, tmp_path):
+    """The code failed after saving a figure (the README task's first reply: an empty figure_1.png);
+    a later cell that prints numbers and claims the task did not draw the picture."""
+    failing = code("import matplotlib.pyplot as plt\nplt.figure()\nplt.savefig('figure_1.png')\nraise ValueError('no')")
+    claim = code("print([1, 2])\nfinal_answer('done')")
+    _, agent = run_agent(session, tmp_path, [failing, claim, code(XY_PICTURE.replace("img[x, y]", "img[x][y]")
+                                                                  .replace("plt.imshow(img,", "plt.imshow(img.T,"))])
+    result = agent.run("Draw a picture of x over the plane and save it")
+    assert [s.final_answer for s in result.steps] == [None, None, "Saved pic.png"]
+    assert "(figure_1.png) were found wrong before" in result.steps[1].observation
