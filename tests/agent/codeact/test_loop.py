@@ -241,7 +241,8 @@ def test_real_model_mandelbrot_leaves_a_png(tmp_path):
     auto), as `playground run` runs it (best-of-4 after a failure): within the step limit the model's
     code, run in the real sandbox session, leaves a PNG in the work dir, and the transcript holds
     every step. Whether the picture is the Mandelbrot set is measured by bench/agent_tasks.py
-    (bench/picture_checks) and reported in RESULTS.md, not asserted here."""
+    (bench/picture_checks) over seeds and reported in RESULTS.md, not asserted here. Three steps: a
+    best-of-4 round costs minutes on 2 cores, and the picture's first appearance is what is tested."""
     from agent.config import ModelConfig
     from agent.models import load_model
     from tests.requirements import require_module
@@ -251,13 +252,13 @@ def test_real_model_mandelbrot_leaves_a_png(tmp_path):
     assert model.backend == "llamacpp"
     try:
         with PythonSession(workdir=tmp_path / "work") as s:
-            agent = CodeAgent(model, s, AgentConfig(max_steps=6, max_tokens_per_step=700, candidates=4),
+            agent = CodeAgent(model, s, AgentConfig(max_steps=3, max_tokens_per_step=700, candidates=4),
                               transcript_path=tmp_path / "t.json")
             result = agent.run("Write a mandelbrot fractal algorithm in Python")
     finally:
         model.close()
     saved = json.loads((tmp_path / "t.json").read_text())
-    assert len(saved["steps"]) == len(result.steps) <= 6 and saved["stop_reason"] == result.stop_reason
+    assert len(saved["steps"]) == len(result.steps) <= 3 and saved["stop_reason"] == result.stop_reason
     executed = [st for st in result.steps if st.exec_result is not None]
     assert executed and all(st.exec_result.isolation == s.isolation for st in executed)
     pngs = sorted((tmp_path / "work").glob("*.png"))
