@@ -8,13 +8,13 @@ whether what the code drew can show anything (the sandbox's plot warnings)."""
 from __future__ import annotations
 
 import re
-import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import prompts
 from agent.codeact.code_blocks import mentioned_files, only_defines, split_final_answer
 from agent.codeact.pitfalls import find_pitfalls
+from tools.sandbox_runtime.playground_figure_facts import png_size
 from tools.types import ExecResult
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".svg", ".pdf", ".webp", ".bmp"})
@@ -54,18 +54,6 @@ def asked_size(task: str) -> tuple[int, int] | None:
     return (int(m.group(1)), int(m.group(2))) if m and wants_image(task) else None
 
 
-def png_size(path: Path) -> tuple[int, int] | None:
-    """(width, height) from a PNG file's header; None for anything else."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(24)
-    except OSError:
-        return None
-    if len(head) < 24 or head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
-        return None
-    return struct.unpack(">II", head[16:24])
-
-
 def size_problems(workdir: str | Path, size: tuple[int, int]) -> list[str]:
     """When the task names a picture size and no PNG in the work dir has it (whichever cell wrote
     them: a claim that the task "is already done" is checked too): one sentence per PNG, at most
@@ -73,7 +61,7 @@ def size_problems(workdir: str | Path, size: tuple[int, int]) -> list[str]:
     root = Path(workdir)
     pngs = sorted(p for p in root.rglob("*") if p.suffix.lower() == ".png" and p.is_file()) if root.is_dir() else []
     sizes = {str(p.relative_to(root)): png_size(p) for p in pngs}
-    sizes = {f: s for f, s in sizes.items() if s is not None}
+    sizes = {f: tuple(s) for f, s in sizes.items() if s is not None}
     if not sizes or size in sizes.values():
         return []
     return [prompts.render("agent", "picture_size", file=f, width=w, height=h, want_width=size[0],

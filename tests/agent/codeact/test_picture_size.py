@@ -46,7 +46,7 @@ def test_png_size_reads_the_header(tmp_path):
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from agent.codeact.outcome import png_size
+    from tools.sandbox_runtime.playground_figure_facts import png_size
 
     plt.imsave(tmp_path / "a.png", np.zeros((30, 50)))
     (tmp_path / "b.png").write_bytes(b"not a png at all, just text")
