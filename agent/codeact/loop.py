@@ -24,7 +24,7 @@ import prompts
 from agent.codeact.candidates import ScratchChecker, pick, sample_candidates
 from agent.codeact.code_blocks import FINAL_ANSWER_PRELUDE, parse_reply
 from agent.codeact.observation import render_observation
-from agent.codeact.outcome import IMAGE_SUFFIXES, asked_size, judge, wants_image
+from agent.codeact.outcome import asked_size, judge, refuted_pictures, wants_image
 from agent.codeact.transcript import RunTranscript
 from agent.codeact.types import (
     AgentConfig,
@@ -70,8 +70,7 @@ class CodeAgent:
         self._wants_image = False
         self._wants_size: tuple[int, int] | None = None
         self._self_checked = False
-        self._refuted: set[str] = set()
-        """Pictures left by a cell that failed or drew something found wrong (plot warnings, silent mistakes)."""
+        self._refuted: set[str] = set()  # pictures that do not count (outcome.refuted_pictures)
 
     # ------------------------------------------------------------------ run
     def run(self, task: str) -> AgentResult:
@@ -193,8 +192,7 @@ class CodeAgent:
         defines_only, missing = done.defines_only, done.missing_files
         step.pitfalls = list(done.pitfalls)
         no_image = done.final_answer is not None and not missing and done.no_image
-        # missing files and no image take precedence in the observation template; a silent mistake in
-        # the code refuses the picture even before a final answer claims it
+        # a silent mistake in the code refuses the picture even before a final answer claims it
         bad_image = bool(done.bad_image) and (done.final_answer is not None or bool(done.pitfalls))
         obs, final = render_observation(result, timeout_s=self.config.cell_timeout_s,
                                         max_chars=self.config.max_observation_chars,
@@ -203,13 +201,7 @@ class CodeAgent:
                                         bad_image=bad_image, wrong_size=done.wrong_size, pitfalls=done.pitfalls,
                                         figure_facts=self.config.figure_facts,
                                         refuted=sorted(self._refuted - set(result.files)))
-        # pictures left by a cell that failed, drew nothing, or drew something found wrong are no
-        # picture of the task: a later claim cannot rest on them
-        pictures = {f for f in result.files if Path(f).suffix.lower() in IMAGE_SUFFIXES}
-        if not result.ok or bad_image or result.plot_warnings:
-            self._refuted |= pictures
-        else:
-            self._refuted -= pictures
+        self._refuted = refuted_pictures(self._refuted, result, bad_image)
         if missing or defines_only or no_image or bad_image:  # nothing was done, or the claim is not true
             self._last_exec_ok, final = False, None
         elif final is not None and result.ok and self.config.self_check and not self._self_checked:

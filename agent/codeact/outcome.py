@@ -115,3 +115,14 @@ def judge(code: str, result: ExecResult, workdir: str | Path, want_image: bool,
                    no_image=want_image and not has_image(workdir, refuted - set(result.files)),
                    bad_image=(list(result.plot_warnings) if want_image and result.ok else []) + wrong + silent,
                    wrong_size=wrong, pitfalls=silent)
+
+
+def refuted_pictures(refuted: set[str], result: ExecResult, refused: bool) -> set[str]:
+    """The pictures that do not count as the task's after this cell: those left by a cell that failed,
+    drew nothing, or drew something found wrong (`refused`), since a later claim cannot rest on them;
+    a picture a good cell wrote again counts again."""
+    pictures = {f for f in result.files if Path(f).suffix.lower() in IMAGE_SUFFIXES}
+    if not result.ok or refused or result.plot_warnings:
+        return refuted | pictures
+    return refuted - pictures
+
