@@ -1,0 +1,70 @@
+"""The loop on silent mistakes (agent/codeact/pitfalls.py, outcome.refuted_pictures): code that runs and
+still draws the wrong thing is refused, with the figure's facts in the observation; pictures found wrong
+do not finish a later step; the mechanisms can be switched off; the self-check costs one step."""
+
+from __future__ import annotations
+
+from tests.agent.codeact.conftest import code
+from tests.agent.codeact.test_loop import run_agent
+
+XY_PICTURE = """import numpy as np
+import matplotlib.pyplot as plt
+width, height = 40, 30
+img = np.zeros((width, height))
+for x in range(width):
+    for y in range(height):
+        img[x, y] = x
+plt.imshow(img, extent=[-2, 1, -1, 1])
+plt.savefig('pic.png')
+final_answer('Saved pic.png')"""
+
+
+def test_a_silent_mistake_refuses_the_final_answer_and_says_what_is_wrong(session, tmp_path):
+    """The code runs, saves a picture and claims the task: the array was filled [x, y] and drawn by
+    imshow, so the picture is on its side. The loop says so (with what the picture shows) and
+    goes on; the fixed code ends the run."""
+    fixed = XY_PICTURE.replace("plt.imshow(img,", "plt.imshow(img.T, origin='lower',")
+    _, agent = run_agent(session, tmp_path, [code(XY_PICTURE), code(fixed)])
+    result = agent.run("Draw a picture of x over the plane and save it")
+    assert result.stop_reason == "final_answer" and len(result.steps) == 2
+    first = result.steps[0]
+    assert first.final_answer is None and first.pitfalls and "img is filled as img[x, y]" in first.observation
+    assert "An image of an array of shape (40, 30)" in first.observation  # the figure's facts
+    assert "row 0 at the top, at y = 1" in first.observation
+    assert result.steps[1].pitfalls == [] and "row 0 at the bottom, at y = -1" in result.steps[1].observation
+
+
+def test_mechanisms_can_be_switched_off_and_the_self_check_costs_one_step(session, tmp_path):
+    cfg = dict(pitfall_checks=False, figure_facts=False)
+    _, agent = run_agent(session, tmp_path, [code(XY_PICTURE)], **cfg)
+    result = agent.run("Draw a picture of x over the plane and save it")
+    assert result.stop_reason == "final_answer" and "An image of an array" not in result.steps[0].observation
+    check = code("assert 6 * 7 == 42\nfinal_answer('checked')")
+    _, agent = run_agent(session, tmp_path, [code("print(6 * 7)\nfinal_answer('42')"), check], self_check=True)
+    result = agent.run("Print six times seven")
+    assert result.steps[0].self_check_asked and result.steps[0].final_answer is None
+    assert "test your result" in result.steps[0].observation
+    assert result.stop_reason == "final_answer" and result.final_answer == "checked" and len(result.steps) == 2
+
+
+def test_a_picture_found_wrong_does_not_finish_a_later_step(session, tmp_path):
+    """After the sideways picture was refused, code that saves no new picture (an .npy) and claims the
+    task is refused too: the only picture there is the wrong one. Redrawing it right ends the run."""
+    npy = code("import numpy as np\nnp.save('grid.npy', np.zeros(3))\nfinal_answer('Saved grid.npy')")
+    fixed = XY_PICTURE.replace("plt.imshow(img,", "plt.imshow(img.T, origin='lower',")
+    _, agent = run_agent(session, tmp_path, [code(XY_PICTURE), npy, code(fixed)])
+    result = agent.run("Draw a picture of x over the plane and save it")
+    assert [s.final_answer for s in result.steps] == [None, None, "Saved pic.png"]
+    assert "the only pictures in the work folder (pic.png) were found wrong before" in result.steps[1].observation
+
+
+def test_a_picture_left_by_failed_code_does_not_count(session, tmp_path):
+    """The code failed after saving a figure (the README task's first reply: an empty figure_1.png);
+    a later cell that prints numbers and claims the task did not draw the picture."""
+    failing = code("import matplotlib.pyplot as plt\nplt.figure()\nplt.savefig('figure_1.png')\nraise ValueError('no')")
+    claim = code("print([1, 2])\nfinal_answer('done')")
+    _, agent = run_agent(session, tmp_path, [failing, claim, code(XY_PICTURE.replace("img[x, y]", "img[x][y]")
+                                                                  .replace("plt.imshow(img,", "plt.imshow(img.T,"))])
+    result = agent.run("Draw a picture of x over the plane and save it")
+    assert [s.final_answer for s in result.steps] == [None, None, "Saved pic.png"]
+    assert "(figure_1.png) were found wrong before" in result.steps[1].observation
