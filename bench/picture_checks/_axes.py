@@ -12,7 +12,7 @@ def numeric_ticks(ticks: list) -> list[tuple[float, float]]:
     out = []
     for frac, text in ticks:
         try:
-            out.append((float(frac), float(str(text).replace("\u2212", "-"))))
+            out.append((float(frac), float(text)))  # the record writes minus signs as "-"
         except ValueError:
             return []
     return out
