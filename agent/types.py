@@ -91,6 +91,12 @@ class Completion:
     completion_tokens: int
     # log-probability of each generated token, where the backend gives them
     logprobs: list[float] | None = None
+    cached_tokens: int = 0
+    """Prompt tokens the backend read from its cache instead of evaluating (0 where it does not say)."""
+
+    @property
+    def prompt_tokens_evaluated(self) -> int:
+        return self.prompt_tokens - self.cached_tokens
 
     @property
     def mean_logprob(self) -> float | None:

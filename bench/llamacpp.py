@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agent.models.bundles import BUNDLES, bundle_gguf  # noqa: E402
-from agent.models.llamacpp_decode import Job  # noqa: E402
+from agent.models.llamacpp_jobs import Job  # noqa: E402
 from agent.types import Request, SamplingParams, user  # noqa: E402
 
 PROMPT = ("Write a detailed, step-by-step explanation of how a hash map works, covering hashing, buckets, "
@@ -146,9 +146,11 @@ def cmd_gsm8k(args) -> dict:
     params = SamplingParams(max_tokens=args.tokens)
     reqs = [Request(reasoning.build_messages(q, "cot", "number", None), params) for q in questions]
     model.generate(reqs[:1])  # warm-up
+    model.decoder.clear()  # each from an empty cache (bench/prefix_cache.py measures the cache)
     t0 = time.perf_counter()
     batched = model.generate(reqs)
     t_batch = time.perf_counter() - t0
+    model.decoder.clear()
     t0 = time.perf_counter()
     alone = [model.generate([r])[0] for r in reqs]
     t_alone = time.perf_counter() - t0

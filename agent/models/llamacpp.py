@@ -2,8 +2,13 @@
 
 The CPU default. It loads a GGUF file as it is (no dequantization, no Hugging
 Face conversion) and decodes many sequences in one llama.cpp batch
-(agent/models/llamacpp_decode.py): n samples of a request share one evaluation
-of its prompt, and many requests decode together. Prompts are rendered with the
+(agent/models/llamacpp_decode.py): what was evaluated stays in the KV cache
+after a call and the next request evaluates only the tokens past its longest
+cached prefix (a chat's next turn, an agent's next step); requests of one call
+that share a prefix (n samples, few-shot examples) evaluate it once; and many
+requests decode together. `Completion.cached_tokens` says how many prompt
+tokens were not evaluated. The cache is kept only with the unified KV cache
+(engine_args kv_unified, the default). Prompts are rendered with the
 chat template stored in the GGUF, exactly as transformers renders it
 (agent/models/gguf_template.py), then `Request.prefill`; tokens are counted
 with the model's own vocabulary, so budgets compare with the other backends.
@@ -31,7 +36,8 @@ from dataclasses import replace
 from agent.config import ModelConfig
 from agent.errors import BackendUnavailableError, ModelError, UsageError
 from agent.models.gguf_template import ChatTemplate
-from agent.models.llamacpp_decode import BatchDecoder, Job
+from agent.models.llamacpp_decode import BatchDecoder
+from agent.models.llamacpp_jobs import Job
 from agent.models.resolve import resolve_gguf
 from agent.models.stop_strings import safe_stream_end
 from agent.types import Completion, Message, Request, SamplingParams
@@ -113,7 +119,7 @@ class LlamaCppModel:
         self.template = ChatTemplate(meta.get("tokenizer.chat_template"), self._special_tokens())
         self.add_bos = bool(L.llama_vocab_get_add_bos(self.vocab))
         self.decoder = BatchDecoder(L, self._ctx.ctx, self.vocab, self.n_vocab, n_cells=L.llama_n_ctx(self._ctx.ctx),
-                                    n_seq_max=n_seq_max, n_batch=n_batch)
+                                    n_seq_max=n_seq_max, n_batch=n_batch, reuse=kv_unified)
         self._rng = random.Random(seed)
 
     @classmethod
@@ -170,7 +176,8 @@ class LlamaCppModel:
             j = runnable[seq.job]
             results[j][seq.sample] = Completion(
                 text=seq.final_text(), finish_reason=seq.finish_reason, prompt_tokens=len(jobs[j].ids),
-                completion_tokens=len(seq.tokens), logprobs=list(seq.logprobs) if jobs[j].logprobs else None)
+                completion_tokens=len(seq.tokens), logprobs=list(seq.logprobs) if jobs[j].logprobs else None,
+                cached_tokens=seq.cached)
         return [list(r) for r in results]  # type: ignore[arg-type]
 
     def stream(self, messages: list[Message], params: SamplingParams) -> Iterator[str]:

@@ -1,204 +1,249 @@
-"""The decode loop of the llamacpp backend: many sequences in one llama.cpp batch.
+"""The decode loop of the llamacpp backend: many sequences in one llama.cpp batch,
+each prompt token evaluated once.
 
 Work is a list of `Job`s: one request's prompt tokens, sampling settings and
-number of samples n. A job is admitted when there are free sequence ids and
-enough KV-cache cells for its prompt plus the worst case of its samples (a
-reservation, so decoding never runs out of cells). Its prompt is evaluated ONCE,
-every prompt token carrying the ids of all its samples (the unified KV cache
-keeps one copy that the samples share), and the first token of each sample is
-drawn from the prompt's last logits. Then each step decodes one token for every
-live sequence of every admitted job in one `llama_decode` call. A finished
-sequence frees its cells and id at once and waiting jobs are admitted
-(continuous batching); prompts of jobs admitted together share decode calls. A
-job whose samples do not all fit is admitted in parts.
+number of samples n. Every sample is a llama.cpp sequence. What the KV cache
+holds is mirrored by a prefix tree (agent/models/llamacpp_prefix.py), and it
+stays there after a call: a new sequence copies the longest prefix of its
+prompt that any sequence holds (`llama_memory_seq_cp` adds its id to those
+cells) and evaluates only the tokens past it. Prompts admitted together that
+share a prefix (the n samples of a request, few-shot examples, one question's
+chains) evaluate it once: its tokens carry the ids of all of them.
 
-Each sample has its own llama.cpp sampler chain (top-p, temperature, a seeded
-distribution; greedy at temperature 0), so a sample does not depend on what else
-is in the batch. Logprobs, when asked, are raw-model log-probabilities
-(log-softmax of the unprocessed logits) of each generated token.
+Admission is on what sequences use, not their worst case: a sequence starts when
+a sequence id and cells for its new prompt tokens are free, keeping
+`HEADROOM` cells of growth for every live sequence. Sequences kept from earlier
+calls give way first (least recently used first). When the live ones fill the
+cache, the youngest is preempted: its cells are dropped and it waits, with its
+tokens and sampler, to be resumed by evaluating its prompt and the tokens it had
+generated (mostly still cached). A sequence alone in a full cache stops with
+"length". Then each step decodes one token for every live sequence in one
+`llama_decode` call (continuous batching).
+
+Each sample has its own llama.cpp sampler chain (agent/models/llamacpp_sampling.py),
+so a sample does not depend on what else is in the batch, up to llama.cpp's float
+summation order, which differs with the batch's shape (and with what was cached). Logprobs, when asked, are raw-model
+log-probabilities (log-softmax of the unprocessed logits) of each generated token.
 """
 
 from __future__ import annotations
 
-import ctypes
+from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-
-import numpy as np
 
 from agent.errors import ModelError
+from agent.models.llamacpp_jobs import DecodeStats, Job, Seq
+from agent.models.llamacpp_prefix import PrefixTree
+from agent.models.llamacpp_sampling import Pieces, make_sampler, raw_logprob
 from agent.models.stop_strings import find_stop
 
-
-@dataclass
-class Job:
-    ids: list[int]
-    n: int
-    max_new: int
-    temperature: float = 0.0
-    top_p: float = 1.0
-    stop: tuple[str, ...] = ()
-    seeds: tuple[int, ...] = ()
-    """One seed per sample."""
-    logprobs: bool = False
-    ignore_eos: bool = False
-    """Benchmarks only: generate exactly max_new tokens, as llama-batched-bench does."""
-
-
-@dataclass
-class Seq:
-    """One sample being generated."""
-
-    job: int
-    sample: int
-    seq_id: int = -1
-    pos: int = 0
-    tokens: list[int] = field(default_factory=list)
-    data: bytearray = field(default_factory=bytearray)
-    logprobs: list[float] = field(default_factory=list)
-    finish_reason: str | None = None
-    text: str | None = None
-    """Set when the text was cut at a stop string."""
-    sampler: object = None
-    part: _Part | None = None
-    limit: int = 0
-    """Most tokens it may generate: max_new, or fewer when it runs alone in a cache too small."""
-
-    def final_text(self) -> str:
-        return self.text if self.text is not None else self.data.decode("utf-8", errors="replace")
-
-
-@dataclass
-class _Part:
-    """Samples of one job admitted together; their prompt is evaluated once."""
-
-    job: int
-    seqs: list[Seq]
-    live: int
-
-
-@dataclass
-class DecodeStats:
-    """Work counters, for tests and benchmarks."""
-
-    decode_calls: int = 0
-    prompt_tokens: int = 0
-    """Prompt tokens evaluated (once per admitted part, however many samples it has)."""
-    generated_tokens: int = 0
-    max_live: int = 0
-    """Most sequences decoded together in one call."""
+HEADROOM = 16
+"""Cells of growth kept free per live sequence when admitting another."""
 
 
 class BatchDecoder:
-    """Runs jobs on one llama.cpp context (`ctx`, `vocab` are raw llama.cpp pointers)."""
+    """Runs jobs on one llama.cpp context (`ctx`, `vocab` are raw llama.cpp pointers).
+    `reuse` keeps the cache between calls (it needs the unified KV cache)."""
 
     def __init__(self, llama_cpp, ctx, vocab, n_vocab: int, *, n_cells: int, n_seq_max: int,
-                 n_batch: int) -> None:
+                 n_batch: int, reuse: bool = True) -> None:
         self.L = llama_cpp
         self.ctx, self.vocab, self.n_vocab = ctx, vocab, n_vocab
         self.mem = llama_cpp.llama_get_memory(ctx)
         self.n_cells, self.n_seq_max, self.n_batch = n_cells, n_seq_max, n_batch
+        self.reuse = reuse
         self.batch = llama_cpp.llama_batch_init(n_batch, 0, n_seq_max)
-        self._piece_buf = ctypes.create_string_buffer(256)
-        self._pieces: dict[int, bytes] = {}
+        self._piece = Pieces(llama_cpp, vocab)
         self.stats = DecodeStats()
+        self.tree = PrefixTree()
+        self.kept: OrderedDict[int, None] = OrderedDict()
+        """Ids of ended sequences whose cells are kept, least recently used first."""
+        self.free_ids = list(range(n_seq_max))
+        self._admitted = 0
 
     def close(self) -> None:
         if self.batch is not None:
             self.L.llama_batch_free(self.batch)
             self.batch = None
 
+    def clear(self) -> None:
+        """Empty the cache (what later calls could reuse)."""
+        self.L.llama_memory_clear(self.mem, True)
+        self.tree.clear()
+        self.kept.clear()
+        self.free_ids = list(range(self.n_seq_max))
+
     # ------------------------------------------------------------------ running
 
     def run(self, jobs: list[Job]) -> Iterator[Seq]:
         """Decode every sample of every job; yields a sequence each time it gains a token
-        (its `finish_reason` is set on the last one). The KV cache is empty afterwards."""
-        waiting = [(j, s) for j, job in enumerate(jobs) for s in range(job.n)]
-        free_ids = list(range(self.n_seq_max))
-        free_cells = self.n_cells
+        (its `finish_reason` is set on the last one). What was evaluated stays cached."""
+        waiting = [Seq(job=j, sample=s, limit=job.max_new) for j, job in enumerate(jobs) for s in range(job.n)]
         live: list[Seq] = []
+        first_cached: dict[int, int] = {}
+        self.stats.prompt_tokens_sent += sum(len(job.ids) for job in jobs)
         try:
             while waiting or live:
-                parts, waiting, free_cells = self._admit(jobs, waiting, free_ids, free_cells, bool(live))
-                yield from self._prefill(jobs, parts)
-                live += [s for part in parts for s in part.seqs]
-                stepping = [s for s in live if s.finish_reason is None]
-                if stepping:
-                    yield from self._step(jobs, stepping)
-                for seq in live:
-                    if seq.finish_reason is not None:
-                        free_cells += self._release(seq, jobs, free_ids)
-                live = [s for s in live if s.finish_reason is None]
-                if not live and waiting and not parts:
+                started = self._admit(jobs, waiting, live, first_cached)
+                if not live and not started:
                     raise ModelError("llamacpp: a request does not fit the KV cache even alone "
                                      f"({self.n_cells} cells); raise engine_args n_ctx or lower max_tokens")
+                live += started
+                yield from self._prefill(jobs, started)
+                live = self._end_finished(live)
+                yield from self._make_room(live, waiting)
+                live = self._end_finished(live)
+                if live:
+                    yield from self._step(jobs, live)
+                    live = self._end_finished(live)
+        except GeneratorExit:  # the caller stopped early; the cache is consistent at every yield
+            self._end_finished(live, force=True)
+            raise
+        except BaseException:
+            self.clear()
+            raise
         finally:
-            for seq in live:
+            for seq in waiting + live:
                 self._close_sampler(seq)
-            self.L.llama_memory_clear(self.mem, True)
+            if not self.reuse:
+                self.clear()
 
-    def _admit(self, jobs, waiting, free_ids, free_cells, busy):
-        """Parts to start now: whole jobs' samples while ids and cells last."""
-        parts: list[_Part] = []
-        rest = list(waiting)
-        while rest and free_ids:
-            j = rest[0][0]
-            job = jobs[j]
-            same = [w for w in rest if w[0] == j]
-            room = free_cells - len(job.ids)
-            fits = min(len(same), len(free_ids), max(0, room // max(1, job.max_new)))
-            limit = job.max_new
-            if fits == 0:
-                if busy or parts or room <= 0:
+    def _admit(self, jobs, waiting: list[Seq], live: list[Seq], first_cached: dict[int, int]) -> list[Seq]:
+        """Sequences to start now, in order, while ids and cells last (kept sequences give way)."""
+        started: list[Seq] = []
+        reserve = sum(self._headroom(s) for s in live)
+        while waiting:
+            seq = waiting[0]
+            context = jobs[seq.job].ids + seq.tokens
+            alone = not live and not started
+            while True:
+                node, depth, _ = self.tree.match(context, reuse_cache=self.reuse)
+                room = self.n_cells - self.tree.cells - (len(context) - depth)
+                if self.free_ids and room >= reserve + self._headroom(seq):
                     break
-                fits, limit = 1, room  # alone and still too long: one sample, cut by the cache
-            take = same[:fits]
-            rest = [w for w in rest if w not in take]
-            seqs = [Seq(job=j, sample=s, seq_id=free_ids.pop(0), limit=limit) for _, s in take]
-            part = _Part(j, seqs, fits)
-            free_cells -= len(job.ids) + fits * limit
-            for seq in seqs:
-                seq.part, seq.pos = part, len(job.ids)
-                seq.sampler = self._sampler(job, seq.sample)
-            parts.append(part)
-        return parts, rest, free_cells
+                if self.kept:  # the least recently used, sparing those holding this prompt's prefix
+                    self._evict(next((s for s in self.kept if s not in node.holders), next(iter(self.kept))))
+                elif alone and self.free_ids and room >= 0:
+                    break  # alone in the cache: start it, it stops when the cache is full
+                else:
+                    return self._drop_covered(started)
+            waiting.pop(0)
+            self._place(jobs, seq, context, first_cached)
+            started.append(seq)
+            reserve += self._headroom(seq)
+        return self._drop_covered(started)
 
-    def _prefill(self, jobs, parts: list[_Part]) -> Iterator[Seq]:
-        """Evaluate each part's prompt once (tokens carry all its sequence ids); sample first tokens."""
-        pending: list[tuple[_Part, int]] = []  # (part, index of its last token in the batch)
+    def _place(self, jobs, seq: Seq, context: list[int], first_cached: dict[int, int]) -> None:
+        sid = self.free_ids.pop(0)
+        placed = self.tree.add(sid, context, reuse_cache=self.reuse)
+        if placed.copy_from is not None:
+            self.L.llama_memory_seq_cp(self.mem, placed.copy_from, sid, 0, placed.copy_len)
+            for holder in placed.copy_node.holders & self.kept.keys():
+                self.kept.move_to_end(holder)
+        seq.seq_id, seq.pos, seq.end = sid, len(context), placed.node
+        if seq.order < 0:
+            seq.order, self._admitted = self._admitted, self._admitted + 1
+            job = jobs[seq.job]
+            seq.sampler = make_sampler(self.L, job.temperature, job.top_p, job.seeds[seq.sample] if job.seeds else 0)
+        seq.cached = first_cached.setdefault(seq.job, min(placed.cached, len(jobs[seq.job].ids)))
+
+    def _drop_covered(self, started: list[Seq]) -> list[Seq]:
+        """Kept sequences whose every cell another sequence holds too: dropping them frees an id."""
+        for sid in [s for s in self.kept if self.tree.covered(s)]:
+            self._evict(sid, count=False)
+        return started
+
+    def _headroom(self, seq: Seq) -> int:
+        return max(1, min(HEADROOM, seq.limit - len(seq.tokens)))
+
+    def _prefill(self, jobs, started: list[Seq]) -> Iterator[Seq]:
+        """Evaluate the fresh prompt tokens (parents first, each token carrying the ids of every
+        sequence that holds it); sample each started sequence's next token from its last one."""
+        if not started:
+            return
+        ends: dict[int, list[Seq]] = {}
+        for seq in started:
+            ends.setdefault(id(seq.end), []).append(seq)
+        pending: list[tuple[list[Seq], int]] = []  # (sequences, batch index of their last token)
         self.batch.n_tokens = 0
-        for part in parts:
-            ids = jobs[part.job].ids
-            for pos, tok in enumerate(ids):
+        for node in self.tree.fresh_nodes():
+            ids = sorted(node.holders)
+            want = ends.get(id(node))
+            for i, tok in enumerate(node.tokens):
                 if self.batch.n_tokens == self.n_batch:
-                    yield from self._decode_prompts(jobs, pending)
+                    self._decode_prompts(jobs, pending)
                     pending = []
-                last = pos == len(ids) - 1
-                self._add(tok, pos, [s.seq_id for s in part.seqs], last)
+                last = want is not None and i == len(node.tokens) - 1
+                self._add(tok, node.start + i, ids, last)
                 if last:
-                    pending.append((part, self.batch.n_tokens - 1))
-            self.stats.prompt_tokens += len(ids)
+                    pending.append((want, self.batch.n_tokens - 1))
+            self.stats.prompt_tokens += len(node.tokens)
         if self.batch.n_tokens:
-            yield from self._decode_prompts(jobs, pending)
+            self._decode_prompts(jobs, pending)
+        self.tree.settle()
+        yield from started  # after the whole prefill, so the cache matches the tree at every yield
 
-    def _decode_prompts(self, jobs, pending) -> Iterator[Seq]:
+    def _decode_prompts(self, jobs, pending) -> None:
         self._decode()
         self.batch.n_tokens = 0
-        for part, idx in pending:
-            for seq in part.seqs:
-                self._take(jobs[part.job], seq, idx)
-                yield seq
+        for seqs, idx in pending:
+            for seq in seqs:
+                self._take(jobs[seq.job], seq, idx)
+
+    def _make_room(self, live: list[Seq], waiting: list[Seq]) -> Iterator[Seq]:
+        """Cells for one more token of every live sequence: drop kept sequences, then preempt
+        the youngest; the last one alone in a full cache stops."""
+        while live and self.tree.cells + len(live) > self.n_cells:
+            if self.kept:
+                self._evict(next(iter(self.kept)))
+                continue
+            youngest = max(live, key=lambda s: s.order)
+            if len(live) == 1:
+                youngest.finish_reason = "length"
+                yield youngest
+                return
+            live.remove(youngest)
+            self._free(youngest.seq_id)
+            youngest.seq_id, youngest.end = -1, None
+            at = next((i for i, w in enumerate(waiting) if w.order < 0 or w.order > youngest.order), len(waiting))
+            waiting.insert(at, youngest)
+            self.stats.preempted += 1
 
     def _step(self, jobs, live: list[Seq]) -> Iterator[Seq]:
         self.batch.n_tokens = 0
         for seq in live:
             self._add(seq.tokens[-1], seq.pos, [seq.seq_id], True)
-            seq.pos += 1
         self.stats.max_live = max(self.stats.max_live, len(live))
         self._decode()
         for i, seq in enumerate(live):
+            self.tree.extend(seq.seq_id, seq.tokens[-1])
+            seq.pos += 1
             self._take(jobs[seq.job], seq, i)
-            yield seq
+        yield from live
+
+    def _end_finished(self, live: list[Seq], force: bool = False) -> list[Seq]:
+        """Ended sequences give back their sampler; their cells are kept for later calls."""
+        going = []
+        for seq in live:
+            if seq.finish_reason is None and not force:
+                going.append(seq)
+                continue
+            self._close_sampler(seq)
+            if self.reuse:
+                self.kept[seq.seq_id] = None
+            else:
+                self._free(seq.seq_id)
+        return going
+
+    def _evict(self, sid: int, count: bool = True) -> None:
+        del self.kept[sid]
+        self._free(sid)
+        self.stats.evicted += count
+
+    def _free(self, sid: int) -> None:
+        self.L.llama_memory_seq_rm(self.mem, sid, -1, -1)
+        self.tree.remove(sid)
+        self.free_ids.append(sid)
 
     # ------------------------------------------------------------------ pieces
 
@@ -223,10 +268,7 @@ class BatchDecoder:
         """Sample the next token of `seq` from the logits at batch index `idx`; decide if it is done."""
         token = self.L.llama_sampler_sample(seq.sampler, self.ctx, idx)
         if job.logprobs:
-            ptr = self.L.llama_get_logits_ith(self.ctx, idx)
-            logits = np.ctypeslib.as_array(ptr, shape=(self.n_vocab,)).astype(np.float64)
-            top = logits.max()
-            seq.logprobs.append(float(logits[token] - top - np.log(np.exp(logits - top).sum())))
+            seq.logprobs.append(raw_logprob(self.L, self.ctx, idx, self.n_vocab, token))
         seq.tokens.append(token)
         self.stats.generated_tokens += 1
         if self.L.llama_vocab_is_eog(self.vocab, token) and not job.ignore_eos:
@@ -242,36 +284,7 @@ class BatchDecoder:
         if len(seq.tokens) >= seq.limit:
             seq.finish_reason = "length"
 
-    def _piece(self, token: int) -> bytes:
-        piece = self._pieces.get(token)
-        if piece is None:
-            n = self.L.llama_token_to_piece(self.vocab, token, self._piece_buf, 256, 0, False)
-            piece = self._piece_buf.raw[:max(0, n)]
-            self._pieces[token] = piece
-        return piece
-
-    def _sampler(self, job: Job, sample: int):
-        L = self.L
-        chain = L.llama_sampler_chain_init(L.llama_sampler_chain_default_params())
-        if job.temperature == 0.0:
-            L.llama_sampler_chain_add(chain, L.llama_sampler_init_greedy())
-        else:
-            if job.top_p < 1.0:
-                L.llama_sampler_chain_add(chain, L.llama_sampler_init_top_p(job.top_p, 1))
-            L.llama_sampler_chain_add(chain, L.llama_sampler_init_temp(job.temperature))
-            L.llama_sampler_chain_add(chain, L.llama_sampler_init_dist(job.seeds[sample] & 0xFFFFFFFF))
-        return chain
-
     def _close_sampler(self, seq: Seq) -> None:
         if seq.sampler is not None:
             self.L.llama_sampler_free(seq.sampler)
             seq.sampler = None
-
-    def _release(self, seq: Seq, jobs, free_ids: list[int]) -> int:
-        """Drop a finished sequence's cache and id; returns the cells given back."""
-        self.L.llama_memory_seq_rm(self.mem, seq.seq_id, -1, -1)
-        self._close_sampler(seq)
-        free_ids.append(seq.seq_id)
-        seq.part.live -= 1
-        # the prompt's cells are shared by the part's samples: free once the last one is done
-        return seq.limit + (len(jobs[seq.job].ids) if seq.part.live == 0 else 0)

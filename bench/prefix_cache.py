@@ -1,0 +1,185 @@
+"""Prompt tokens evaluated once: the llamacpp backend's KV-cache reuse (numbers for bench/README.md).
+
+    python bench/prefix_cache.py fewshot --data ../shared/data/gsm8k/test.jsonl   # 1.5B: fewshot vs cot wall, 16 questions
+    python bench/prefix_cache.py chat                  # 1.5B: time to first token, turn 1..8 of a growing chat
+    python bench/prefix_cache.py agent                 # 1.5B: the README's main job, prompt tokens evaluated / sent
+    python bench/prefix_cache.py agree [--model M]     # cold vs warm cache: same greedy tokens? logprob differences
+
+Each part loads the model once (load time excluded) and prints JSON. `fewshot` and
+`chat` run each case from an empty cache; `chat` also runs every turn from an empty
+cache (what each turn cost before prefix reuse) in the same run. Run on the commit
+before prefix reuse (its decoder has no `clear`), the same script measures the old
+behaviour.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from agent.models.bundles import BUNDLES, bundle_gguf  # noqa: E402
+from agent.types import Request, SamplingParams, assistant, user  # noqa: E402
+
+CHAT = ["What is a hash map?", "How does it handle collisions?", "What is a load factor?",
+        "When does it resize?", "Show a tiny Python example.", "What is its worst-case lookup time?",
+        "How do Python dicts keep insertion order?", "Summarize our conversation in two sentences."]
+
+
+def _model(name: str, threads: int):
+    from agent.models.llamacpp import LlamaCppModel
+
+    return LlamaCppModel(str(bundle_gguf(BUNDLES[name])), n_threads=threads)
+
+
+def _clear(model) -> None:
+    clear = getattr(model.decoder, "clear", None)
+    if clear is not None:
+        clear()
+
+
+def _questions(path: str, limit: int) -> list[str]:
+    questions = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            questions.append(json.loads(line)["question"])
+            if len(questions) == limit:
+                break
+    return questions
+
+
+def _evaluated(model) -> int:
+    return model.decoder.stats.prompt_tokens
+
+
+def cmd_fewshot(args) -> dict:
+    from agent import reasoning
+
+    questions = _questions(args.data, args.questions)
+    model = _model(args.model, args.threads)
+    model.generate([Request([user("hi")], SamplingParams(max_tokens=4))])  # warm-up
+    params = SamplingParams(max_tokens=args.tokens)
+    out: dict = {}
+    for method in ("cot", "fewshot"):
+        reqs = [Request(reasoning.build_messages(q, method, "number", None), params) for q in questions]
+        _clear(model)
+        before = _evaluated(model)
+        t0 = time.perf_counter()
+        model.generate(reqs)
+        wall = time.perf_counter() - t0
+        sent = sum(model.count_tokens(r.messages) for r in reqs)
+        out[method] = {"seconds": round(wall, 1), "prompt_tokens_per_question": round(sent / len(reqs)),
+                       "prompt_tokens_sent": sent, "prompt_tokens_evaluated": _evaluated(model) - before}
+    out["fewshot / cot"] = round(out["fewshot"]["seconds"] / out["cot"]["seconds"], 2)
+    model.close()
+    return out
+
+
+def _first_token(model, messages, params) -> tuple[float, str]:
+    t0 = time.perf_counter()
+    first, pieces = None, []
+    for piece in model.stream(messages, params):
+        if first is None:
+            first = time.perf_counter() - t0
+        pieces.append(piece)
+    return first or 0.0, "".join(pieces)
+
+
+def cmd_chat(args) -> dict:
+    model = _model(args.model, args.threads)
+    params = SamplingParams(max_tokens=args.tokens)
+    _first_token(model, [user("hi")], SamplingParams(max_tokens=4))  # warm-up
+    _clear(model)
+    history: list = []
+    turns = []
+    for i, question in enumerate(CHAT, 1):
+        history.append(user(question))
+        warm, reply = _first_token(model, history, params)
+        history.append(assistant(reply))
+        turns.append({"turn": i, "prompt_tokens": model.count_tokens(history[:-1]), "first_token_s": round(warm, 2)})
+    for turn, i in zip(turns, range(len(history) // 2), strict=True):  # the same prompts, each from an empty cache
+        _clear(model)
+        turn["cold_first_token_s"] = round(_first_token(model, history[:2 * i + 1], SamplingParams(max_tokens=1))[0], 2)
+    model.close()
+    return {"turns": turns,
+            "turn 8 / turn 1": round(turns[-1]["first_token_s"] / turns[0]["first_token_s"], 2),
+            "cold: turn 8 / turn 1": round(turns[-1]["cold_first_token_s"] / turns[0]["cold_first_token_s"], 2)}
+
+
+def cmd_agent(args) -> dict:
+    from agent.codeact.loop import CodeAgent
+    from agent.codeact.types import AgentConfig
+    from tools.session import PythonSession
+
+    model = _model(args.model, args.threads)
+    stats = model.decoder.stats
+    sent0, evaluated0 = stats.prompt_tokens_sent, stats.prompt_tokens
+    with tempfile.TemporaryDirectory() as work, PythonSession(workdir=Path(work)) as session:
+        t0 = time.perf_counter()
+        result = CodeAgent(model, session, AgentConfig(candidates=4, seed=args.seed)).run(args.task)
+        wall = time.perf_counter() - t0
+    sent, evaluated = stats.prompt_tokens_sent - sent0, stats.prompt_tokens - evaluated0
+    model.close()
+    return {"task": args.task, "success": result.success, "steps": len(result.steps), "seconds": round(wall, 1),
+            "prompt_tokens_sent": sent, "prompt_tokens_evaluated": evaluated,
+            "evaluated / sent": round(evaluated / max(1, sent), 3), "preempted": stats.preempted}
+
+
+def cmd_agree(args) -> dict:
+    """Greedy replies with the cache cold and warm: the same request again (its prompt cached but
+    the last token), and a second chat turn (the first turn's prompt and reply cached)."""
+    questions = _questions(args.data, args.questions)
+    model = _model(args.model, args.threads)
+    params = SamplingParams(max_tokens=args.tokens, logprobs=True)
+    out: dict = {}
+    for case in ("repeat", "next turn"):
+        same, diffs = 0, []
+        for q in questions:
+            _clear(model)
+            messages = [user(q)]
+            if case == "next turn":
+                [[first]] = model.generate([Request(messages, params)])
+                messages = [*messages, assistant(first.text), user("Check your answer and state it again.")]
+            else:
+                model.generate([Request(messages, params)])  # puts the prompt in the cache
+            [[warm]] = model.generate([Request(messages, params)])
+            _clear(model)
+            [[cold]] = model.generate([Request(messages, params)])
+            if warm.text == cold.text:  # the same tokens: compare their logprobs
+                same += 1
+                diffs += [abs(a - b) for a, b in zip(warm.logprobs, cold.logprobs, strict=True)]
+        diffs = sorted(diffs) or [float("nan")]
+        out[case] = {"same text": f"{same}/{len(questions)}",
+                     "same-text logprob |diff| median": round(diffs[len(diffs) // 2], 5),
+                     "p99": round(diffs[int(0.99 * (len(diffs) - 1))], 4), "max": round(diffs[-1], 4),
+                     "tokens compared": len(diffs)}
+    model.close()
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("part", choices=["fewshot", "chat", "agent", "agree"])
+    ap.add_argument("--model", default=None, help="offline model short name (default: 1.5B; agree: 0.5B)")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--tokens", type=int, default=None, help="max tokens per reply (fewshot 16, chat 200, agree 64)")
+    ap.add_argument("--questions", type=int, default=16)
+    ap.add_argument("--data", help="a GSM8K test.jsonl (fewshot, agree)")
+    ap.add_argument("--task", default="Write a mandelbrot fractal algorithm in Python")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    if args.part in ("fewshot", "agree") and not args.data:
+        ap.error(f"{args.part} needs --data PATH")
+    args.model = args.model or ("qwen2.5-coder-0.5b" if args.part == "agree" else "qwen2.5-coder-1.5b")
+    args.tokens = args.tokens or {"fewshot": 16, "chat": 200, "agree": 64, "agent": 0}[args.part]
+    part = {"fewshot": cmd_fewshot, "chat": cmd_chat, "agent": cmd_agent, "agree": cmd_agree}[args.part]
+    print(json.dumps(part(args), indent=1))
+
+
+if __name__ == "__main__":
+    main()
