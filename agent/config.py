@@ -57,9 +57,9 @@ class ModelConfig(_Strict):
 
 
 class SamplingConfig(_Strict):
-    temperature: float = Field(0.0, ge=0)
+    temperature: float = Field(0.0, ge=0, allow_inf_nan=False)
     """0 = greedy."""
-    top_p: float = Field(1.0, gt=0, le=1)
+    top_p: float = Field(1.0, gt=0, le=1, allow_inf_nan=False)
     max_tokens: int = Field(1024, ge=1)
     """Maximum generated tokens per completion."""
 

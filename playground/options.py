@@ -6,7 +6,10 @@ compare, and loading the model with its failures turned into one-line usage erro
 from __future__ import annotations
 
 import argparse
+import math
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from agent.config import BACKENDS, DEFAULT_MODEL, PlaygroundConfig, build_config, load_config_file
@@ -52,15 +55,22 @@ def positive_int(text: str) -> int:
     return value
 
 
-def positive_float(text: str) -> float:
+def _finite(text: str) -> float:
     value = _parse(float, text, "a number")
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got '{text}'")
+    return value
+
+
+def positive_float(text: str) -> float:
+    value = _finite(text)
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be positive, got {text}")
     return value
 
 
 def non_negative_float(text: str) -> float:
-    value = _parse(float, text, "a number")
+    value = _finite(text)
     if not value >= 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
     return value
@@ -69,7 +79,7 @@ def non_negative_float(text: str) -> float:
 def between(low: float, high: float, *, low_open: bool = True, high_open: bool = False):
     """A type: a number in the interval from `low` to `high` (open or closed at each end)."""
     def check(text: str) -> float:
-        value = _parse(float, text, "a number")
+        value = _finite(text)
         above = value > low if low_open else value >= low
         below = value < high if high_open else value <= high
         if not (above and below):
@@ -77,6 +87,39 @@ def between(low: float, high: float, *, low_open: bool = True, high_open: bool =
             raise argparse.ArgumentTypeError(f"must be in {interval}, got {text}")
         return value
     return check
+
+
+def _writable_folder(folder: Path, text: str) -> None:
+    """`folder` made if missing (with its parents), and a file can be written in it; else one line."""
+    for part in [folder, *folder.parents]:
+        if part.exists() and not part.is_dir():
+            raise argparse.ArgumentTypeError(f"'{text}': {part} is not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder, prefix=".playground-probe-"):
+            pass
+    except OSError as e:
+        raise argparse.ArgumentTypeError(f"'{text}': cannot write in {folder}: {e.strerror or e}") from None
+
+
+def output_folder(text: str) -> Path:
+    """A type: a folder the command will write in (created later if missing, as the command decides):
+    its parents are made now, and what is there must be a folder the user can write in."""
+    path = Path(text).expanduser()
+    if path.exists():
+        _writable_folder(path, text)
+    else:
+        _writable_folder(path.parent, text)
+    return path
+
+
+def output_file(text: str) -> Path:
+    """A type: a file the command will write: not a folder, in a folder that can be written."""
+    path = Path(text).expanduser()
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"'{text}' is a folder, not a file")
+    _writable_folder(path.parent, text)
+    return path
 
 
 def names(allowed, what: str):

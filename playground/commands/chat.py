@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from playground.options import config_from_args, open_model
+from playground.options import config_from_args, open_model, output_folder
 from playground.repl import ChatRepl, default_history_path
 
 HELP = "chat with the model; its code runs in a sandboxed Python session (/help inside)"
@@ -17,7 +17,7 @@ the slash commands (/reset, /model, /system, /method, /n, /strategy, /save, /tok
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--workdir", default="playground-chat",
+    parser.add_argument("--workdir", default="playground-chat", type=output_folder,
                         help="where the model's code runs and writes files (default ./playground-chat)")
     parser.add_argument("--no-tools", action="store_true", help="start with tool mode off")
     parser.add_argument("--history", help="input history file (default ~/.local/state/llm-playground/chat_history)")

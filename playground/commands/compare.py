@@ -20,6 +20,7 @@ from playground.options import (
     names,
     non_negative_int,
     open_model,
+    output_folder,
     positive_int,
     strategy_sampling,
 )
@@ -57,7 +58,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "their runs; a greedy reference is always generated")
     parser.add_argument("--method", default="cot", choices=list(METHODS),
                         help="reasoning method of each attempt (default cot)")
-    parser.add_argument("--out", required=True, help="output folder (results.sqlite, results.json, report.md, curves.png)")
+    parser.add_argument("--out", required=True, type=output_folder, help="output folder (results.sqlite, results.json, report.md, curves.png)")
     parser.add_argument("--adaptive-threshold", type=between(0.5, 1, high_open=True), default=DEFAULT_THRESHOLD,
                         help=f"adaptive and cascade stopping threshold, in (0.5, 1) (default {DEFAULT_THRESHOLD})")
     parser.add_argument("--report-only", action="store_true",

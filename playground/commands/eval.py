@@ -20,6 +20,7 @@ from playground.options import (
     config_from_args,
     load_cli_dataset,
     open_model,
+    output_folder,
     positive_float,
     positive_int,
     strategy_sampling,
@@ -49,7 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--budget", type=positive_int, help="attempts per sample for --strategy (required with it)")
     parser.add_argument("--n", type=positive_int, default=1,
                         help="strategy single: completions per sample, for pass@k (needs --temperature > 0)")
-    parser.add_argument("--out", required=True, help="results folder")
+    parser.add_argument("--out", required=True, type=output_folder, help="results folder")
     parser.add_argument("--resume", action="store_true", help="continue the run in --out")
     parser.add_argument("--chunk-size", type=positive_int,
                         help="samples per batched backend call (default 64; 256 for --backend openai)")

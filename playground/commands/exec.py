@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from agent.errors import UsageError
-from playground.options import positive_float, positive_int
+from playground.options import output_folder, positive_float, positive_int
 from tools.isolation import SandboxUnavailableError
 from tools.sandbox import run
 from tools.types import Limits
@@ -29,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", help="Python file to run, or - for standard input")
     parser.add_argument("--timeout", type=positive_float, default=30.0, help="wall-clock seconds (default 30)")
     parser.add_argument("--memory-mb", type=positive_int, default=1024, help="address-space limit in MiB (default 1024)")
-    parser.add_argument("--workdir", help="work dir to run in and keep (default: a temporary dir, deleted)")
+    parser.add_argument("--workdir", type=output_folder, help="work dir to run in and keep (default: a temporary dir, deleted)")
     parser.add_argument("--isolation", choices=["bwrap", "unshare", "subprocess"],
                         help="force an isolation level (default: the strongest available)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")

@@ -14,7 +14,14 @@ from agent.codeact.loop import CodeAgent
 from agent.codeact.types import AgentConfig
 from agent.errors import UsageError
 from playground.display import RunDisplay
-from playground.options import config_from_args, open_model, positive_float, positive_int
+from playground.options import (
+    config_from_args,
+    open_model,
+    output_file,
+    output_folder,
+    positive_float,
+    positive_int,
+)
 from tools.session import PythonSession
 
 HELP = "let the model solve a task by writing and running Python code"
@@ -34,8 +41,8 @@ the transcript (JSON) is written after every step. Exit 0 when the agent finishe
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("task", help="what the model should do")
     parser.add_argument("--max-steps", type=positive_int, default=10, help="maximum model replies (default 10)")
-    parser.add_argument("--workdir", help="where the code runs and writes files (created if missing)")
-    parser.add_argument("--transcript", help="transcript JSON file (default: next to the work dir)")
+    parser.add_argument("--workdir", type=output_folder, help="where the code runs and writes files (created if missing)")
+    parser.add_argument("--transcript", type=output_file, help="transcript JSON file (default: next to the work dir)")
     parser.add_argument("--timeout", type=positive_float, default=60.0, help="seconds per code block (default 60)")
     parser.add_argument("--max-total-tokens", type=positive_int, help="token budget for the whole run (prompt + completion)")
     parser.add_argument("--candidates", type=positive_int, default=4, metavar="K",
@@ -53,6 +60,10 @@ def _paths(args: argparse.Namespace) -> tuple[Path, Path]:
         default_transcript = workdir.parent / f"{workdir.name}.transcript.json"
     else:
         run_dir = Path("playground-runs") / datetime.now().strftime("%Y%m%d-%H%M%S")
+        try:
+            output_folder(str(run_dir))
+        except argparse.ArgumentTypeError as e:
+            raise UsageError(f"cannot write the run in the current folder: {e}") from None
         workdir = (run_dir / "work").resolve()
         default_transcript = run_dir.resolve() / "transcript.json"
     transcript = Path(args.transcript).expanduser().resolve() if args.transcript else default_transcript
