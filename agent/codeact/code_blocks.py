@@ -68,9 +68,18 @@ def parse_reply(text: str, finished_by_length: bool = False, native_tools: bool 
             return ParsedReply(text, problem="no_python_block")
         return ParsedReply(text)
     code = "\n\n".join(_clean(b) for b in python).strip("\n")
-    if not code.strip():
+    if not code.strip() or _only_comments(code):
         return ParsedReply(text, problem="empty_block")
     return ParsedReply(text, code=code + "\n")
+
+
+def _only_comments(code: str) -> bool:
+    """Code with no statement in it (comments and blank lines): a small model copies a template's
+    `# your code` and would "succeed" with it step after step."""
+    try:
+        return not ast.parse(code).body
+    except SyntaxError:
+        return False
 
 
 def _clean(body: str) -> str:

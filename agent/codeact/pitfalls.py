@@ -9,7 +9,7 @@ what in this code is wrong. Pure functions.
   then drawn by imshow / imsave / matshow / Image.fromarray, which draw the first index
   down the picture: the picture comes out transposed, on its side. Found from the array's
   shape, (width, height); from its stores, a[i, j] with i over range(width) or over the x
-  values; or from a grid built x-first (meshgrid(..., indexing="ij"), x[:, None] + y[None, :]).
+  values, or i picking x values (x[i]) in any loop (np.ndindex, zip); or from a grid built x-first (meshgrid(..., indexing="ij"), x[:, None] + y[None, :]).
   Code that transposes anything (`.T`, transpose, swapaxes, rot90) is left alone, and so is
   PIL's pixel access (`img.load()[x, y]`, which is x-first by design).
 """
@@ -79,6 +79,12 @@ def _loop_axes(tree: ast.AST) -> dict[str, str]:
               and isinstance(node.iter, ast.Call) and isinstance(node.iter.func, ast.Name)
               and node.iter.func.id == "enumerate" and node.iter.args and _X_COORD.match(_name(node.iter.args[0]))):
             axes[node.target.elts[0].id] = "x"
+    loop_names = {t.id for node in ast.walk(tree) if isinstance(node, ast.For)
+                  for t in ast.walk(node.target) if isinstance(t, ast.Name)}
+    for node in ast.walk(tree):  # an index that picks x values (x[i]) runs over x, however it is looped
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Name) and node.slice.id in loop_names \
+                and _X_COORD.match(_name(node.value)):
+            axes.setdefault(node.slice.id, "x")
     return axes
 
 

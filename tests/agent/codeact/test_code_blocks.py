@@ -32,6 +32,10 @@ FENCE = "```"
         # bash only: nothing to run
         (f"{FENCE}bash\npip install numpy\n{FENCE}", None, "no_python_block"),
         (f"{FENCE}python\n\n{FENCE}", None, "empty_block"),
+        # a template's placeholder comment is no code (a greedy rut of 8 steps in one measured run)
+        (f"I will continue.\n{FENCE}python\n# Your code\n{FENCE}", None, "empty_block"),
+        # code that does not parse is still code: running it tells the model what is wrong
+        (f"{FENCE}python\n# fix\nprint(1\n{FENCE}", "# fix\nprint(1\n", None),
         # left open but the model stopped: run it
         (f"Here:\n{FENCE}python\nprint(5)\n", "print(5)\n", None),
         ("The answer is 4.", None, None),

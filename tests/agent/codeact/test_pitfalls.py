@@ -55,7 +55,18 @@ c = x[:, None] + 1j * y[None, :]
 plt.imshow(np.abs(c))
 plt.savefig('out.png')
 """
+NDINDEX_X_ROWS = """
+import numpy as np, matplotlib.pyplot as plt
+x = np.linspace(-2.5, 1.5, 800)
+y = np.linspace(-1.5, 1.5, 800)
+Z = np.zeros((800, 800))
+for i, j in np.ndindex(Z.shape):
+    Z[i, j] = abs(x[i] + 1j * y[j])
+plt.imshow(Z, extent=(-2.5, 1.5, -1.5, 1.5))
+plt.savefig('out.png')
+"""
 RIGHT = {
+    "ndindex, rows pick y values": NDINDEX_X_ROWS.replace("x[i] + 1j * y[j]", "x[j] + 1j * y[i]"),
     "rows first": LOOPS_XY.replace("np.zeros((width, height))", "np.zeros((height, width))")
                           .replace("image[x, y]", "image[y, x]"),
     "shown transposed": LOOPS_XY.replace("plt.imshow(image,", "plt.imshow(image.T,"),
@@ -78,8 +89,9 @@ img.save('out.png')
 
 @pytest.mark.parametrize(("code", "array"), [
     (LOOPS_XY, "image"), (SHAPE_ONLY, "img"), (ENUMERATE_X, "grid"), (MESHGRID_IJ, "X"), (BROADCAST_X_ROWS, "c"),
+    (NDINDEX_X_ROWS, "Z"),
 ], ids=["loops over width then height", "shape (w, h) in a function", "enumerate over the x values",
-        "meshgrid indexing ij", "x down the rows by broadcasting"])
+        "meshgrid indexing ij", "x down the rows by broadcasting", "np.ndindex, the row index picks x values"])
 def test_an_array_filled_x_first_and_drawn_as_a_picture_is_found(code, array):
     found = find_pitfalls(code)
     assert [(p.key, p.array) for p in found] == [("image_xy", array)]
