@@ -12,6 +12,7 @@ from agent.scaling.adaptive import DEFAULT_THRESHOLD
 from agent.types import SamplingParams
 from evals.compare import COMPARED, DEFAULT_STRATEGIES, CompareSpec, run_compare
 from evals.compare.report import verdicts
+from evals.store_lock import store_lock
 from playground.options import (
     add_dataset_arguments,
     between,
@@ -87,6 +88,11 @@ def budgets(text: str) -> tuple[int, ...]:
 
 
 def main(args: argparse.Namespace) -> int:
+    with store_lock(args.out):  # a second run on this --out refuses here, before the model loads
+        return _main(args)
+
+
+def _main(args: argparse.Namespace) -> int:
     config = strategy_sampling(config_from_args(args), "compare")
     spec = CompareSpec(task=args.task, budgets=args.budgets, strategies=args.strategies, method=args.method,
                        adaptive_threshold=args.adaptive_threshold, chunk_size=args.chunk_size,

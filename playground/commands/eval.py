@@ -15,6 +15,7 @@ from evals.manifest import build_manifest
 from evals.runner import EvalSpec, run_eval
 from evals.solvers import SolveSpec
 from evals.store import DB_NAME
+from evals.store_lock import store_lock
 from playground.options import (
     add_dataset_arguments,
     config_from_args,
@@ -89,6 +90,11 @@ def resume_command(argv: list[str]) -> str:
 
 
 def main(args: argparse.Namespace) -> int:
+    with store_lock(args.out):  # a second run on this --out refuses here, before the model loads
+        return _main(args)
+
+
+def _main(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     if args.strategy != "single":
         config = strategy_sampling(config, "eval")
