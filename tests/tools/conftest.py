@@ -8,12 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from tools.isolation import level_available
+from tests.requirements import unavailable
+from tools.isolation import check_level
 
 
 def require_level(level: str) -> None:
-    if not level_available(level):
-        pytest.skip(f"isolation level {level!r} is not available on this machine")
+    """Skip a test of a sandbox level this machine lacks; under PLAYGROUND_TEST_REQUIRE_ALL=1 fail it
+    (a CI machine without bubblewrap must not pass without running the hostile-program tests)."""
+    check = check_level(level)  # type: ignore[arg-type]
+    if not check.ok:
+        unavailable(f"isolation level {level!r} is not available on this machine ({check.reason})",
+                    "CI needs it: setup.sh installs bubblewrap; user namespaces must be allowed")
 
 
 def processes_matching(text: str) -> list[int]:

@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 
+from tests.requirements import unavailable
 from tests.tools.conftest import processes_matching, require_level
 from tools.isolation import SandboxUnavailableError, isolation_level
 from tools.sandbox import run
@@ -56,7 +57,7 @@ def test_best_level_is_bwrap_when_installed():
     import shutil
 
     if shutil.which("bwrap") is None:
-        pytest.skip("bubblewrap not installed")
+        unavailable("bubblewrap not installed", "CI needs it: setup.sh installs bubblewrap")
     assert isolation_level() == "bwrap"
     assert run("print(1)").isolation == "bwrap"
 
