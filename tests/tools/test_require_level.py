@@ -8,13 +8,18 @@ import pytest
 
 from tests.requirements import REQUIRE_ALL
 from tests.tools.conftest import require_level
+from tools.isolation import check_level
 
 
 @pytest.fixture
 def bare_path(tmp_path, monkeypatch):
+    """PATH without any sandbox tool; the cached level checks are probed again on it, and after."""
     empty = tmp_path / "no-tools"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
+    check_level.cache_clear()
+    yield
+    check_level.cache_clear()
 
 
 @pytest.mark.parametrize("level", ["bwrap", "unshare"])
