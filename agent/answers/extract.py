@@ -6,7 +6,8 @@ Pipelines (`PIPELINES`, raw text in, raw answer text out, None when nothing matc
 - strict: the last "The answer is X" / "Answer: X" / "Final answer: X" whose X is
   not negated ("The answer is not 5" matches nothing);
 - boxed: the last complete \\boxed{...} (nested braces; an unbalanced one is skipped);
-- last_number: the last number written anywhere (flexible-extract);
+- last_number: the last number written anywhere (flexible-extract), but never an exponent or
+  a subscript ("BC^2", "x_1": the working's notation, not a quantity);
 - choice: a multiple-choice letter A-E ("(B)", "Answer: C", "\\boxed{D}", "E)").
 
 Kinds: "number" (GSM8K-like: canonical numbers, see agent.answers.numbers), "math"
@@ -14,7 +15,9 @@ Kinds: "number" (GSM8K-like: canonical numbers, see agent.answers.numbers), "mat
 `extract_answer` takes the first non-None pipeline in `PRIORITY[kind]`:
 number: boxed, strict, last_number (the default model mostly answers in
 \\boxed{}); math: boxed, strict; choice: strict, choice.
-No match gives None, never a guess.
+No match gives None, never a guess. A response cut off by max_tokens (finish reason
+"length") has only the answers it states (boxed, strict): the last-number fallback, GSM8K's
+convention for a finished response, would read a number of the unfinished working.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import re
 from collections.abc import Callable
 
 from agent.answers.latex import is_bare_math, last_boxed, normalize_latex, strip_math_delimiters
-from agent.answers.numbers import normalize_number, number_tokens
+from agent.answers.numbers import normalize_number, number_token_spans, number_tokens
 
 PRIORITY: dict[str, tuple[str, ...]] = {
     "number": ("boxed", "strict", "last_number"),
@@ -90,9 +93,16 @@ def boxed_raw(text: str) -> str | None:
     return last_boxed(text)
 
 
+_NOTATION = re.compile(r"[\^_]\s*\{?\s*[-−]?\s*$")
+"""Text ending where an exponent or subscript starts ("BC^", "x_{", "10^{")."""
+
+
 def last_number_raw(text: str) -> str | None:
-    tokens = number_tokens(text)
-    return tokens[-1] if tokens else None
+    """The last number of `text` that is not an exponent or subscript."""
+    for m in reversed(list(number_token_spans(text))):
+        if not _NOTATION.search(text[max(0, m[0] - 8):m[0]]):
+            return m[2]
+    return None
 
 
 def choice_raw(text: str) -> str | None:
@@ -173,12 +183,13 @@ def extract_all(text: str, kind: str = "number") -> dict[str, str | None]:
     return {name: run_pipeline(name, text, kind) for name in REPORTED[kind]}
 
 
-def extract_answer(text: str, kind: str = "number") -> str | None:
+def extract_answer(text: str, kind: str = "number", finish_reason: str | None = None) -> str | None:
     """The first answer found by the pipelines of PRIORITY[kind], normalized; None if none.
-    The last-number fallback is not used when every answer statement is negated."""
+    The last-number fallback is not used when every answer statement is negated, nor when
+    the response was cut off by max_tokens (`finish_reason` "length")."""
     _check_kind(kind)
     for name in PRIORITY[kind]:
-        if name == "last_number" and _states_no_answer(text):
+        if name == "last_number" and (finish_reason == "length" or _states_no_answer(text)):
             return None
         answer = run_pipeline(name, text, kind)
         if answer is not None:

@@ -176,10 +176,10 @@ _NUMBER_TOKEN = re.compile(
 )
 
 
-def number_tokens(text: str) -> list[str]:
-    """Every number written in `text`, in order (for the last-number pipeline). A minus
+def number_token_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, number) of every number written in `text`, in order. A minus
     sign counts only when it does not follow an operand: "16 - 3" and "x-3" give 3,
-    "owes -5" and "(-2)" give negatives."""
+    "owes -5" and "(-2)" give negatives; `start` is where the digits (or \\frac) begin."""
     out = []
     for m in _NUMBER_TOKEN.finditer(text):
         num = m.group("num")
@@ -188,5 +188,10 @@ def number_tokens(text: str) -> list[str]:
             attached = m.start() > 0 and text[m.start() - 1].isalpha()
             if not (before.isdigit() or (before and before in ")]}") or attached):
                 num = "-" + num
-        out.append(num)
+        out.append((m.start("num"), m.end(), num))
     return out
+
+
+def number_tokens(text: str) -> list[str]:
+    """Every number written in `text`, in order (see `number_token_spans`)."""
+    return [num for _, _, num in number_token_spans(text)]

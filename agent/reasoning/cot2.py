@@ -84,7 +84,8 @@ def two_stage_solution(question: str, kind: str, messages: list[Message], ration
                        prefill: str, answer: Completion) -> Solution:
     """A cot2 solution: the answer after the trigger first, else the rationale's."""
     text = prefill + stage2_line(answer.text)
-    extracted = stage2_answer(answer.text, kind, answer_trigger(kind)) or extract_answer(rationale.text, kind)
+    extracted = (stage2_answer(answer.text, kind, answer_trigger(kind))
+                 or extract_answer(rationale.text, kind, rationale.finish_reason))
     stages = [stage_record(messages, "", rationale), stage_record(messages, prefill, answer)]
     return Solution(question, "cot2", kind, text, extracted, extract_all(text, kind), stages,
                     rationale.prompt_tokens + answer.prompt_tokens,

@@ -22,9 +22,11 @@ def mean_logprob(completions: list[Completion]) -> float | None:
 
 def answer_solution(question: str, method: str, kind: str, messages: list[Message],
                     completion: Completion) -> Solution:
-    """A one-stage solution (direct, cot, fewshot, a revision): its answer and every pipeline's."""
+    """A one-stage solution (direct, cot, fewshot, a revision): its answer (a completion cut off by
+    max_tokens: only an answer it states) and every pipeline's."""
     text = completion.text.strip()
-    return Solution(question, method, kind, text, extract_answer(text, kind), extract_all(text, kind),
+    return Solution(question, method, kind, text, extract_answer(text, kind, completion.finish_reason),
+                    extract_all(text, kind),
                     [stage_record(messages, "", completion)], completion.prompt_tokens,
                     completion.completion_tokens, mean_logprob([completion]))
 

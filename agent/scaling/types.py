@@ -45,10 +45,10 @@ class Attempt:
     @classmethod
     def from_solution(cls, sol: Solution, *, index: int, chain: int = 0, step: int = 0, duration_s: float = 0.0,
                       score: Score | None = None, extra: dict[str, Any] | None = None) -> Attempt:
-        """The attempt of one solution: its first stage's prompt (and prefill, in `extra`),
-        every stage's tokens, the last stage's finish reason; the stages when there are several."""
+        """The attempt of one solution: its first stage's prompt (and prefill, in `extra`), its kind
+        (in `extra`), every stage's tokens, the last stage's finish reason; the stages when there are several."""
         stages = sol.stages
-        more: dict[str, Any] = {}
+        more: dict[str, Any] = {"kind": sol.kind}
         if stages and stages[0]["prefill"]:
             more["prefill"] = stages[0]["prefill"]
         if len(stages) > 1:
@@ -62,9 +62,12 @@ class Attempt:
 
     @property
     def graded_text(self) -> str:
-        """What a grader reads: the text, but for an answer printed by a program (pal) that
-        answer alone, and "" when the program gave none (no answer, never a number of its code)."""
-        if "program" not in self.extra:
+        """What a grader reads: the text, but the answer alone (or "" when there is none) for an
+        answer printed by a program (pal: never a number of its code) and for an answer attempt
+        cut off by max_tokens (its answer was read only from what it states: never a number of
+        the unfinished working)."""
+        cut_off = self.finish_reason == "length" and self.extra.get("kind", "code") != "code"
+        if "program" not in self.extra and not cut_off:
             return self.text
         return "" if self.answer is None else f"\\boxed{{{self.answer}}}"
 

@@ -48,7 +48,7 @@ from agent.scaling.types import Attempt, Grader, Job, ScalingOptions
 from agent.types import Model, Sample, SamplingParams
 from evals.compare.analysis import analyse, run_id
 from evals.compare.plot import plot_curves
-from evals.compare.regrade import regrade_programs
+from evals.compare.regrade import regrade_answers, regrade_programs
 from evals.compare.report import CurvePoint, verdicts, write_report
 from evals.compare.spec import CHAINED, GREEDY, PAL_SAMPLES, CompareSpec
 from evals.grading import grade
@@ -163,7 +163,8 @@ def run_compare(model: Model | None, samples: list[Sample], spec: CompareSpec, p
                 progress: Callable[[str], None] = _print, regrade: bool = False) -> CompareOutcome:
     """Generate (resuming what is stored), derive every budget, write results.json, report.md, curves.png.
     With model None nothing is generated: the outputs are rewritten from what is stored. `regrade`:
-    first re-read the stored programs' answers and grade them again (evals/compare/regrade.py)."""
+    first re-read the stored answers (programs', then reasoned ones) and grade them again
+    (evals/compare/regrade.py)."""
     grader = grader or grade
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -174,6 +175,9 @@ def run_compare(model: Model | None, samples: list[Sample], spec: CompareSpec, p
         if regrade:
             changed = regrade_programs(store, samples, [run_id(n) for n in spec.runs()])
             progress(f"compare: regraded {changed} program answers that read differently today")
+            changed = regrade_answers(store, samples, [run_id(n) for n in spec.runs()])
+            if changed:
+                progress(f"compare: regraded {changed} reasoned answers that read differently today")
         if model is not None:
             generate(model, samples, spec, params, store, grader, progress)
         curve, extra = analyse(samples, store, spec)

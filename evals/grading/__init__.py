@@ -14,8 +14,9 @@ __all__ = ["answers_equal", "compare", "grade", "grade_answer", "grade_code", "g
            "graded_kind"]
 
 
-def grade(text: str, sample: Sample, timeout_s: float = 10.0) -> Score:
-    """The score of one response for one sample: tests in the sandbox for code, equivalence for math."""
+def grade(text: str, sample: Sample, timeout_s: float = 10.0, finish_reason: str | None = None) -> Score:
+    """The score of one response for one sample: tests in the sandbox for code, equivalence for math
+    (a response cut off by max_tokens, `finish_reason` "length": only an answer it states, see grade_math)."""
     if sample.kind == "code":
         return grade_code(text, sample, timeout_s)
-    return grade_math(text, sample.target, sample.kind)
+    return grade_math(text, sample.target, sample.kind, finish_reason=finish_reason)

@@ -130,21 +130,26 @@ def _bare_answer(response: str, kind: str) -> str | None:
 
 
 def grade_math(response: str, target: str, kind: str = "number", pipeline: str | None = None,
-               timeout_s: float = SYMBOLIC_TIMEOUT_S) -> Score:
+               timeout_s: float = SYMBOLIC_TIMEOUT_S, finish_reason: str | None = None) -> Score:
     """Score a model response against the gold answer. `pipeline` None uses the bare
     response when it is one math expression, else `extract_answer` (PRIORITY of the
-    graded kind, see `graded_kind`); a name uses only that pipeline. Never raises on
-    the text of `response` or `target` (an unknown `kind` or `pipeline` is an error)."""
+    graded kind, see `graded_kind`); a name uses only that pipeline. A response cut off by
+    max_tokens (`finish_reason` "length") is graded on the answer it states (boxed, strict)
+    or is no_answer: never its last number, never its unfinished text as a bare answer. Never
+    raises on the text of `response` or `target` (an unknown `kind` or `pipeline` is an error)."""
     if kind not in KINDS:
         raise ValueError(f"unknown answer kind {kind!r}; expected one of {', '.join(KINDS)}")
     response = "" if response is None else str(response)
     target = "" if target is None else str(target)
     as_kind = graded_kind(target, kind)
+    cut_off = finish_reason == "length"
     if pipeline is None:
-        answer = _bare_answer(response, as_kind) or extract_answer(response, as_kind)
-        tried = ", ".join(PRIORITY[as_kind])
+        answer = (None if cut_off else _bare_answer(response, as_kind)) or extract_answer(response, as_kind,
+                                                                                         finish_reason)
+        tried = ", ".join(p for p in PRIORITY[as_kind] if not (cut_off and p == "last_number"))
     else:
         answer, tried = run_pipeline(pipeline, response, as_kind), pipeline
     if answer is None:
-        return Score("no_answer", None, f"no answer found (pipelines: {tried})")
+        why = "cut off by max_tokens, no answer stated" if cut_off else "no answer found"
+        return Score("no_answer", None, f"{why} (pipelines: {tried})")
     return _scored(answer, target, as_kind, timeout_s)

@@ -47,10 +47,14 @@ def _verify(pred: str, target: str) -> bool:
     return bool(verify(gold, answer, timeout_seconds=None))
 
 
+_TRIVIAL_POWER = re.compile(r"(?<![\w.}])(?:[01]|\(\s*-\s*1\s*\)|\{\s*-\s*1\s*\})\s*\^\s*(?:\{\s*-?\d+\s*\}|-?\d+)")
+"""0, 1 or (-1) to an integer power ("1^{235423523}"): sympy's value at once, whatever the exponent."""
+
+
 def too_costly(latex: str) -> bool:
     """Whether checking `latex` could block in sympy beyond any timer: longer than
-    MAX_LEN, power towers, exponents of 5+ digits, big or nested factorials."""
-    return len(latex) > MAX_LEN or _COSTLY.search(latex) is not None
+    MAX_LEN, power towers, exponents of 5+ digits (but not of 0, 1 or -1), big or nested factorials."""
+    return len(latex) > MAX_LEN or _COSTLY.search(_TRIVIAL_POWER.sub("1", latex)) is not None
 
 
 def symbolic_equal(pred: str, target: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> bool | None:

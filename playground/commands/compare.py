@@ -65,8 +65,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--report-only", action="store_true",
                         help="generate nothing: rewrite report.md, results.json, curves.png from the stored attempts")
     parser.add_argument("--regrade", action="store_true",
-                        help="with --report-only: read the stored programs' answers again with today's extraction "
-                             "and grade them again before the report (after an extraction fix)")
+                        help="with --report-only: read the stored answers (printed by programs, or reasoned) again "
+                             "with today's extraction and grade them again before the report (after an extraction fix)")
     parser.add_argument("--skip", type=non_negative_int, default=0, metavar="K",
                         help="leave out the first K of the selected questions (after --limit/--per-level): "
                              "e.g. --limit 100 --skip 56 --report-only reports questions 57-100 alone")

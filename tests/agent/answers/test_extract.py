@@ -216,6 +216,10 @@ PIPELINE_CASES = [
     ("The answer is $\\boxed{12}$ and 13", "number", "strict", "12"),
     ("The answer is \\boxed{\\frac{3}{4}}", "math", "strict", "0.75"),
     ("1/2 then \\frac{3}{4}", "math", "last_number", "0.75"),
+    ("The area is 25 m^2", "number", "last_number", "25"),  # an exponent is notation, not a quantity
+    ("AB^2 = \\frac{1}{\\tan^2 A} + BC^2", "number", "last_number", "1"),
+    ("x_1 = 4 and then x_{2}", "number", "last_number", "4"),
+    ("so 10^{-3}", "number", "last_number", "10"),
     ("The answer is (B)", "choice", "strict", "B"),
     ("Maybe (A), finally (D)", "choice", "choice", "D"),
 ]
@@ -224,6 +228,23 @@ PIPELINE_CASES = [
 @pytest.mark.parametrize(("text", "kind", "pipeline", "expected"), PIPELINE_CASES)
 def test_run_pipeline(text, kind, pipeline, expected):
     assert run_pipeline(pipeline, text, kind) == expected
+
+
+# (text, kind, finish reason, expected): a response cut off by max_tokens has only the answers it states
+CUT_OFF = [
+    ("16 - 3 - 4 = 9, and she sells them for $2 each, so 9 * 2 = 18", "number", "stop", "18"),
+    ("16 - 3 - 4 = 9, and she sells them for $2 each, so 9 * 2 = 18", "number", None, "18"),
+    ("16 - 3 - 4 = 9, and she sells them for $2 each, so 9 * 2 = 18", "number", "length", None),
+    ("So \\boxed{18}. Let me double-check: 16 - 3 - 4 = 9 and 9 * 2", "number", "length", "18"),
+    ("The answer is 18. Checking: 9 * 2", "number", "length", "18"),
+    ("We have 3 + 4 = 7 and then", "math", "length", None),
+    ("So \\boxed{\\frac{1}{2}} and then we", "math", "length", "0.5"),
+]
+
+
+@pytest.mark.parametrize(("text", "kind", "finish_reason", "expected"), CUT_OFF)
+def test_a_cut_off_response_has_only_its_stated_answer(text, kind, finish_reason, expected):
+    assert extract_answer(text, kind, finish_reason) == expected
 
 
 NUMBER_TOKENS = [
