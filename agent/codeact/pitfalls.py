@@ -9,7 +9,8 @@ what in this code is wrong. Pure functions.
   then drawn by imshow / imsave / matshow / Image.fromarray, which draw the first index
   down the picture: the picture comes out transposed, on its side. Found from the array's
   shape, (width, height); from its stores, a[i, j] with i over range(width) or over the x
-  values, or i picking x values (x[i]) in any loop (np.ndindex, zip); or from a grid built x-first (meshgrid(..., indexing="ij"), x[:, None] + y[None, :]).
+  values, or i picking x values (x[i]) or computing one (x_val = x0 + dx * i) in any loop (np.ndindex,
+  zip); or from a grid built x-first (meshgrid(..., indexing="ij"), x[:, None] + y[None, :]).
   Code that transposes anything (`.T`, transpose, swapaxes, rot90) is left alone, and so is
   PIL's pixel access (`img.load()[x, y]`, which is x-first by design).
 """
@@ -85,6 +86,11 @@ def _loop_axes(tree: ast.AST) -> dict[str, str]:
         if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Name) and node.slice.id in loop_names \
                 and _X_COORD.match(_name(node.value)):
             axes.setdefault(node.slice.id, "x")
+    for node in ast.walk(tree):  # or computes an x value (x_val = x0 + dx * i): what it means on the picture
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and _X_COORD.match(_name(node.targets[0])):
+            used = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name) and n.id in loop_names}
+            if len(used) == 1:
+                axes[used.pop()] = "x"
     return axes
 
 

@@ -65,7 +65,22 @@ for i, j in np.ndindex(Z.shape):
 plt.imshow(Z, extent=(-2.5, 1.5, -1.5, 1.5))
 plt.savefig('out.png')
 """
+NDINDEX_X_COMPUTED = """
+import numpy as np, matplotlib.pyplot as plt
+def mandelbrot_set(x, y, x_start=-2, x_end=2, y_start=-2, y_end=2):
+    width, height = len(x), len(y)
+    fractal_set = np.zeros((height, width), dtype=int)
+    for i, j in np.ndindex((height, width)):
+        x_val = x_start + (x_end - x_start) * i / (width - 1)
+        y_val = y_start + (y_end - y_start) * j / (height - 1)
+        fractal_set[i, j] = abs(complex(x_val, y_val)) < 2
+    return fractal_set
+plt.imshow(mandelbrot_set(np.linspace(-2, 2, 100), np.linspace(-2, 2, 100)), extent=(-2, 2, -2, 2), origin='lower')
+plt.savefig('out.png')
+"""
 RIGHT = {
+    "ndindex, rows compute y values": NDINDEX_X_COMPUTED.replace("* i / (width", "* j / (width")
+                                                        .replace("* j / (height", "* i / (height"),
     "ndindex, rows pick y values": NDINDEX_X_ROWS.replace("x[i] + 1j * y[j]", "x[j] + 1j * y[i]"),
     "rows first": LOOPS_XY.replace("np.zeros((width, height))", "np.zeros((height, width))")
                           .replace("image[x, y]", "image[y, x]"),
@@ -89,9 +104,10 @@ img.save('out.png')
 
 @pytest.mark.parametrize(("code", "array"), [
     (LOOPS_XY, "image"), (SHAPE_ONLY, "img"), (ENUMERATE_X, "grid"), (MESHGRID_IJ, "X"), (BROADCAST_X_ROWS, "c"),
-    (NDINDEX_X_ROWS, "Z"),
+    (NDINDEX_X_ROWS, "Z"), (NDINDEX_X_COMPUTED, "fractal_set"),
 ], ids=["loops over width then height", "shape (w, h) in a function", "enumerate over the x values",
-        "meshgrid indexing ij", "x down the rows by broadcasting", "np.ndindex, the row index picks x values"])
+        "meshgrid indexing ij", "x down the rows by broadcasting", "np.ndindex, the row index picks x values",
+        "np.ndindex, the row index computes x values (seed 0 at 4c6eba5)"])
 def test_an_array_filled_x_first_and_drawn_as_a_picture_is_found(code, array):
     found = find_pitfalls(code)
     assert [(p.key, p.array) for p in found] == [("image_xy", array)]
