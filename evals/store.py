@@ -117,6 +117,19 @@ class ResultStore:
     def in_dir(cls, out_dir: str | Path) -> ResultStore:
         return cls(Path(out_dir) / DB_NAME)
 
+    @classmethod
+    def read_only(cls, path: str | Path) -> ResultStore:
+        """An existing store opened for reading only (`playground view`): nothing is created or
+        written, not even the WAL side files when no writer has them open (then the file is read
+        as it is); a store being written is read through its WAL, as any reader would."""
+        store = cls.__new__(cls)
+        store.path = Path(path)
+        quiet = "" if Path(f"{store.path}-wal").exists() else "&immutable=1"
+        store.conn = sqlite3.connect(f"{store.path.resolve().as_uri()}?mode=ro{quiet}", uri=True, timeout=30.0)
+        store.conn.row_factory = sqlite3.Row
+        store._session = None
+        return store
+
     def close(self) -> None:
         self.conn.close()
 
@@ -221,6 +234,15 @@ class ResultStore:
             d["extra"] = json.loads(d["extra"] or "{}")
             out.append(d)
         return out
+
+    def attempt_totals(self, run_id: str) -> dict[str, dict[str, float]]:
+        """Per sample: its attempts, prompt and completion tokens and seconds, summed (no texts read)."""
+        rows = self.conn.execute(
+            "SELECT sample_id, COUNT(*) AS attempts, SUM(prompt_tokens) AS prompt_tokens, "
+            "SUM(completion_tokens) AS completion_tokens, SUM(COALESCE(duration, 0)) AS seconds "
+            "FROM attempts WHERE run_id = ? GROUP BY sample_id", (run_id,))
+        return {r["sample_id"]: {k: r[k] for k in ("attempts", "prompt_tokens", "completion_tokens", "seconds")}
+                for r in rows}
 
     def load_attempts(self, run_id: str, sample_id: str) -> list[Attempt]:
         """The stored attempts of one sample, as Attempts again (the inverse of `_attempt_row`)."""
