@@ -11,7 +11,8 @@ what in this code is wrong. Pure functions.
   shape, (width, height); from its stores, a[i, j] with i over range(width) or over the x
   values, or i picking x values (x[i]) or computing one (x_val = x0 + dx * i) in any loop (np.ndindex,
   zip); or from a grid built x-first (meshgrid(..., indexing="ij"), x[:, None] + y[None, :]).
-  Code that transposes anything (`.T`, transpose, swapaxes, rot90) is left alone, and so is
+  A store that copies another array at the same indices (a[i, j] = f(c[i, j])) takes c's
+  orientation instead. Code that transposes anything (`.T`, transpose, swapaxes, rot90) is left alone, and so is
   PIL's pixel access (`img.load()[x, y]`, which is x-first by design).
 """
 
@@ -95,8 +96,10 @@ def _loop_axes(tree: ast.AST) -> dict[str, str]:
 
 
 def _x_first_arrays(tree: ast.AST) -> list[str]:
-    """Names of arrays made or filled x-first."""
+    """Names of arrays made or filled x-first (an array filled by copying another at the same
+    indices is left to that array: its orientation, not the names of its shape, is the picture's)."""
     found: list[str] = []
+    copies: set[str] = set()
     axes = _loop_axes(tree)
     pixel_access = {t.id for node in ast.walk(tree) if isinstance(node, ast.Assign)
                     and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Attribute)
@@ -119,11 +122,20 @@ def _x_first_arrays(tree: ast.AST) -> list[str]:
                 if isinstance(t, ast.Subscript) and isinstance(t.slice, ast.Tuple) and len(t.slice.elts) >= 2:
                     first, second = (_name(e) for e in t.slice.elts[:2])
                     name = _name(t.value)
-                    if name and name not in pixel_access and axes.get(first) == "x" and axes.get(second) != "x":
+                    if _copies_at(node.value, first, second):
+                        copies.add(name)
+                    elif name and name not in pixel_access and axes.get(first) == "x" and axes.get(second) != "x":
                         found.append(name)
         if isinstance(node, ast.Assign) and _x_column_grid(node.value):
             found.extend(_name(t) for t in node.targets if _name(t))
-    return list(dict.fromkeys(found))
+    return [name for name in dict.fromkeys(found) if name not in copies]
+
+
+def _copies_at(value: ast.AST, first: str, second: str) -> bool:
+    """Does the value read another array at the same indices (a[i, j] = f(c[i, j]))? Then the
+    stored array has that array's orientation, whatever the loop bounds are named."""
+    return any(isinstance(n, ast.Subscript) and isinstance(n.slice, ast.Tuple) and len(n.slice.elts) >= 2
+               and [_name(e) for e in n.slice.elts[:2]] == [first, second] for n in ast.walk(value))
 
 
 def _x_column_grid(value: ast.AST) -> bool:

@@ -79,6 +79,20 @@ plt.imshow(mandelbrot_set(np.linspace(-2, 2, 100), np.linspace(-2, 2, 100)), ext
 plt.savefig('out.png')
 """
 RIGHT = {
+    "loops over width, values copied from a grid built y-first (seed 0 at e42ed15, step 7)": """
+import numpy as np, matplotlib.pyplot as plt
+def mandelbrot_set(width, height):
+    x = np.linspace(-2.5, 1.5, width)
+    y = np.linspace(-2.5, 1.5, height)
+    c = np.array([[x[i] + 1j*y[j] for i in range(width)] for j in range(height)])
+    fractal_set = np.zeros((width, height), dtype=int)
+    for i in range(width):
+        for j in range(height):
+            fractal_set[i, j] = abs(c[i, j]) < 2
+    return fractal_set
+plt.imshow(mandelbrot_set(400, 400), extent=(-2.5, 1.5, -2.5, 1.5), origin='lower')
+plt.savefig('out.png')
+""",
     "ndindex, rows compute y values": NDINDEX_X_COMPUTED.replace("* i / (width", "* j / (width")
                                                         .replace("* j / (height", "* i / (height"),
     "ndindex, rows pick y values": NDINDEX_X_ROWS.replace("x[i] + 1j * y[j]", "x[j] + 1j * y[i]"),
@@ -138,3 +152,22 @@ plt.imshow(np.abs(z), extent=(-2.5, 1.5, -1.5, 1.5), origin='lower')
 plt.savefig('mandelbrot.png')
 """
     assert [(p.key, p.array) for p in find_pitfalls(code)] == [("image_xy", "c")]
+
+
+def test_an_array_copied_from_an_x_first_grid_is_found_through_it():
+    """A store that copies another array at the same indices takes that array's orientation:
+    the copy of an x-first grid is drawn on its side, and the hint names the grid."""
+    code = """
+import numpy as np, matplotlib.pyplot as plt
+width, height = 300, 200
+x = np.linspace(-2.5, 1.5, width)
+y = np.linspace(-1.5, 1.5, height)
+X, Y = np.meshgrid(x, y, indexing='ij')
+image = np.zeros((width, height))
+for i in range(width):
+    for j in range(height):
+        image[i, j] = abs(X[i, j] + 1j * Y[i, j]) < 2
+plt.imshow(image)
+plt.savefig('out.png')
+"""
+    assert [(p.key, p.array) for p in find_pitfalls(code)] == [("image_xy", "X")]
