@@ -88,11 +88,6 @@ def budgets(text: str) -> tuple[int, ...]:
 
 
 def main(args: argparse.Namespace) -> int:
-    with store_lock(args.out):  # a second run on this --out refuses here, before the model loads
-        return _main(args)
-
-
-def _main(args: argparse.Namespace) -> int:
     config = strategy_sampling(config_from_args(args), "compare")
     spec = CompareSpec(task=args.task, budgets=args.budgets, strategies=args.strategies, method=args.method,
                        adaptive_threshold=args.adaptive_threshold, chunk_size=args.chunk_size,
@@ -101,6 +96,11 @@ def _main(args: argparse.Namespace) -> int:
         raise UsageError(f"compare: {spec.problem()}")
     if args.regrade and not args.report_only:
         raise UsageError("compare: --regrade goes with --report-only")
+    with store_lock(args.out):  # a second run on this --out refuses here, before the model loads
+        return _run(args, config, spec)
+
+
+def _run(args: argparse.Namespace, config, spec: CompareSpec) -> int:
     samples = load_samples(args)
     params = SamplingParams(temperature=config.sampling.temperature, top_p=config.sampling.top_p,
                             max_tokens=config.sampling.max_tokens)
