@@ -96,22 +96,18 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError(f"compare: {spec.problem()}")
     if args.regrade and not args.report_only:
         raise UsageError("compare: --regrade goes with --report-only")
-    with store_lock(args.out):  # a second run on this --out refuses here, before the model loads
-        return _run(args, config, spec)
-
-
-def _run(args: argparse.Namespace, config, spec: CompareSpec) -> int:
     samples = load_samples(args)
     params = SamplingParams(temperature=config.sampling.temperature, top_p=config.sampling.top_p,
                             max_tokens=config.sampling.max_tokens)
-    model = None if args.report_only else open_model(config.model)
-    meta = {"model": model.name if model else config.model.model, "backend": config.model.backend,
-            "temperature": params.temperature, "max_tokens": params.max_tokens, "method": args.method}
-    try:
-        outcome = run_compare(model, samples, spec, params, args.out, meta=meta, regrade=args.regrade)
-    finally:
-        if model is not None:
-            model.close()
+    with store_lock(args.out):  # after the usage checks; a second run on this --out refuses here, before the model loads
+        model = None if args.report_only else open_model(config.model)
+        meta = {"model": model.name if model else config.model.model, "backend": config.model.backend,
+                "temperature": params.temperature, "max_tokens": params.max_tokens, "method": args.method}
+        try:
+            outcome = run_compare(model, samples, spec, params, args.out, meta=meta, regrade=args.regrade)
+        finally:
+            if model is not None:
+                model.close()
     for v in verdicts(outcome.curve):
         if v.bucket == "all":
             print(f"budget {v.budget}: {v.text}")

@@ -90,11 +90,6 @@ def resume_command(argv: list[str]) -> str:
 
 
 def main(args: argparse.Namespace) -> int:
-    with store_lock(args.out):  # a second run on this --out refuses here, before the model loads
-        return _main(args)
-
-
-def _main(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     if args.strategy != "single":
         config = strategy_sampling(config, "eval")
@@ -114,12 +109,13 @@ def _main(args: argparse.Namespace) -> int:
                       code_timeout_s=args.timeout)
     argv = sys.argv[1:] if sys.argv[1:2] == ["eval"] else _argv_from(args)
     manifest = build_manifest(config=config, spec=spec, dataset=dataset, argv=["playground", *argv])
-    model = open_model(config.model)
-    try:
-        summary = run_eval(model, dataset.samples, spec, solve, out, manifest=manifest, resume=args.resume,
-                           progress=not args.no_progress)
-    finally:
-        model.close()
+    with store_lock(out):  # after the usage checks; a second run on this --out refuses here, before the model loads
+        model = open_model(config.model)
+        try:
+            summary = run_eval(model, dataset.samples, spec, solve, out, manifest=manifest, resume=args.resume,
+                               progress=not args.no_progress)
+        finally:
+            model.close()
     rep = summary.report
     if summary.interrupted:
         sys.stderr.write(f"interrupted: {summary.done}/{summary.total} samples done; resume with: "
