@@ -23,3 +23,8 @@ class BackendUnavailableError(UsageError):
 
 class ModelError(PlaygroundError):
     """The backend failed while generating (server died mid-run, engine crash)."""
+
+
+class BackendLostError(ModelError):
+    """Every server of the backend stopped answering mid-run: the run stops where it is (what is
+    stored stays; `--resume` continues once a server answers)."""

@@ -14,7 +14,8 @@ they are committed, so a resumed greedy run equals an uninterrupted one.
 Ctrl-C stops after nothing more: the store is closed, the run is marked
 "interrupted" and `RunSummary.interrupted` tells the caller to print how to
 resume. A sample whose generation or grading fails is stored as an error with
-its reason; the run goes on.
+its reason; the run goes on. A backend lost for good (no server answers,
+BackendLostError) stops the run the same way: `RunSummary.lost` says why.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agent.errors import UsageError
+from agent.errors import BackendLostError, UsageError
 from agent.scaling import StrategyResult
 from agent.types import Model, Sample, Score
 from evals import report as reports
@@ -67,6 +68,8 @@ class RunSummary:
     graded: int
     interrupted: bool = False
     wall_s: float = 0.0
+    lost: str = ""
+    """Why the run stopped when the backend stopped answering ("" when it did not)."""
     report: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -136,7 +139,7 @@ def run_eval(model: Model, samples: list[Sample], spec: EvalSpec, solve: SolveSp
         todo = [s for s in samples if s.id not in done]
         errors = 0
         bar = _Progress(len(samples), len(samples) - len(todo), progress)
-        interrupted = False
+        interrupted, lost = False, ""
         try:
             for start in range(0, len(todo), max(1, spec.chunk_size)):
                 chunk = todo[start:start + max(1, spec.chunk_size)]
@@ -155,6 +158,8 @@ def run_eval(model: Model, samples: list[Sample], spec: EvalSpec, solve: SolveSp
                     bar.update(1, correct, graded, errors, tokens)
         except KeyboardInterrupt:
             interrupted = True
+        except BackendLostError as e:  # what is stored stays; --resume goes on from there
+            interrupted, lost = True, str(e)
         finally:
             bar.close()
         store.touch_session()
@@ -164,7 +169,7 @@ def run_eval(model: Model, samples: list[Sample], spec: EvalSpec, solve: SolveSp
         status = "interrupted" if interrupted else ("finished" if n_done + n_errors >= len(samples) else "partial")
         store.set_status(run_id, status)
         summary = RunSummary(run_id, str(out), len(samples), n_done, n_errors, correct, graded, interrupted,
-                             store.wall_time(run_id))
+                             store.wall_time(run_id), lost=lost)
         if write_reports:
             summary.report = reports.write_reports(store, run_id, out, samples)
         return summary

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import prompts
+from agent.errors import BackendLostError
 from agent.reasoning import code_solution, solve_batch
 from agent.scaling import Attempt, StrategyResult, run_strategy
 from agent.types import Message, Model, Request, Sample, SamplingParams, Score
@@ -68,6 +69,8 @@ def solve_stream(model: Model, samples: list[Sample],
         return
     try:
         outcomes = _solve(model, samples, spec)
+    except BackendLostError:  # no server answers: the run stops, no sample is to blame
+        raise
     except Exception as e:  # noqa: BLE001 - isolate the failing sample(s) below
         if len(samples) == 1:
             yield samples[0], SampleError(samples[0].id, _reason(e))
@@ -98,13 +101,20 @@ def _stream_concurrently(model: Model, samples: list[Sample], spec: SolveSpec,
                 sample = todo.get_nowait()
             except queue.Empty:
                 return
-            done.put((sample, _solve_alone(model, sample, spec, grade_slots)))
+            try:
+                done.put((sample, _solve_alone(model, sample, spec, grade_slots)))
+            except BackendLostError as e:  # raised by the caller's thread; start no more samples
+                stop.set()
+                done.put((sample, e))
 
     for _ in range(min(workers, len(samples))):
         threading.Thread(target=work, name="solve-sample", daemon=True).start()
     try:
         for _ in samples:
-            yield done.get()
+            sample, outcome = done.get()
+            if isinstance(outcome, BackendLostError):
+                raise outcome
+            yield sample, outcome
     finally:  # the caller stopped (Ctrl-C, an error): start no more samples
         stop.set()
 
@@ -113,6 +123,8 @@ def _solve_alone(model: Model, sample: Sample, spec: SolveSpec,
                  grade_slots: threading.Semaphore | None = None) -> StrategyResult | SampleError:
     try:
         return _solve(model, [sample], spec, grade_slots)[0]
+    except BackendLostError:
+        raise
     except Exception as e:  # noqa: BLE001 - recorded as the sample's error, the run goes on
         return SampleError(sample.id, _reason(e))
 

@@ -10,10 +10,12 @@ order. A server that does not sample n (llama-cpp-python's, Ollama: one choice;
 llama.cpp's llama-server: HTTP 400, told from a bad request by a retry with n=1)
 gets the rest as requests of n=1 with seeds seed+1, seed+2, ... (the first reply
 is seed+0); its base URL is remembered (one stderr line) and gets n requests of
-n=1 from then on. Request i goes to base URL i mod k, a retry to the next one.
-Connection errors, 429 and 5xx are retried with backoff (0.5 s, 1 s, 2 s, ... at
-most 8 s) up to `max_retries` times, a read timeout (`request_timeout`) is not.
-When a request fails for good the batch is cancelled: ModelError within seconds.
+n=1 from then on. Several base URLs are replicas (agent/models/replicas.py: where a
+request goes, which failed). Connection errors, 429 and 5xx are retried with backoff
+(0.5 s, 1 s, ... at most 8 s) up to `max_retries` times; a request unanswered after
+`request_timeout` (a stalled server) goes to another replica, never to a stalled one.
+A request failing for good cancels the batch: ModelError, BackendLostError when no
+replica answers (the run stops, resumable).
 
 Token counts (the model's tokenizer, as every backend): prompt_tokens is
 usage.prompt_tokens of the request that made the completion (n requests of n=1: the
@@ -40,7 +42,8 @@ from typing import Any
 import httpx
 
 from agent.config import DEFAULT_MODEL, ModelConfig
-from agent.errors import BackendUnavailableError, ModelError, UsageError
+from agent.errors import BackendLostError, BackendUnavailableError, ModelError, UsageError
+from agent.models.replicas import Replicas, failure
 from agent.types import Completion, FinishReason, Message, Request, SamplingParams
 
 RETRY_STATUS = {429, 500, 502, 503, 504}
@@ -67,15 +70,6 @@ def normalize_base_url(url: str) -> str:
     return url if url.endswith("/v1") else url + "/v1"
 
 
-def _reason(e: Exception) -> str:
-    text = str(e).lower()
-    if isinstance(e, httpx.ConnectError) and ("refused" in text or "errno 111" in text):
-        return "connection refused"
-    if isinstance(e, httpx.TimeoutException):
-        return "timed out"
-    return str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-
-
 class OpenAIModel:
     backend = "openai"
 
@@ -99,7 +93,7 @@ class OpenAIModel:
             card = next((m for m in served if m.get("id") == self.name), {})
             context_length = int(card.get("max_model_len") or 32768)
         self.context_length = context_length
-        self._next_url, self._lock = 0, threading.Lock()
+        self._next_url, self._lock, self.replicas = 0, threading.Lock(), Replicas(self.base_urls)
         self._slots = threading.BoundedSemaphore(max_concurrency)  # requests in flight, across batches
         self.single_choice_urls: set[str] = set()  # servers that give one choice per request whatever n is
 
@@ -123,7 +117,7 @@ class OpenAIModel:
         # todo: (request i, choice j it fills alone or -1: n at once); done: (i, j, completions or the error)
         todo, done = queue.SimpleQueue(), queue.SimpleQueue()
         for i, r in enumerate(requests):
-            alone = r.params.n > 1 and self._url(first + i) in self.single_choice_urls
+            alone = r.params.n > 1 and self.replicas.pick(first + i, 0) in self.single_choice_urls
             for j in range(r.params.n) if alone else [-1]:
                 todo.put((i, j))
         pending = todo.qsize()
@@ -159,7 +153,7 @@ class OpenAIModel:
     def stream(self, messages: list[Message], params: SamplingParams) -> Iterator[str]:
         body = self._body(Request(messages, replace(params, n=1, logprobs=False)))
         body.update(stream=True)
-        url = self._url(self._next_url) + "/chat/completions"
+        url = self.replicas.pick(self._next_url, 0) + "/chat/completions"
         try:
             with self._client.stream("POST", url, json=body) as resp:
                 if resp.status_code != 200:
@@ -176,7 +170,7 @@ class OpenAIModel:
                     if piece:
                         yield piece
         except httpx.HTTPError as e:
-            raise ModelError(f"{url}: stream failed: {_reason(e)}") from None
+            raise ModelError(f"{url}: stream failed: {failure(e)}") from None
 
     def count_tokens(self, messages: list[Message]) -> int:
         root, chat = self.base_urls[0].removesuffix("/v1"), [m.to_dict() for m in messages]
@@ -184,7 +178,7 @@ class OpenAIModel:
             resp = self._client.post(root + "/tokenize", json={"model": self.name, "messages": chat,
                                                                "add_generation_prompt": True})
         except httpx.HTTPError as e:
-            raise ModelError(f"{root}/tokenize: {_reason(e)}") from None
+            raise ModelError(f"{root}/tokenize: {failure(e)}") from None
         if resp.status_code == 200 and "count" in resp.json():
             return int(resp.json()["count"])
         probe = Request(messages, SamplingParams(max_tokens=1))
@@ -202,7 +196,7 @@ class OpenAIModel:
                 resp = self._client.get(url + "/models", timeout=min(10.0, self.request_timeout))
             except httpx.HTTPError as e:
                 self._client.close()
-                raise BackendUnavailableError(f"cannot reach {url}: {_reason(e)}") from None
+                raise BackendUnavailableError(f"cannot reach {url}: {failure(e)}") from None
             if resp.status_code == 200:
                 served += [m for m in resp.json().get("data", []) if isinstance(m, dict) and "id" in m]
             elif resp.status_code in (401, 403):
@@ -225,9 +219,6 @@ class OpenAIModel:
             messages.append({"role": "assistant", "content": r.prefill})
             body.update(continue_final_message=True, add_generation_prompt=False)
         return body
-
-    def _url(self, index: int) -> str:
-        return self.base_urls[index % len(self.base_urls)]
 
     def _native(self, r: Request, index: int, cancel: threading.Event) -> list[Completion]:
         """One request with n as is; from a server that does not sample n, fewer than n completions."""
@@ -252,33 +243,37 @@ class OpenAIModel:
         return self._completions(self._post(self._body(one), index, cancel)[1], one)
 
     def _post(self, body: dict[str, Any], index: int, cancel: threading.Event) -> tuple[str, dict[str, Any]]:
-        """POST /chat/completions with retries; (the base URL that answered, its JSON)."""
-        last = ""
+        """POST /chat/completions with retries over the replicas; (the base URL that answered, its JSON)."""
         for attempt in range(self.max_retries + 1):
-            base = self._url(index + attempt)
+            base = self.replicas.pick(index, attempt)
             url = base + "/chat/completions"
             while cancel.is_set() or not self._slots.acquire(timeout=0.2):  # max_concurrency in flight
                 if cancel.is_set():
                     raise _Cancelled()
             try:
                 resp = self._client.post(url, json=body)
-            except httpx.TimeoutException as e:
-                if not isinstance(e, httpx.ConnectTimeout):
-                    raise ModelError(f"{url}: no answer within {self.request_timeout:g} s") from None
-                last = f"{url}: {_reason(e)}"
             except httpx.HTTPError as e:
-                last = f"{url}: {_reason(e)}"
+                stalled = isinstance(e, httpx.TimeoutException) and not isinstance(e, httpx.ConnectTimeout)
+                last = f"no answer within {self.request_timeout:g} s" if stalled else failure(e)
+                self.replicas.failed(base, last)
+                if stalled and not self.replicas.others_up(base):  # sent again, it would only wait again
+                    break
             else:
                 if resp.status_code == 200:
+                    self.replicas.answered(base)
                     return base, resp.json()
-                last = f"{url}: HTTP {resp.status_code}: {resp.text.strip()[:300]}"
+                last = f"HTTP {resp.status_code}: {resp.text.strip()[:300]}"
                 if resp.status_code not in RETRY_STATUS:
-                    raise _Refused(last, base, resp.status_code)
+                    raise _Refused(f"{url}: {last}", base, resp.status_code)
+                if resp.status_code >= 500:  # 429 is a busy replica, not a failing one
+                    self.replicas.failed(base, f"HTTP {resp.status_code}")
             finally:
                 self._slots.release()
             if attempt < self.max_retries and cancel.wait(min(8.0, 0.5 * 2 ** attempt)):
                 raise _Cancelled()
-        raise ModelError(f"server failed after {self.max_retries + 1} attempts: {last}")
+        if self.replicas.all_failing():
+            raise BackendLostError(f"no server answers ({self.replicas.why()})")
+        raise ModelError(f"server failed after {attempt + 1} attempts: {url}: {last}")
 
     def _completions(self, data: dict[str, Any], r: Request) -> list[Completion]:
         usage = data.get("usage") or {}

@@ -32,7 +32,7 @@ REJECT_N = {"error": {"code": 400, "message": "Only one completion choice is all
 class OpenAIStub:
     def __init__(self, reply: Callable[[dict], str] | None = None, *, upstream: str | None = None,
                  n_mode: str = "native", delay_s: float = 0.0, serial: bool = False,
-                 model: str = "stub-model", max_words: int | None = None) -> None:
+                 model: str = "stub-model", max_words: int | None = None, port: int = 0) -> None:
         if (reply is None) == (upstream is None):
             raise ValueError("give reply or upstream")
         self.reply, self.upstream, self.n_mode = reply, upstream, n_mode
@@ -42,7 +42,7 @@ class OpenAIStub:
         self.in_flight = self.max_in_flight = 0
         self._serial = threading.Lock() if serial else None
         self._record = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -125,3 +125,23 @@ class OpenAIStub:
                 pass
 
         return Handler
+
+
+def _serve() -> None:
+    """`python -m tests.models.openai_stub PORT [DELAY_S [serial]]`: a stub in a process of its own,
+    answering "The answer is <the sum of the numbers in the question>." (a replica to kill or stop)."""
+    import re
+    import sys
+
+    def add(body: dict) -> str:
+        text = str(body["messages"][-1].get("content", ""))
+        return f"The answer is {sum(int(x) for x in re.findall(r'-?[0-9]+', text))}."
+
+    stub = OpenAIStub(add, delay_s=float(sys.argv[2]) if len(sys.argv) > 2 else 0.0, port=int(sys.argv[1]),
+                      serial=sys.argv[3:4] == ["serial"])
+    print("serving", flush=True)
+    stub._server.serve_forever()
+
+
+if __name__ == "__main__":
+    _serve()
