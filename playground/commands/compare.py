@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 
-from agent.errors import UsageError
+from agent.errors import BackendLostError, ModelError, UsageError
 from agent.reasoning import METHODS
 from agent.scaling.adaptive import DEFAULT_THRESHOLD
 from agent.types import SamplingParams
@@ -105,6 +105,9 @@ def main(args: argparse.Namespace) -> int:
                 "temperature": params.temperature, "max_tokens": params.max_tokens, "method": args.method}
         try:
             outcome = run_compare(model, samples, spec, params, args.out, meta=meta, regrade=args.regrade)
+        except BackendLostError as e:  # every finished chunk is stored
+            raise ModelError(f"{e}: stopped; the questions generated so far are kept: "
+                             "the same command again goes on from there") from None
         finally:
             if model is not None:
                 model.close()
