@@ -15,11 +15,14 @@ Ctrl-C stops after nothing more: the store is closed, the run is marked
 "interrupted" and `RunSummary.interrupted` tells the caller to print how to
 resume. A sample whose generation or grading fails is stored as an error with
 its reason; the run goes on. A backend lost for good (no server answers,
-BackendLostError) stops the run the same way: `RunSummary.lost` says why.
+BackendLostError) and a full disk stop the run the same way, `RunSummary.stopped`
+saying why: every committed answer stays (on a full disk nothing more is written,
+not even the status or the reports), and `--resume` goes on from there.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -31,7 +34,7 @@ from agent.types import Model, Sample, Score
 from evals import report as reports
 from evals.manifest import identity_diff
 from evals.solvers import SampleError, SolveSpec, solve_stream
-from evals.store import ResultStore
+from evals.store import ResultStore, disk_full
 
 
 @dataclass(frozen=True)
@@ -68,8 +71,8 @@ class RunSummary:
     graded: int
     interrupted: bool = False
     wall_s: float = 0.0
-    lost: str = ""
-    """Why the run stopped when the backend stopped answering ("" when it did not)."""
+    stopped: str = ""
+    """Why the run stopped early on its own (the backend lost, the disk full); "" when it did not."""
     report: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -139,7 +142,7 @@ def run_eval(model: Model, samples: list[Sample], spec: EvalSpec, solve: SolveSp
         todo = [s for s in samples if s.id not in done]
         errors = 0
         bar = _Progress(len(samples), len(samples) - len(todo), progress)
-        interrupted, lost = False, ""
+        interrupted, stopped, full = False, "", False
         try:
             for start in range(0, len(todo), max(1, spec.chunk_size)):
                 chunk = todo[start:start + max(1, spec.chunk_size)]
@@ -159,18 +162,24 @@ def run_eval(model: Model, samples: list[Sample], spec: EvalSpec, solve: SolveSp
         except KeyboardInterrupt:
             interrupted = True
         except BackendLostError as e:  # what is stored stays; --resume goes on from there
-            interrupted, lost = True, str(e)
+            interrupted, stopped = True, str(e)
+        except (sqlite3.Error, OSError) as e:
+            if not disk_full(e):
+                raise
+            interrupted, stopped, full = True, f"no space left on the disk holding {out}", True
         finally:
             bar.close()
-        store.touch_session()
+        if not full:
+            store.touch_session()
         stored = store.results(run_id)
         n_done, n_errors = len(stored), len(store.errors(run_id))
         correct, graded = sum(1 for r in stored if r.score == "correct"), len(stored)
         status = "interrupted" if interrupted else ("finished" if n_done + n_errors >= len(samples) else "partial")
-        store.set_status(run_id, status)
+        if not full:
+            store.set_status(run_id, status)
         summary = RunSummary(run_id, str(out), len(samples), n_done, n_errors, correct, graded, interrupted,
-                             store.wall_time(run_id), lost=lost)
-        if write_reports:
+                             store.wall_time(run_id), stopped=stopped)
+        if write_reports and not full:
             summary.report = reports.write_reports(store, run_id, out, samples)
         return summary
     finally:

@@ -16,6 +16,7 @@ flight) does not need.
 
 from __future__ import annotations
 
+import errno
 import json
 import sqlite3
 import time
@@ -82,6 +83,13 @@ CREATE TABLE IF NOT EXISTS sessions (
 );
 """
 
+
+
+def disk_full(e: BaseException) -> bool:
+    """Whether an error means the filesystem being written is full (SQLITE_FULL, ENOSPC, a quota)."""
+    if isinstance(e, sqlite3.Error):
+        return getattr(e, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "disk is full" in str(e)
+    return isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT)
 
 @dataclass
 class StoredResult:

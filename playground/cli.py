@@ -4,10 +4,12 @@ against each other (a command's `check`), then call the subcommand. Thin."""
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 
 from agent import __version__
 from agent.errors import PlaygroundError
+from evals.store import disk_full
 from playground.commands import COMMANDS
 from playground.options import Parser, common_options
 
@@ -51,6 +53,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("playground: interrupted\n")
         return 130
+    except (OSError, sqlite3.Error) as e:  # a full disk outside a run's loop (which stops on its own)
+        if not disk_full(e):
+            raise
+        sys.stderr.write(f"playground: error: no space left on the disk: {e}\n")
+        return 1
 
 
 if __name__ == "__main__":

@@ -118,10 +118,10 @@ def main(args: argparse.Namespace) -> int:
             model.close()
     rep = summary.report
     if summary.interrupted:
-        why = f"playground: error: {summary.lost}: stopped" if summary.lost else "interrupted"
+        why = f"playground: error: {summary.stopped}: stopped" if summary.stopped else "interrupted"
         sys.stderr.write(f"{why}: {summary.done}/{summary.total} samples done; resume with: "
                          f"{resume_command(argv)}\n")
-        return 1 if summary.lost else 130
+        return 1 if summary.stopped else 130
     acc = rep.get("accuracy")
     lo, hi = rep.get("ci95", [0, 0])
     line = (f"{args.task}: accuracy {acc:.1%} ({summary.correct}/{summary.graded}), 95% CI {lo:.1%}-{hi:.1%}"
