@@ -1,6 +1,7 @@
-"""Every place a command writes (--out, --workdir, --transcript, the model cache) is checked before
+"""Every place a command writes (--out, --workdir, --transcript) is checked when the options are
 parsed: missing parents are made; a path through a file, or a folder that cannot be made or written,
-is one line and exit 2 before anything loads. Float options must be finite."""
+is one line and exit 2 before anything loads; the model cache before the model is joined into it
+(and it must have room). Float options must be finite."""
 
 from __future__ import annotations
 
