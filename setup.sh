@@ -28,6 +28,12 @@ if ! command -v bwrap >/dev/null 2>&1; then
   apt_install bubblewrap || echo "warning: install bubblewrap with your package manager for the strongest sandbox" >&2
 fi
 
+# 1b. with dev: chromium, headless, for the tests of `playground view` in a real browser
+if [[ ",$extras," == *",dev,"* ]] && ! command -v chromium >/dev/null 2>&1 \
+    && ! command -v chromium-browser >/dev/null 2>&1; then
+  apt_install chromium || echo "warning: install chromium for the browser tests of playground view" >&2
+fi
+
 # 2. the Python environment
 if [ -n "${VIRTUAL_ENV:-}" ]; then
   ENV_DIR="$VIRTUAL_ENV"

@@ -4,11 +4,11 @@ studies, agent transcripts), or the same pages written as a static site (--expor
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 from agent.errors import UsageError
+from playground.options import non_negative_int, output_folder
 from playground.view.export import export
 from playground.view.server import make_server, url_of
 from playground.view.site import Site
@@ -32,11 +32,11 @@ DEFAULT_PORT = 8765
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("dirs", nargs="*", default=["."], metavar="DIR", help="folders to look for runs in (default .)")
-    parser.add_argument("--port", default=str(DEFAULT_PORT),
+    parser.add_argument("--port", type=non_negative_int, default=DEFAULT_PORT,
                         help=f"port to listen on (default {DEFAULT_PORT}; 0: any free port)")
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default 127.0.0.1: this machine only)")
-    parser.add_argument("--export", metavar="OUT", help="write the pages as a static site in folder OUT and exit")
+    parser.add_argument("--export", type=output_folder, metavar="OUT", help="write the pages as a static site in folder OUT and exit")
     parser.add_argument("--verbose", action="store_true", help="log every request on stderr")
 
 
@@ -44,26 +44,19 @@ def check(args: argparse.Namespace) -> None:
     for d in args.dirs:
         if not Path(d).is_dir():
             raise UsageError(f"'{d}' is not a folder" if Path(d).exists() else f"folder '{d}' does not exist")
-    if not args.port.isdigit() or not 0 <= int(args.port) <= 65535:
-        raise UsageError(f"--port {args.port!r}: expected a whole number from 0 to 65535")
-    if args.export is not None:
-        out = Path(args.export).expanduser()
-        if out.exists() and not out.is_dir():
-            raise UsageError(f"--export '{args.export}' is a file, not a folder")
-        parent = out if out.exists() else next((p for p in out.absolute().parents if p.exists()), Path("/"))
-        if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-            raise UsageError(f"--export '{args.export}': cannot write in '{parent}'")
+    if args.port > 65535:
+        raise UsageError(f"--port {args.port}: expected a whole number from 0 to 65535")
 
 
 def main(args: argparse.Namespace) -> int:
     site = Site([Path(d) for d in args.dirs])
     if args.export is not None:
-        out = Path(args.export).expanduser()
+        out = args.export
         count = export(site, out)
         print(f"wrote {count} files for {len(site.refs(refresh=False))} runs: open {(out / 'index.html').resolve()}")
         return 0
     try:
-        server = make_server(site, args.host, int(args.port), verbose=args.verbose)
+        server = make_server(site, args.host, args.port, verbose=args.verbose)
     except OSError as e:
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {e.strerror or e}") from None
     print(f"playground view: {len(site.refs())} runs under {', '.join(args.dirs)} at {url_of(server)} "

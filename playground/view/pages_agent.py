@@ -86,8 +86,7 @@ def agent_page(label: str, run: dict[str, Any]) -> str:
                       esc((s.get("tokens") or {}).get("completion", 0)), f'{s.get("total_s", 0):.2f}'] for s in steps],
                     sortable=True, attrs=' id="steps"')
     state = "running" if run.get("finished_at") is None else ("succeeded" if run.get("success") else "failed")
-    body = (facts([("status", state), ("model", model.get("id") if isinstance(model, dict) else model),
-                   ("backend", model.get("backend") if isinstance(model, dict) else None),
+    body = (facts([("status", state), ("model", model.get("name") or model.get("id")), ("backend", model.get("backend")),
                    ("stop reason", run.get("stop_reason")), ("final answer", run.get("final_answer")),
                    ("error", run.get("error")), ("tokens", f'prompt {usage.get("prompt_tokens", 0)}, '
                                                           f'completion {usage.get("completion_tokens", 0)}'),

@@ -111,8 +111,8 @@ def study_page(study: Study) -> str:
                    ("budgets", ", ".join(map(str, study.spec.budgets))),
                    ("strategies", ", ".join(study.spec.strategies)), ("seed", study.spec.seed),
                    ("questions", f"{study.extra.get('questions_done', 0)} done of {len(study.samples)} stored"),
-                   ("model", (study.meta.get("model") or {}).get("id") if isinstance(study.meta.get("model"), dict)
-                    else study.meta.get("model")), ("store", str(study.ref.path))])
+                   ("model", study.meta.get("model")), ("backend", study.meta.get("backend")),
+                   ("temperature", study.meta.get("temperature")), ("store", str(study.ref.path))])
             + "<h2>Accuracy against tokens</h2>" + curves_svg(study)
             + '<p class="note">Each point opens the questions behind it; bands are 95% CIs.</p>'
             + table(["strategy", "budget", "questions", "accuracy", "95% CI", "generated tokens", "total tokens"],

@@ -112,11 +112,9 @@ class Site:
                     f"{pct(acc)} ({pct(lo)} - {pct(hi)})", esc(run.status), _date(ref.created)]
         if ref.kind == "compare":
             s = self.study(ref)
-            model = s.meta.get("model")
             best = max((p for p in s.curve if p.bucket == "all"), key=lambda p: p.accuracy, default=None)
-            return ["compare", link(f"c/{ref.key}/index.html", ref.label), esc(s.spec.task),
-                    esc(model.get("id") if isinstance(model, dict) else model),
-                    esc(model.get("backend") if isinstance(model, dict) else ""),
+            return ["compare", link(f"c/{ref.key}/index.html", ref.label), esc(s.spec.task), esc(s.meta.get("model")),
+                    esc(s.meta.get("backend")),
                     esc(f"{s.spec.method} / {', '.join(s.spec.strategies)}"),
                     f"{s.extra.get('questions_done', 0)} questions",
                     f"best {esc(best.strategy)} @ {best.budget}: {pct(best.accuracy)} ({pct(best.ci_low)} - "
@@ -125,7 +123,7 @@ class Site:
         model = run.get("model") or {}
         state = "running" if run.get("finished_at") is None else ("succeeded" if run.get("success") else "failed")
         return ["agent", link(f"a/{ref.key}/index.html", ref.label), esc(" ".join(str(run.get("task")).split())[:80]),
-                esc(model.get("id")), esc(model.get("backend")), "code agent", f"{len(run.get('steps') or [])} steps",
+                esc(model.get("name") or model.get("id")), esc(model.get("backend")), "code agent", f"{len(run.get('steps') or [])} steps",
                 "", state, _date(ref.created)]
 
     def render(self, path: str, query: dict[str, str] | None = None) -> tuple[str, bytes] | None:
