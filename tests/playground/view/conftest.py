@@ -28,7 +28,7 @@ QUESTIONS = [("apples", XSS_QUESTION, "4"), ("pears", "How many pears are there 
 SCRIPT = {"rules": [
     {"match": "Review your solution", "replies": ["I checked it. The answer is 4."]},
     {"match": "apples", "replies": [XSS_REPLY, "The answer is 5.", "The answer is 4."]},
-    {"match": "pears", "replies": ["The answer is 7."]},
+    {"match": "pears", "replies": ["So $\\frac{14}{2} = 7$ pears. The answer is 7."]},
     {"match": "plums", "replies": ["The answer is 2."]},
 ], "default": "I am not sure."}
 AGENT_SCRIPT = """replies:

@@ -36,6 +36,11 @@ def test_model_markup_stays_text_in_the_browser(server, runs, chromium):
     only_our_script(agent)
 
 
+def test_latex_in_a_reply_is_drawn_as_mathml(server, runs, chromium):
+    dom = dump_dom(chromium, f"{server}e/{keys(runs)['ev-direct']}/s/pears.html")
+    assert "<math" in dom and "<mfrac><mrow><mn>14</mn></mrow><mrow><mn>2</mn></mrow></mfrac>" in dom
+
+
 def test_filter_and_sort_from_the_address_run_in_the_browser(server, runs, chromium):
     page = f"{server}e/{keys(runs)['ev-direct']}/index.html"
     dom = dump_dom(chromium, page + "#q=pears")
