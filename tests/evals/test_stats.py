@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import random
 from math import comb
 
 import pytest
@@ -70,3 +72,25 @@ def test_paired_difference_ci_resamples_questions_with_both_values():
     assert paired_difference_ci([0.5, 1.0], [0.5, 1.0]) == (0.0, 0.0, 0.0)
     with pytest.raises(ValueError):
         paired_difference_ci([1.0], [1.0, 0.0])
+
+
+def _bootstrap_one_draw_at_a_time(values, stat, n_boot, seed, alpha=0.05):
+    """The bootstrap as it was written first: one `randrange` per draw (the reference)."""
+    rng = random.Random(seed)
+    n = len(values)
+    stats = sorted(stat([values[rng.randrange(n)] for _ in range(n)]) for _ in range(n_boot))
+    return stats[int(math.floor(alpha / 2 * (n_boot - 1)))], stats[int(math.ceil((1 - alpha / 2) * (n_boot - 1)))]
+
+
+@pytest.mark.parametrize("values", [
+    [1.0, 0.0] * 700 + [1.0],                      # scores: the exact integer path
+    [1.0, -1.0, 0.0, 0.0, 0.125, 0.375] * 40,      # paired differences, k/8 accuracies
+    [1 / 3, 0.7, 0.0, 2 / 3] * 30,                 # not multiples of a power of two: the general path
+    [5.0],
+])
+@pytest.mark.parametrize("seed", [0, 7])
+def test_the_bulk_bootstrap_draws_what_one_draw_at_a_time_drew(values, seed):
+    assert bootstrap_ci(values, n_boot=600, seed=seed) == _bootstrap_one_draw_at_a_time(
+        values, lambda xs: sum(xs) / len(xs), 600, seed)
+    assert bootstrap_ci(values, stat=max, n_boot=300, seed=seed) == _bootstrap_one_draw_at_a_time(
+        values, max, 300, seed)
