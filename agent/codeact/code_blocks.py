@@ -23,7 +23,7 @@ from typing import Literal
 
 from agent.answers.code import PYTHON_LANGS, fenced_blocks
 
-FormatProblem = Literal["unclosed_block", "empty_block", "no_python_block", "bad_tool_call"]
+FormatProblem = Literal["unclosed_block", "empty_block", "no_python_block", "bad_tool_call", "redefines_tool"]
 
 FINAL_ANSWER_MARKER = "<<FINAL_ANSWER>>"
 FINAL_ANSWER_PRELUDE = (
@@ -70,7 +70,35 @@ def parse_reply(text: str, finished_by_length: bool = False, native_tools: bool 
     code = "\n\n".join(_clean(b) for b in python).strip("\n")
     if not code.strip() or _only_comments(code):
         return ParsedReply(text, problem="empty_block")
-    return ParsedReply(text, code=code + "\n")
+    return _checked(text, code + "\n")
+
+
+TOOL_NAMES = frozenset({"final_answer"})
+"""What the session gives the model's code; code that binds one of these names would hide it (a
+measured run defined its own `final_answer` that called itself until RecursionError, step after
+step: it could never finish). smolagents refuses such code the same way."""
+
+
+def binds_tool_name(code: str) -> bool:
+    """True when `code` defines, assigns, imports or loops into a name of TOOL_NAMES."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return False
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name in TOOL_NAMES:
+            return True
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id in TOOL_NAMES:
+            return True
+        if isinstance(node, ast.alias) and (node.asname or node.name.split(".")[0]) in TOOL_NAMES:
+            return True
+    return False
+
+
+def _checked(text: str, code: str) -> ParsedReply:
+    if binds_tool_name(code):
+        return ParsedReply(text, problem="redefines_tool")
+    return ParsedReply(text, code=code)
 
 
 def _only_comments(code: str) -> bool:
@@ -105,7 +133,7 @@ def _parse_tool_call(text: str) -> ParsedReply:
         return ParsedReply(text, problem="bad_tool_call")
     if not code.strip():
         return ParsedReply(text, problem="empty_block")
-    return ParsedReply(text, code=code.rstrip("\n") + "\n")
+    return _checked(text, code.rstrip("\n") + "\n")
 
 
 def split_final_answer(stdout: str) -> tuple[str, str | None]:

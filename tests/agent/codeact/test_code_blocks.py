@@ -39,6 +39,13 @@ FENCE = "```"
         # left open but the model stopped: run it
         (f"Here:\n{FENCE}python\nprint(5)\n", "print(5)\n", None),
         ("The answer is 4.", None, None),
+        # code that would hide the session's final_answer is refused (a measured run recursed in its own)
+        (f"{FENCE}python\ndef final_answer(r):\n    print(r)\n    final_answer(r)\n{FENCE}", None, "redefines_tool"),
+        (f"{FENCE}python\nfinal_answer = print\n{FENCE}", None, "redefines_tool"),
+        (f"{FENCE}python\nfrom x import y as final_answer\n{FENCE}", None, "redefines_tool"),
+        # calling it, or a name that only contains it, is fine
+        (f"{FENCE}python\nmy_final_answer = 3\nfinal_answer(my_final_answer)\n{FENCE}",
+         "my_final_answer = 3\nfinal_answer(my_final_answer)\n", None),
         # interactive prompts are stripped
         (f"{FENCE}python\n>>> a = 1\n>>> print(a)\n{FENCE}", "a = 1\nprint(a)\n", None),
     ],

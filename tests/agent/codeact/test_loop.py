@@ -261,3 +261,12 @@ def test_plot_warnings_do_not_block_a_task_that_asks_for_no_picture(session, tmp
     assert "Problem with the picture: imshow was given an array whose values are all 0" in result.steps[0].observation
 
 
+
+
+def test_code_that_redefines_final_answer_is_not_run_and_the_model_is_told(session, tmp_path):
+    own = code("def final_answer(result):\n    print(result)\n    final_answer(result)\n\nfinal_answer(42)")
+    model, agent = run_agent(session, tmp_path, [own, code("final_answer(6 * 7)")])
+    result = agent.run("Compute 6*7")
+    assert result.success and result.final_answer == "42" and len(result.steps) == 2
+    assert result.steps[0].format_problem == "redefines_tool" and result.steps[0].exec_result is None
+    assert "Do not define or assign final_answer" in model.calls[1].messages[-1].content
