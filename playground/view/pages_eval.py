@@ -94,10 +94,17 @@ def _pipelines(extra: dict[str, Any]) -> str:
                                                  status_badge(scores.get(k, ""))] for k, v in read.items()])
 
 
+def _stage_text(stage: dict[str, Any]) -> str:
+    """A stage's reply: its text, or its completion's (stores keep the completion as a record)."""
+    completion = stage.get("completion")
+    text = stage.get("text") or (completion.get("text") if isinstance(completion, dict) else completion)
+    return text if isinstance(text, str) and text else json.dumps(stage, default=str)
+
+
 def _attempt(a: dict[str, Any]) -> str:
     extra = {k: v for k, v in a["extra"].items() if k not in ("pipelines", "pipeline_scores", "stages")}
     stages = "".join(f"<details><summary>stage {i + 1}: {esc(s.get('name', ''))}</summary>"
-                     f"{render_markdown(s.get('text') or s.get('completion') or json.dumps(s, default=str))}</details>"
+                     f"{render_markdown(_stage_text(s))}</details>"
                      for i, s in enumerate(a["extra"].get("stages") or []))
     return (f'<section class="attempt {esc(a["score"] or "")}" id="attempt-{a["idx"]}">'
             f'<h3>attempt {a["idx"]} · chain {a["chain"]} · step {a["step"]} {status_badge(a["score"] or "none")}</h3>'

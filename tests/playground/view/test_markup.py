@@ -43,3 +43,10 @@ def test_latex_that_does_not_convert_is_shown_as_source():
 def test_code_fences_keep_their_brackets():
     html = render_markdown("```python\nx = a[\\[1\\]]\n```")
     assert "<math" not in html and "\\" in html
+
+
+def test_a_stage_stored_with_its_completion_record_shows_its_text():
+    from playground.view.pages_eval import _stage_text  # stores of cot2 keep {"completion": {"text": ...}}
+    assert _stage_text({"completion": {"text": "So 3 eggs.", "finish_reason": "stop"}}) == "So 3 eggs."
+    assert _stage_text({"text": "direct"}) == "direct"
+    assert "odd" in _stage_text({"odd": 1})
