@@ -14,6 +14,8 @@ from playground.view.study import Study, disagreements
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#7f7f7f",
           "#bcbd22")
 W, H, PAD = 720, 380, 48
+LEGEND, TICK_GAP = 170, 40
+"""The legend sits right of the plot (never over a curve); x labels at least TICK_GAP px apart."""
 
 
 def point_path(strategy: str, budget: int) -> str:
@@ -59,15 +61,20 @@ def curves_svg(study: Study) -> str:
     def y(v: float) -> float:
         return H - PAD - v * (H - 2 * PAD)
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="curves" viewBox="0 0 {W} {H}" width="{W}" height="{H}" '
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="curves" viewBox="0 0 {W + LEGEND} {H}" '
+             f'width="{W + LEGEND}" height="{H}" '
              f'role="img" aria-label="accuracy against tokens">',
              f'<line x1="{PAD}" y1="{H - PAD}" x2="{W - PAD}" y2="{H - PAD}" stroke="#444"/>',
              f'<line x1="{PAD}" y1="{PAD}" x2="{PAD}" y2="{H - PAD}" stroke="#444"/>']
     for t in range(0, 11, 2):
         parts.append(f'<text x="{PAD - 6}" y="{y(t / 10) + 4:.1f}" text-anchor="end" font-size="11">{10 * t}%</text>'
                      f'<line x1="{PAD}" x2="{W - PAD}" y1="{y(t / 10):.1f}" y2="{y(t / 10):.1f}" stroke="#eee"/>')
-    for v in sorted(set(round(v) for v in (lo_x, hi_x, *(xs[i] for i in range(0, len(xs), max(1, len(xs) // 4)))))):
-        parts.append(f'<text x="{x(max(v, lo_x)):.1f}" y="{H - PAD + 16}" text-anchor="middle" font-size="11">{v}</text>')
+    ticks: list[float] = []
+    for v in sorted({lo_x, hi_x, *(xs[i] for i in range(0, len(xs), max(1, len(xs) // 4)))}, reverse=True):
+        if not ticks or x(ticks[-1]) - x(v) >= TICK_GAP:  # labels never overlap (the largest is always shown)
+            ticks.append(v)
+    for v in ticks:
+        parts.append(f'<text x="{x(v):.1f}" y="{H - PAD + 16}" text-anchor="middle" font-size="11">{round(v)}</text>')
     parts.append(f'<text x="{W / 2}" y="{H - 8}" text-anchor="middle" font-size="12">mean tokens per question '
                  f'(prompt + completion{", log scale" if use_log else ""})</text>')
     names = sorted({p.strategy for p in curve})
@@ -85,8 +92,8 @@ def curves_svg(study: Study) -> str:
                    f"<title>{esc(name)} @ {p.budget}: {pct(p.accuracy)} (CI {pct(p.ci_low)} - {pct(p.ci_high)}), "
                    f"{p.total_tokens:.0f} tokens</title></circle>")
             parts.append(f'<a href="{esc(href)}">{dot}</a>' if href else dot)
-        parts.append(f'<rect x="{W - PAD - 150}" y="{PAD + 16 * i - 9}" width="10" height="10" fill="{color}"/>'
-                     f'<text x="{W - PAD - 135}" y="{PAD + 16 * i}" font-size="12">{esc(name)}</text>')
+        parts.append(f'<rect x="{W}" y="{PAD + 16 * i - 9}" width="10" height="10" fill="{color}"/>'
+                     f'<text x="{W + 15}" y="{PAD + 16 * i}" font-size="12">{esc(name)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
