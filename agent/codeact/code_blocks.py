@@ -42,6 +42,8 @@ class ParsedReply:
     text: str
     code: str | None = None
     problem: FormatProblem | None = None
+    dropped_tool: bool = False
+    """The reply's own top-level final_answer was blanked out of `code` (drop_tool_definitions)."""
 
     @property
     def has_code(self) -> bool:
@@ -74,31 +76,50 @@ def parse_reply(text: str, finished_by_length: bool = False, native_tools: bool 
 
 
 TOOL_NAMES = frozenset({"final_answer"})
-"""What the session gives the model's code; code that binds one of these names would hide it (a
-measured run defined its own `final_answer` that called itself until RecursionError, step after
-step: it could never finish). smolagents refuses such code the same way."""
+"""What the session gives the model's code. Code that binds one of these names would hide it:
+in measured runs the model defined its own `final_answer` that only printed (the run could not
+end, its picture right) or that called itself until RecursionError."""
 
 
-def binds_tool_name(code: str) -> bool:
-    """True when `code` defines, assigns, imports or loops into a name of TOOL_NAMES."""
+def drop_tool_definitions(code: str) -> tuple[str, bool] | None:
+    """`code` with its top-level definitions of a tool name (`def final_answer`, `final_answer = ...`)
+    blanked out, line numbers kept, so its own calls reach the session's tool; and whether any was
+    dropped. None when the code binds a tool name some other way (nested, imported, a loop target)."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
-        return False
+        return code, False
+    lines, inside = code.splitlines(keepends=True), set()
+    for node in tree.body:
+        if _defines_tool(node):
+            start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+            lines[start - 1:node.end_lineno] = ["\n"] * (node.end_lineno - start + 1)
+            inside.update(id(sub) for sub in ast.walk(node))
     for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name in TOOL_NAMES:
-            return True
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id in TOOL_NAMES:
-            return True
-        if isinstance(node, ast.alias) and (node.asname or node.name.split(".")[0]) in TOOL_NAMES:
-            return True
+        if id(node) in inside:
+            continue
+        if (isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name in TOOL_NAMES) \
+                or (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id in TOOL_NAMES) \
+                or (isinstance(node, ast.alias) and (node.asname or node.name.split(".")[0]) in TOOL_NAMES):
+            return None
+    return "".join(lines), bool(inside)
+
+
+def _defines_tool(node: ast.stmt) -> bool:
+    """A top-level `def`/`class` of a tool name, or an assignment whose every target is a tool name."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return node.name in TOOL_NAMES
+    if isinstance(node, (ast.Assign, ast.AnnAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return all(isinstance(t, ast.Name) and t.id in TOOL_NAMES for t in targets)
     return False
 
 
 def _checked(text: str, code: str) -> ParsedReply:
-    if binds_tool_name(code):
+    kept = drop_tool_definitions(code)
+    if kept is None:
         return ParsedReply(text, problem="redefines_tool")
-    return ParsedReply(text, code=code)
+    return ParsedReply(text, code=kept[0], dropped_tool=kept[1])
 
 
 def _only_comments(code: str) -> bool:

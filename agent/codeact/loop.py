@@ -201,6 +201,8 @@ class CodeAgent:
                                         bad_image=bad_image, wrong_size=done.wrong_size, pitfalls=done.pitfalls,
                                         figure_facts=self.config.figure_facts,
                                         refuted=sorted(self._refuted - set(result.files)))
+        if parsed.dropped_tool:
+            obs = f"{obs}\n{prompts.render('agent', 'dropped_tool')}"
         self._refuted = refuted_pictures(self._refuted, result, bad_image)
         if missing or defines_only or no_image or bad_image:  # nothing was done, or the claim is not true
             self._last_exec_ok, final = False, None

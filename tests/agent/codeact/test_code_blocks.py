@@ -40,9 +40,15 @@ FENCE = "```"
         (f"Here:\n{FENCE}python\nprint(5)\n", "print(5)\n", None),
         ("The answer is 4.", None, None),
         # code that would hide the session's final_answer is refused (a measured run recursed in its own)
-        (f"{FENCE}python\ndef final_answer(r):\n    print(r)\n    final_answer(r)\n{FENCE}", None, "redefines_tool"),
-        (f"{FENCE}python\nfinal_answer = print\n{FENCE}", None, "redefines_tool"),
+        # the reply's own top-level final_answer is left out (lines kept blank), so its calls reach the
+        # session's (measured runs defined one that only printed, or that called itself)
+        (f"{FENCE}python\nx = 1\ndef final_answer(r):\n    print(r)\n    final_answer(r)\nfinal_answer(x)\n{FENCE}",
+         "x = 1\n\n\n\nfinal_answer(x)\n", None),
+        (f"{FENCE}python\nfinal_answer = print\nfinal_answer(2)\n{FENCE}", "\nfinal_answer(2)\n", None),
+        # other ways of binding the name are refused
         (f"{FENCE}python\nfrom x import y as final_answer\n{FENCE}", None, "redefines_tool"),
+        (f"{FENCE}python\ndef main():\n    def final_answer(r):\n        pass\n{FENCE}", None, "redefines_tool"),
+        (f"{FENCE}python\nfor final_answer in range(3):\n    pass\n{FENCE}", None, "redefines_tool"),
         # calling it, or a name that only contains it, is fine
         (f"{FENCE}python\nmy_final_answer = 3\nfinal_answer(my_final_answer)\n{FENCE}",
          "my_final_answer = 3\nfinal_answer(my_final_answer)\n", None),
@@ -55,6 +61,11 @@ def test_parse_reply(reply, code, problem):
     assert parsed.code == code
     assert parsed.problem == problem
     assert parsed.text == reply
+
+
+def test_a_dropped_definition_is_flagged():
+    assert parse_reply(f"{FENCE}python\ndef final_answer(r):\n    print(r)\nfinal_answer(1)\n{FENCE}").dropped_tool
+    assert not parse_reply(f"{FENCE}python\nfinal_answer(1)\n{FENCE}").dropped_tool
 
 
 def test_unclosed_block_cut_by_length_is_a_format_problem():

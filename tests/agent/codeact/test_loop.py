@@ -263,8 +263,18 @@ def test_plot_warnings_do_not_block_a_task_that_asks_for_no_picture(session, tmp
 
 
 
-def test_code_that_redefines_final_answer_is_not_run_and_the_model_is_told(session, tmp_path):
-    own = code("def final_answer(result):\n    print(result)\n    final_answer(result)\n\nfinal_answer(42)")
+def test_the_models_own_final_answer_is_left_out_and_its_call_ends_the_run(session, tmp_path):
+    """Seed 6 of a measured run drew the picture right at its last step, then called a final_answer
+    of its own that only printed: the run hit the step limit. Seed 5's own called itself."""
+    for own in ("def final_answer(result):\n    print(result)\n", "def final_answer(r):\n    final_answer(r)\n"):
+        model, agent = run_agent(session, tmp_path, [code(f"x = 6 * 7\n{own}\nfinal_answer(x)")])
+        result = agent.run("Compute 6*7")
+        assert result.success and result.final_answer == "42" and len(result.steps) == 1
+        assert "that definition was left out" in result.steps[0].observation
+
+
+def test_code_that_binds_final_answer_otherwise_is_not_run_and_the_model_is_told(session, tmp_path):
+    own = code("for final_answer in range(3):\n    print(final_answer)")
     model, agent = run_agent(session, tmp_path, [own, code("final_answer(6 * 7)")])
     result = agent.run("Compute 6*7")
     assert result.success and result.final_answer == "42" and len(result.steps) == 2
