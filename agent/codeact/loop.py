@@ -200,9 +200,8 @@ class CodeAgent:
                                         defines_only=defines_only, missing_files=missing, no_image=no_image,
                                         bad_image=bad_image, wrong_size=done.wrong_size, pitfalls=done.pitfalls,
                                         figure_facts=self.config.figure_facts,
-                                        refuted=sorted(self._refuted - set(result.files)))
-        if parsed.dropped_tool:
-            obs = f"{obs}\n{prompts.render('agent', 'dropped_tool')}"
+                                        refuted=sorted(self._refuted - set(result.files)),
+                                        dropped_tool=parsed.dropped_tool)
         self._refuted = refuted_pictures(self._refuted, result, bad_image)
         if missing or defines_only or no_image or bad_image:  # nothing was done, or the claim is not true
             self._last_exec_ok, final = False, None
@@ -290,12 +289,8 @@ class CodeAgent:
         step.messages.append(message.to_dict())
 
     def _note_files(self, files: list[str], figures: list[str]) -> None:
-        for name in files:
-            if name not in self.files:
-                self.files.append(name)
-        for name in figures:
-            if name not in self.figures:
-                self.figures.append(name)
+        self.files[:] = dict.fromkeys([*self.files, *files])  # in order of first appearance, once each
+        self.figures[:] = dict.fromkeys([*self.figures, *figures])
 
     def _emit(self, event: AgentEvent) -> None:
         if self.on_event is not None:

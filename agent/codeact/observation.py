@@ -121,7 +121,8 @@ def render_observation(result: ExecResult, *, timeout_s: float, max_chars: int,
                        defines_only: bool = False, missing_files: list[str] | None = None,
                        no_image: bool = False, bad_image: bool = False,
                        wrong_size: list[str] | None = None, pitfalls: list[str] | None = None,
-                       figure_facts: bool = True, refuted: list[str] | None = None) -> tuple[str, str | None]:
+                       figure_facts: bool = True, refuted: list[str] | None = None,
+                       dropped_tool: bool = False) -> tuple[str, str | None]:
     """(the observation message text, the final answer the code gave or None).
     `repeated`: the same code already failed before. `prompt`: (prompts file, key) of the template.
     `defines_only`: the code only defined functions and never called them. `missing_files`: files the
@@ -130,7 +131,8 @@ def render_observation(result: ExecResult, *, timeout_s: float, max_chars: int,
     picture cannot show it (either way the final answer is not accepted); `wrong_size`: the sentences
     saying the picture is not the size the task names; `pitfalls`: the silent mistakes found in the code
     (agent/codeact/pitfalls.py); `figure_facts`: describe each saved picture (describe_figures); `refuted`:
-    the pictures in the work dir found wrong before (with `no_image`: the only ones there)."""
+    the pictures in the work dir found wrong before (with `no_image`: the only ones there); `dropped_tool`:
+    the reply's own final_answer was left out (code_blocks.py), a note says so."""
     stdout, final = split_final_answer(result.stdout)
     stdout, cut_out = clip(stdout.rstrip("\n"), max_chars)
     stderr, cut_err = clip(trim_traceback(result.stderr).rstrip("\n"), max_chars)
@@ -148,4 +150,6 @@ def render_observation(result: ExecResult, *, timeout_s: float, max_chars: int,
         figure_facts=describe_figures(result.figure_facts) if figure_facts else [],
         error_hints=[] if result.ok else error_hints(result.stderr),
     )
+    if dropped_tool:
+        text = f"{text}\n{prompts.render('agent', 'dropped_tool')}"
     return text, final
