@@ -12,7 +12,10 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -46,10 +49,10 @@ def gguf() -> Path:
         pytest.fail(f"the 0.5B offline bundle is needed for these tests: {e}")
 
 
-@pytest.fixture(scope="module")
-def server(gguf, tmp_path_factory):
+@contextmanager
+def llama_server(gguf: Path, log: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    """llama-cpp-python's server on a free port of 127.0.0.1: (its base URL, its process)."""
     port = free_port()
-    log = tmp_path_factory.mktemp("llamacpp-server") / "server.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host",
                                  "127.0.0.1", "--port", str(port), "--n_ctx", "2048"],
@@ -66,15 +69,22 @@ def server(gguf, tmp_path_factory):
                     break
             except httpx.HTTPError:
                 time.sleep(0.5)
-        yield url
+        yield url, proc
     finally:
         if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGCONT)
             os.killpg(proc.pid, signal.SIGTERM)
             try:
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def server(gguf, tmp_path_factory):
+    with llama_server(gguf, tmp_path_factory.mktemp("llamacpp-server") / "server.log") as (url, _):
+        yield url
 
 
 @pytest.fixture
@@ -157,3 +167,39 @@ def test_eval_with_parallel_strategy_against_the_server(server, tmp_path):
         attempts = store.attempts(run["run_id"])
     assert sorted(a["sample_id"] for a in attempts) == ["q2"] * 3 + ["q5"] * 3
     assert all(a["prompt_tokens"] > 0 and a["completion_tokens"] > 0 for a in attempts)
+
+
+@pytest.mark.parametrize("fault", ["SIGKILL", "SIGSTOP"])
+@pytest.mark.timeout(600)
+def test_a_replica_killed_or_stopped_mid_batch_the_other_answers_every_request(gguf, server, tmp_path, capsys,
+                                                                               fault):
+    """Two replicas (issue 29); one killed (SIGKILL) or stopped (SIGSTOP: it accepts and never
+    answers) while a batch is in flight: every request is answered once, by the one left, the
+    same greedy text as a single server gives, and stderr says which replica failed."""
+    questions = [Request([user(f"What is {i} + {i + 3}? Answer with the number.")],
+                         SamplingParams(temperature=0.0, max_tokens=24)) for i in range(8)]
+    alone = OpenAIModel(server, max_concurrency=2, request_timeout=300)
+    try:
+        reference = [c[0].text for c in alone.generate(questions)]
+    finally:
+        alone.close()
+    with llama_server(gguf, tmp_path / "second.log") as (second, proc):
+        both = OpenAIModel([second, server], max_concurrency=2, max_retries=4, request_timeout=20)
+        result: dict = {}
+
+        def run() -> None:
+            try:
+                result["texts"] = [c[0].text for c in both.generate(questions)]
+            except Exception as e:  # noqa: BLE001 - the test inspects it
+                result["error"] = e
+
+        worker = threading.Thread(target=run)
+        worker.start()
+        time.sleep(1.5)  # requests in flight on both
+        os.killpg(proc.pid, getattr(signal, fault))
+        worker.join(timeout=400)
+        both.close()
+    assert not worker.is_alive() and "error" not in result, result
+    assert result["texts"] == reference
+    err = capsys.readouterr().err
+    assert f"replica {second} failed" in err, err
