@@ -11,6 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agent.errors import UsageError
+from agent.types import SamplingParams
 
 DEFAULT_MODEL = "qwen2.5-coder-1.5b"
 """Qwen2.5-Coder-1.5B-Instruct, Q4_K_M GGUF, from the offline bundle (agent/models/bundles.py)."""
@@ -62,6 +63,12 @@ class SamplingConfig(_Strict):
     top_p: float = Field(1.0, gt=0, le=1, allow_inf_nan=False)
     max_tokens: int = Field(1024, ge=1)
     """Maximum generated tokens per completion."""
+
+    def params(self, **overrides: Any) -> SamplingParams:
+        """These settings as one request's SamplingParams; `overrides` set its other fields
+        (or replace max_tokens, e.g. by what the context leaves)."""
+        return SamplingParams(**{"temperature": self.temperature, "top_p": self.top_p,
+                                 "max_tokens": self.max_tokens, **overrides})
 
 
 class PlaygroundConfig(_Strict):

@@ -21,3 +21,21 @@ def render_prompt(tokenizer: Any, messages: list[Message], prefill: str = "", na
 
 def encode_prompt(tokenizer: Any, messages: list[Message], prefill: str = "", name: str = "model") -> list[int]:
     return tokenizer(render_prompt(tokenizer, messages, prefill, name), add_special_tokens=False)["input_ids"]
+
+
+class HFPrompts:
+    """render / encode / count_tokens of a backend that holds a Hugging Face tokenizer
+    (`self.tokenizer`) and a display name (`self.name`): transformers and vllm share them."""
+
+    tokenizer: Any
+    name: str
+
+    def render(self, messages: list[Message], prefill: str = "") -> str:
+        """The prompt text: chat template with the generation prompt, then the prefill."""
+        return render_prompt(self.tokenizer, messages, prefill, self.name)
+
+    def encode(self, messages: list[Message], prefill: str = "") -> list[int]:
+        return encode_prompt(self.tokenizer, messages, prefill, self.name)
+
+    def count_tokens(self, messages: list[Message]) -> int:
+        return len(self.encode(messages))

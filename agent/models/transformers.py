@@ -32,7 +32,7 @@ from collections.abc import Iterator
 
 from agent.config import ModelConfig
 from agent.errors import ModelNotFoundError, UsageError
-from agent.models.chat_template import encode_prompt, render_prompt
+from agent.models.chat_template import HFPrompts
 from agent.models.resolve import resolve_model
 from agent.models.stop_strings import safe_stream_end
 from agent.types import Completion, Message, Request, SamplingParams
@@ -40,7 +40,7 @@ from agent.types import Completion, Message, Request, SamplingParams
 DTYPES = ("auto", "float32", "bfloat16", "float16", "int8")
 
 
-class TransformersModel:
+class TransformersModel(HFPrompts):
     backend = "transformers"
 
     def __init__(self, path: str, dtype: str = "auto", device: str = "auto", seed: int | None = 0,
@@ -95,18 +95,6 @@ class TransformersModel:
         resolved = resolve_model(config.model)
         return cls(resolved.path, dtype=config.dtype, device=config.device, seed=config.seed,
                    batch_size=config.batch_size, name=config.model)
-
-    # ------------------------------------------------------------------ prompts
-
-    def render(self, messages: list[Message], prefill: str = "") -> str:
-        """The prompt text: chat template with the generation prompt, then the prefill."""
-        return render_prompt(self.tokenizer, messages, prefill, self.name)
-
-    def encode(self, messages: list[Message], prefill: str = "") -> list[int]:
-        return encode_prompt(self.tokenizer, messages, prefill, self.name)
-
-    def count_tokens(self, messages: list[Message]) -> int:
-        return len(self.encode(messages))
 
     # --------------------------------------------------------------- generation
 

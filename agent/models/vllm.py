@@ -37,7 +37,7 @@ from collections.abc import Iterator
 
 from agent.config import ModelConfig
 from agent.errors import BackendUnavailableError, ModelError, ModelNotFoundError, UsageError
-from agent.models.chat_template import encode_prompt, render_prompt
+from agent.models.chat_template import HFPrompts
 from agent.models.resolve import resolve_model
 from agent.types import Completion, FinishReason, Message, Request, SamplingParams
 
@@ -68,7 +68,7 @@ def set_cpu_env_defaults() -> None:
     os.environ.setdefault("VLLM_CPU_OMP_THREADS_BIND", f"{min(cores)}-{max(cores)}")
 
 
-class VLLMModel:
+class VLLMModel(HFPrompts):
     backend = "vllm"
 
     def __init__(self, path: str, dtype: str = "auto", seed: int | None = 0, max_model_len: int | None = None,
@@ -111,18 +111,6 @@ class VLLMModel:
         args = dict(config.engine_args)
         return cls(resolved.path, dtype=config.dtype, seed=config.seed, max_model_len=config.max_model_len,
                    enforce_eager=args.pop("enforce_eager", None), engine_args=args, name=config.model)
-
-    # ------------------------------------------------------------------ prompts
-
-    def render(self, messages: list[Message], prefill: str = "") -> str:
-        """The prompt text: chat template with the generation prompt, then the prefill."""
-        return render_prompt(self.tokenizer, messages, prefill, self.name)
-
-    def encode(self, messages: list[Message], prefill: str = "") -> list[int]:
-        return encode_prompt(self.tokenizer, messages, prefill, self.name)
-
-    def count_tokens(self, messages: list[Message]) -> int:
-        return len(self.encode(messages))
 
     # --------------------------------------------------------------- generation
 

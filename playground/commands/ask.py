@@ -20,7 +20,7 @@ from agent.answers import KINDS
 from agent.errors import UsageError
 from agent.reasoning import METHODS
 from agent.scaling import STRATEGIES, solve_with_strategy
-from agent.types import Completion, Message, SamplingParams
+from agent.types import Completion, Message
 from playground.options import config_from_args, open_model, positive_int, strategy_sampling
 
 HELP = "ask one question: stream the answer, or reason step by step (--method) and extract it"
@@ -52,8 +52,7 @@ def main(args: argparse.Namespace) -> int:
     method = args.method or ("cot" if args.json or strategy else None)
     if strategy:
         cfg = strategy_sampling(cfg, "ask")
-    params = SamplingParams(temperature=cfg.sampling.temperature, top_p=cfg.sampling.top_p,
-                            max_tokens=cfg.sampling.max_tokens)
+    params = cfg.sampling.params()
     model = open_model(cfg.model)
     try:
         if strategy:

@@ -9,7 +9,6 @@ import argparse
 from agent.errors import BackendLostError, ModelError, UsageError
 from agent.reasoning import METHODS
 from agent.scaling.adaptive import DEFAULT_THRESHOLD
-from agent.types import SamplingParams
 from evals.compare import COMPARED, DEFAULT_STRATEGIES, CompareSpec, run_compare
 from evals.compare.report import verdicts
 from evals.store_lock import store_lock
@@ -97,8 +96,7 @@ def main(args: argparse.Namespace) -> int:
     if args.regrade and not args.report_only:
         raise UsageError("compare: --regrade goes with --report-only")
     samples = load_samples(args)
-    params = SamplingParams(temperature=config.sampling.temperature, top_p=config.sampling.top_p,
-                            max_tokens=config.sampling.max_tokens)
+    params = config.sampling.params()
     with store_lock(args.out):  # after the usage checks; a second run on this --out refuses here, before the model loads
         model = None if args.report_only else open_model(config.model)
         meta = {"model": model.name if model else config.model.model, "backend": config.model.backend,

@@ -10,7 +10,6 @@ from pathlib import Path
 from agent.errors import UsageError
 from agent.reasoning import METHODS
 from agent.scaling import STRATEGIES
-from agent.types import SamplingParams
 from evals.manifest import build_manifest
 from evals.runner import EvalSpec, run_eval
 from evals.solvers import SolveSpec
@@ -102,9 +101,7 @@ def main(args: argparse.Namespace) -> int:
                     strategy=args.strategy, budget=args.budget or args.n, n=args.n, chunk_size=chunk,
                     code_timeout_s=args.timeout, question_field=args.question_field,
                     answer_field=args.answer_field, id_field=args.id_field)
-    s = config.sampling
-    params = SamplingParams(temperature=s.temperature, top_p=s.top_p, max_tokens=s.max_tokens,
-                            seed=config.model.seed if s.temperature > 0 else None)
+    params = config.sampling.params(seed=config.model.seed if config.sampling.temperature > 0 else None)
     solve = SolveSpec(method=args.method, strategy=args.strategy, budget=spec.budget, n=args.n, params=params,
                       code_timeout_s=args.timeout)
     argv = sys.argv[1:] if sys.argv[1:2] == ["eval"] else _argv_from(args)

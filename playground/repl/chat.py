@@ -22,7 +22,7 @@ from agent.codeact.observation import render_observation
 from agent.config import PlaygroundConfig
 from agent.context import count_completion_tokens, fit_to_context
 from agent.scaling import solve_with_strategy
-from agent.types import Message, Model, SamplingParams, Usage
+from agent.types import Message, Model, Usage
 from playground.display import MarkdownStream, print_exec_result
 from playground.repl.commands import ChatSettings, run_command
 from tools.session import PythonSession
@@ -148,8 +148,7 @@ class ChatRepl:
         if fitted.max_new_tokens < 1:
             self.console.print(Text("(this message is too long for the model's context; not sent)", style="red"))
             return None, False, False
-        params = SamplingParams(temperature=self.config.sampling.temperature, top_p=self.config.sampling.top_p,
-                                max_tokens=fitted.max_new_tokens)
+        params = self.config.sampling.params(max_tokens=fitted.max_new_tokens)
         interrupted = False
         stream = self.model.stream(fitted.messages, params)
         with MarkdownStream(self.console) as out:
@@ -179,8 +178,7 @@ class ChatRepl:
     # ------------------------------------------------------------------ /method, /n, /strategy
     def answer_with_reasoning(self, question: str) -> None:
         s = self.settings
-        params = SamplingParams(temperature=self.config.sampling.temperature, top_p=self.config.sampling.top_p,
-                                max_tokens=self.config.sampling.max_tokens)
+        params = self.config.sampling.params()
         method = "cot" if s.method == "chat" else s.method
         with self.console.status(f"thinking ({method}{f', {s.strategy} n={s.n}' if s.strategy else ''})..."):
             if s.strategy or s.n > 1:
