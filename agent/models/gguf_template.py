@@ -4,7 +4,7 @@ sandboxed Jinja environment with trim_blocks and lstrip_blocks, loop controls,
 the `tojson` filter without ASCII escaping, and the `raise_exception` and
 `strftime_now` globals. So a prompt, and its token count, is the same whether a
 model runs from its GGUF file or from its Hugging Face folder (tested against
-transformers in tests/models/test_llamacpp.py)."""
+transformers in tests/agent/models/test_llamacpp.py)."""
 
 from __future__ import annotations
 

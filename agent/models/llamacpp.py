@@ -22,7 +22,7 @@ backends. Seeds: a request's seed, else the next draw of the model's own RNG
 Build: llama-cpp-python is built from source by setup.sh with GGML_NATIVE off,
 the CPU's own AVX/AVX2/AVX-512 flags on and llama.cpp's AMX code off: the native
 build crashes at the first decode on CPUs with AMX (inside the weight-repacking
-buffers); tests/models/test_llamacpp.py decodes with repacking on to catch it.
+buffers); tests/agent/models/test_llamacpp.py decodes with repacking on to catch it.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The kill/interrupt tests run the real CLI in a subprocess (tests/evals/slow_eval_cli.py,
 a scripted model that sleeps per request, or the openai backend against a slow server,
-tests/models/openai_stub.py) and kill it for real."""
+tests/agent/models/openai_stub.py) and kill it for real."""
 
 from __future__ import annotations
 
@@ -26,8 +26,8 @@ from evals.manifest import build_manifest
 from evals.runner import EvalSpec, run_eval
 from evals.solvers import SolveSpec
 from evals.store import ResultStore
+from tests.agent.models.openai_stub import OpenAIStub
 from tests.evals.slow_eval_cli import answer
-from tests.models.openai_stub import OpenAIStub
 
 ROOT = Path(__file__).resolve().parents[2]
 HARNESS = Path(__file__).with_name("slow_eval_cli.py")

@@ -3,7 +3,7 @@ stopped with SIGSTOP (accepts, never answers) mid-batch; the requests go to the 
 still answers, every answer comes once, and stderr says which replica failed and when. With
 every replica gone the run stops with one line and `--resume` finishes it.
 
-Each replica is tests/models/openai_stub.py in a process of its own on 127.0.0.1 (it adds
+Each replica is tests/agent/models/openai_stub.py in a process of its own on 127.0.0.1 (it adds
 the numbers of the question), so the signals are real; the same with llama-cpp-python's
 server and the 0.5B model is in test_openai_llamacpp.py."""
 
@@ -26,9 +26,9 @@ import pytest
 from agent.errors import BackendLostError
 from agent.models.openai import OpenAIModel
 from agent.types import Request, SamplingParams, user
-from tests.models.vllm_server import free_port
+from tests.agent.models.vllm_server import free_port
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 GREEDY = SamplingParams(temperature=0.0, max_tokens=16)
 
 
@@ -36,7 +36,7 @@ class Replica:
     def __init__(self, delay_s: float = 0.0, serial: bool = False, port: int | None = None) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}/v1"
-        args = [sys.executable, "-m", "tests.models.openai_stub", str(self.port), str(delay_s)]
+        args = [sys.executable, "-m", "tests.agent.models.openai_stub", str(self.port), str(delay_s)]
         self.proc = subprocess.Popen(args + (["serial"] if serial else []), cwd=ROOT, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 30

@@ -128,7 +128,7 @@ class OpenAIStub:
 
 
 def _serve() -> None:
-    """`python -m tests.models.openai_stub PORT [DELAY_S [serial]]`: a stub in a process of its own,
+    """`python -m tests.agent.models.openai_stub PORT [DELAY_S [serial]]`: a stub in a process of its own,
     answering "The answer is <the sum of the numbers in the question>." (a replica to kill or stop)."""
     import re
     import sys

@@ -13,7 +13,7 @@ import pytest
 from agent.config import ModelConfig
 from agent.errors import BackendUnavailableError
 from agent.types import Request, SamplingParams, system, user
-from tests.models.vllm_server import pid_alive
+from tests.agent.models.vllm_server import pid_alive
 
 PROMPTS = [
     [user("hi")],

@@ -1,6 +1,6 @@
 """The openai backend and n: servers that ignore it, reject it, or sample it natively.
 
-Against tests/models/openai_stub.py on loopback (fast; the real llama-cpp-python
+Against tests/agent/models/openai_stub.py on loopback (fast; the real llama-cpp-python
 server is in test_openai_llamacpp.py)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 from agent.errors import ModelError
 from agent.models.openai import OpenAIModel
 from agent.types import Request, SamplingParams, user
-from tests.models.openai_stub import OpenAIStub
+from tests.agent.models.openai_stub import OpenAIStub
 
 QUESTION = [user("What is 2 + 2?")]
 

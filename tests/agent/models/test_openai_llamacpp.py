@@ -2,7 +2,7 @@
 
 That server ignores n (one choice per request): best-of-k, the parallel strategy and
 `playground eval --strategy parallel` must still get k samples, from k requests with
-seeds seed+i. The same server behind tests/models/openai_stub.py relaying every request
+seeds seed+i. The same server behind tests/agent/models/openai_stub.py relaying every request
 but answering n != 1 with HTTP 400 stands in for llama.cpp's llama-server."""
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ import pytest
 
 from agent.models.openai import OpenAIModel
 from agent.types import Request, Sample, SamplingParams, user
-from tests.models.openai_stub import OpenAIStub
-from tests.models.vllm_server import free_port
+from tests.agent.models.openai_stub import OpenAIStub
+from tests.agent.models.vllm_server import free_port
 from tests.requirements import require_module
 
 pytestmark = [pytest.mark.llamacpp, pytest.mark.real_model, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SERVER_MODULES = ("llama_cpp", "fastapi", "uvicorn", "sse_starlette", "starlette_context", "pydantic_settings")
 CREATIVE = [user("Name one animal and one colour, nothing else.")]
 

@@ -82,7 +82,7 @@ def test_n_samples_share_one_prompt_evaluation_and_are_seeded(model):
     assert model.decoder.stats.prompt_tokens - before == model.count_tokens(req.messages)
     assert model.decoder.stats.max_live >= 6
     assert len(a) == 6 and len({c.text for c in a}) > 1
-    model.decoder.clear()  # the same cache state: a cached prompt may tip a sample (tests/models/test_llamacpp_cache.py)
+    model.decoder.clear()  # the same cache state: a cached prompt may tip a sample (tests/agent/models/test_llamacpp_cache.py)
     [b] = model.generate([req])
     assert [c.text for c in a] == [c.text for c in b]  # same seed, same samples
     model.decoder.clear()

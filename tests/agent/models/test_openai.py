@@ -15,7 +15,7 @@ import pytest
 from agent.config import ModelConfig
 from agent.errors import BackendUnavailableError, ModelError
 from agent.types import Request, SamplingParams, system, user
-from tests.models.vllm_server import VLLMServer, free_port
+from tests.agent.models.vllm_server import VLLMServer, free_port
 
 PROMPTS = [
     [user("hi")],
