@@ -49,3 +49,20 @@ def store_lock(out_dir: str | Path, command: str | None = None) -> Iterator[Path
         yield path
     finally:
         os.close(fd)  # releases the lock (if it was taken); the file stays, harmless
+
+
+def writer_alive(out_dir: str | Path) -> bool | None:
+    """Whether a process that took DIR's writer lock still runs: True or False from the pid in
+    the lock file, None when there is no lock file (a store written before the lock). Reads
+    only: the lock is not tried, so a writer starting at that moment is never refused."""
+    try:
+        pid = int((Path(out_dir) / LOCK_NAME).read_text(encoding="utf-8").split("\n", 1)[0])
+    except (OSError, ValueError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True

@@ -11,6 +11,7 @@ from typing import Any
 
 from evals.stats import wilson_interval
 from evals.store import ResultStore
+from evals.store_lock import writer_alive
 from playground.view.discover import RunRef
 
 FILTERS = ("all", "correct", "incorrect", "no_answer", "error", "pending")
@@ -79,6 +80,8 @@ def load_eval(ref: RunRef) -> EvalRun:
     rows += [SampleRow(e["sample_id"], e["position"], "error", reason=e["reason"]) for e in errors]
     rows.sort(key=lambda r: (r.position, r.id))
     total = int((manifest.get("dataset") or {}).get("samples") or len(rows))
+    if status == "running" and writer_alive(ref.path.parent) is not True:
+        status = "stopped"  # killed or interrupted: no process writes it (--resume finishes it)
     run = EvalRun(ref, manifest, status, rows, max(total, len(rows)), wall)
     run.pipelines = _finished_pipelines(ref)
     return run

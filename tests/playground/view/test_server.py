@@ -13,6 +13,7 @@ from pathlib import Path
 from agent.scaling.types import StrategyResult
 from agent.types import Score
 from evals.store import ResultStore
+from evals.store_lock import LOCK_NAME, store_lock
 from playground.view.server import make_server, url_of
 from playground.view.site import Site
 from tests.playground.view.conftest import fetch
@@ -116,7 +117,7 @@ def test_a_run_in_progress_shows_what_it_has_on_reload(tmp_path):
     url = url_of(srv)
     try:
         assert "No runs under" in fetch(url)[1]
-        with ResultStore.in_dir(tmp_path / "live") as store:
+        with store_lock(tmp_path / "live"), ResultStore.in_dir(tmp_path / "live") as store:
             rid = store.create_run({"eval": {"task": "jsonl", "method": "direct", "strategy": "single"},
                                     "dataset": {"samples": 3}})
             store.write_result(rid, StrategyResult("s1", "single", 1, answer="4", score=Score("correct", "ok")),
@@ -128,6 +129,28 @@ def test_a_run_in_progress_shows_what_it_has_on_reload(tmp_path):
                                position=1, target="4")
             html = fetch(f"{url}e/{key}/index.html")[1]
             assert 'href="s/s1.html"' in html and 'href="s/s2.html"' in html
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+def test_a_run_whose_writer_is_gone_is_stopped_not_running(tmp_path):
+    """A killed eval leaves its status "running" in the store; the viewer says "stopped" when no
+    process holds the folder (the pid in the lock file is gone, or there is no lock file)."""
+    with ResultStore.in_dir(tmp_path / "killed") as store:
+        rid = store.create_run({"eval": {"task": "jsonl", "method": "direct", "strategy": "single"},
+                                "dataset": {"samples": 3}})
+        store.write_result(rid, StrategyResult("s1", "single", 1, answer="4", score=Score("correct", "ok")),
+                           target="4")
+    srv = make_server(Site([tmp_path]), "127.0.0.1", 0)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        key = keys(tmp_path)["killed"]
+        for lock in (None, "999999999\n2026-12-06 00:00:00\nplayground eval\n"):
+            if lock:
+                (tmp_path / "killed" / LOCK_NAME).write_text(lock)
+            html = fetch(f"{url_of(srv)}e/{key}/index.html")[1]
+            assert "<td>stopped</td>" in html and "running" not in html
     finally:
         srv.shutdown()
         srv.server_close()
