@@ -102,6 +102,13 @@ def test_saved_figures_are_not_saved_twice_and_bad_pictures_are_noted(tmp_path):
                   "plt.imshow(n)\nplt.savefig('fractal.png')\n"
                   "plt.figure()\nplt.imshow(np.vstack([np.linspace(0, 1, 256)] * 2), aspect='auto')\nplt.show()")
         assert r.ok and r.figures == ["fractal.png", "figure_2.png"] and r.plot_warnings == []
+        # nearly one value: 7 cells of 480,000 differ (a formula that escapes at once almost everywhere)
+        r = s.run("a = np.zeros((600, 800))\na[0, :7] = 1\nplt.figure()\nplt.imshow(a)\nplt.savefig('specks.png')\n"
+                  "ring = np.zeros((600, 800))\nt = np.linspace(0, 2 * np.pi, 2000)\n"
+                  "ring[(300 + 100 * np.sin(t)).astype(int), (400 + 100 * np.cos(t)).astype(int)] = 1\n"
+                  "plt.figure()\nplt.imshow(ring)\nplt.savefig('ring.png')")
+        assert r.ok and len(r.plot_warnings) == 1, r.plot_warnings
+        assert "0.0 in 99.999% of its cells (the rest: 1.0)" in r.plot_warnings[0]
 
 
 def test_close_kills_everything_and_removes_temp_workdir():

@@ -161,7 +161,32 @@ def image_data_problem(data, aspect=None) -> str | None:
         if finite.min() == finite.max():
             return (f"imshow was given an array whose values are all {finite.flat[0].item()!r}, so the picture is "
                     f"one flat colour; the computation did not produce varying values.")
+        return _nearly_flat(np, finite)
     return None
+
+
+FLAT_SHARE = 0.999
+"""An image with at least this share of its cells at one value (and NEARLY_FLAT_CELLS cells or more)
+looks like one flat colour to a person: fewer than 1 in 1,000 cells differ (a one-pixel circle of
+radius 100 on 800 x 600 is 0.13% of the cells and is not flagged)."""
+NEARLY_FLAT_CELLS = 10_000
+
+
+def _nearly_flat(np, finite) -> str | None:
+    if finite.size < NEARLY_FLAT_CELLS:
+        return None
+    values = finite.ravel()
+    if values.size > 4_000_000:  # a big picture: the share from an even sample of its cells
+        values = values[:: values.size // 4_000_000 + 1]
+    uniq, counts = np.unique(values, return_counts=True)
+    top = int(counts.argmax())
+    share = counts[top] / values.size
+    if share < FLAT_SHARE:
+        return None
+    others = ", ".join(repr(v.item()) for v in np.delete(uniq, top)[:3])
+    return (f"imshow was given an array whose values are {uniq[top].item()!r} in {share:.3%} of its cells "
+            f"(the rest: {others}{', ...' if uniq.size > 4 else ''}), so the picture is one flat colour "
+            f"with a few specks; the computation barely varies. Check the values it computes.")
 
 
 def imshow(self, X, *args, **kwargs):
