@@ -14,6 +14,8 @@ what in this code is wrong. Pure functions.
   A store that copies another array at the same indices (a[i, j] = f(c[i, j])) takes c's
   orientation instead. Code that transposes anything (`.T`, transpose, swapaxes, rot90) is left alone, and so is
   PIL's pixel access (`img.load()[x, y]`, which is x-first by design).
+- `coords_extent`: a loop maps its index to a coordinate over another window than the imshow
+  extent it is drawn with says, so the axes lie (agent/codeact/coordinate_maps.py).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import re
 from dataclasses import dataclass
 
 import prompts
+from agent.codeact.coordinate_maps import find_mismatches
 
 _X_SIZE = re.compile(r"^(w|width|\w*_width|width_\w*|nx|n_x|num_x|x_?(res|resolution|size|pixels|points|steps|len|n|num)"
                      r"|(res|size|num|n|len)_?x|cols|ncols|n_cols|num_cols|columns|xdim|dim_?x)$", re.I)
@@ -39,10 +42,12 @@ class Pitfall:
     key: str
     """The hint's key under prompts/agent.yaml pitfall_hints."""
     array: str
-    """The array the mistake is in, as the code names it."""
+    """The array (or the value) the mistake is in, as the code names it."""
+    facts: tuple[tuple[str, object], ...] = ()
+    """More of what the hint says (the numbers of a coordinate map), as (name, value) pairs."""
 
     def render(self) -> str:
-        return prompts.render("agent", f"pitfall_hints.{self.key}", array=self.array)
+        return prompts.render("agent", f"pitfall_hints.{self.key}", array=self.array, **dict(self.facts))
 
 
 def _name(node: ast.AST | None) -> str:
@@ -193,8 +198,17 @@ def find_pitfalls(code: str) -> list[Pitfall]:
     except SyntaxError:
         return []
     shows, shown = _shown_names(tree)
-    if not shows or _transposes(tree):
+    if not shows:
         return []
+    found = [Pitfall("coords_extent", m.name, (("index", m.index), ("size", m.size), ("start", _fmt(m.start)),
+                                               ("end", _fmt(m.end)), ("lo", _fmt(m.lo)), ("hi", _fmt(m.hi))))
+             for m in find_mismatches(tree)]
+    if _transposes(tree):
+        return found
     origin = _derived(tree, _x_first_arrays(tree))
     hit = next((name for name in origin if name in shown), None)
-    return [Pitfall("image_xy", origin[hit])] if hit else []
+    return ([Pitfall("image_xy", origin[hit])] if hit else []) + found
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.4g}"

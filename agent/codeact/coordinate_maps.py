@@ -1,0 +1,162 @@
+"""A silent mistake of pictures with axes: the values were computed over one window and the
+axes say another. Read from the code (its syntax tree), no task knowledge. Pure functions.
+
+`imshow(..., extent=(x0, x1, y0, y1))` labels the picture's axes. When a loop `for j in
+range(N)` maps its index to a coordinate with the extent's own bounds (`x = x_min + j * (x_max -
+x_min) / N`), the coordinate must run over that bound's interval: from the one end at j = 0 to
+the other at j = N (or N - 1). A map that runs elsewhere (`x_min + (j - N / 2) * span / N`
+starts half a window too far left) draws the right values under axes that lie. Only what can be
+evaluated is judged: numbers assigned at the top of the code, names looked up by name (a
+function's parameter takes the top-level number of the same name), + - * / // ** and unary
+minus. Anything else is left alone.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+from dataclasses import dataclass
+
+_OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+        ast.FloorDiv: operator.floordiv, ast.Pow: operator.pow}
+TOLERANCE = 0.05
+"""A map's end may miss the extent's bound by this share of the extent's span (half a pixel and more)."""
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    name: str
+    """The coordinate the loop computes, as the code names it."""
+    index: str
+    size: int
+    start: float
+    """Its value at index 0."""
+    end: float
+    """Its value at index `size`."""
+    lo: float
+    hi: float
+    """The extent's bounds for that axis, in the order the extent gives them."""
+
+
+def _value(node: ast.AST, env: dict[str, float]) -> float | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float) and not isinstance(node.value, bool):
+        return float(node.value)
+    if isinstance(node, ast.Name):
+        return env.get(node.id)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        v = _value(node.operand, env)
+        return None if v is None else (-v if isinstance(node.op, ast.USub) else v)
+    if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
+        a, b = _value(node.left, env), _value(node.right, env)
+        if a is None or b is None or (isinstance(node.op, ast.Pow) and abs(b) > 64):
+            return None
+        try:
+            out = _OPS[type(node.op)](a, b)
+        except (ArithmeticError, ValueError, OverflowError):
+            return None
+        return float(out) if isinstance(out, int | float) else None
+    return None
+
+
+def _constants(tree: ast.Module) -> dict[str, float]:
+    """The numbers the code's top level assigns (`width = 800`, `x_min, x_max = -2.5, 1.5`), in order."""
+    env: dict[str, float] = {}
+    for stmt in tree.body:
+        if not isinstance(stmt, ast.Assign):
+            continue
+        for target in stmt.targets:
+            pairs = [(target, stmt.value)]
+            if isinstance(target, ast.Tuple) and isinstance(stmt.value, ast.Tuple | ast.List) \
+                    and len(target.elts) == len(stmt.value.elts):
+                pairs = list(zip(target.elts, stmt.value.elts, strict=True))
+            for t, v in pairs:
+                if isinstance(t, ast.Name):
+                    value = _value(v, env)
+                    if value is None:
+                        env.pop(t.id, None)
+                    else:
+                        env[t.id] = value
+    for node in ast.walk(tree):  # then numbers computed inside functions (dx = (x_max - x_min) / width)
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                and node.targets[0].id not in env:
+            value = _value(node.value, env)
+            if value is not None:
+                env[node.targets[0].id] = value
+    return env
+
+
+def _extents(tree: ast.AST, env: dict[str, float]) -> list[list[tuple[float, float, set[str]]]]:
+    """Each imshow extent as its two axes: (first bound, second bound, the names in those bounds)."""
+    named = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                and isinstance(node.value, ast.Tuple | ast.List):
+            named[node.targets[0].id] = node.value
+    out = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute | ast.Name)
+                and (node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id) == "imshow"):
+            continue
+        extent = next((k.value for k in node.keywords if k.arg == "extent"), None)
+        if isinstance(extent, ast.Name):
+            extent = named.get(extent.id)
+        if not isinstance(extent, ast.Tuple | ast.List) or len(extent.elts) != 4:
+            continue
+        values = [_value(e, env) for e in extent.elts]
+        if None in values:
+            continue
+        names = [{n.id for n in ast.walk(e) if isinstance(n, ast.Name)} for e in extent.elts]
+        out.append([(values[0], values[1], names[0] | names[1]), (values[2], values[3], names[2] | names[3])])
+    return out
+
+
+def _loops(tree: ast.AST, env: dict[str, float]) -> list[tuple[ast.For, str, int]]:
+    """Loops `for V in range(N)` with N a number the code gives."""
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.For) and isinstance(node.target, ast.Name) and isinstance(node.iter, ast.Call) \
+                and isinstance(node.iter.func, ast.Name) and node.iter.func.id == "range" and len(node.iter.args) == 1:
+            n = _value(node.iter.args[0], env)
+            if n is not None and n >= 2 and float(n).is_integer():
+                out.append((node, node.target.id, int(n)))
+    return out
+
+
+def _close(a: float, b: float, span: float) -> bool:
+    return abs(a - b) <= TOLERANCE * span
+
+
+def find_mismatches(tree: ast.Module) -> list[Mismatch]:
+    """The loop coordinates of `tree` that run over another interval than the extent axis whose
+    bounds they are computed from (see the module doc), once each, in the order of the code."""
+    env = _constants(tree)
+    extents = _extents(tree, env)
+    if not extents:
+        return []
+    loops = _loops(tree, env)
+    sizes = {n.id for loop, _, _ in loops for n in ast.walk(loop.iter) if isinstance(n, ast.Name)}
+    found = []
+    for loop, index, size in loops:
+        for stmt in ast.walk(loop):
+            if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
+                continue
+            used = {n.id for n in ast.walk(stmt.value) if isinstance(n, ast.Name)}
+            if index not in used:
+                continue
+            start, end = _value(stmt.value, {**env, index: 0.0}), _value(stmt.value, {**env, index: float(size)})
+            last = _value(stmt.value, {**env, index: float(size - 1)})
+            if start is None or end is None or last is None or start == end:
+                continue
+            bounds = used - sizes  # a loop's size in a pixel extent (0, width) makes no coordinate of i * width
+            axes = [(lo, hi, len(names & bounds)) for ax in extents for lo, hi, names in ax if names & bounds and lo != hi]
+            if not axes:
+                continue  # not computed from an extent's bounds
+            if any(_close(start, a, abs(hi - lo)) and (_close(end, b, abs(hi - lo)) or _close(last, b, abs(hi - lo)))
+                   for lo, hi, _ in axes for a, b in ((lo, hi), (hi, lo))):
+                continue  # runs over one of them, either way round
+            lo, hi, _ = max(axes, key=lambda a: a[2])
+            found.append((stmt.lineno, Mismatch(stmt.targets[0].id, index, size, start, end, lo, hi)))
+    first = {}
+    for _, m in sorted(found, key=lambda f: f[0]):
+        first.setdefault(m.name, m)
+    return list(first.values())

@@ -1,0 +1,103 @@
+"""Axes that lie (agent/codeact/coordinate_maps.py, pitfall `coords_extent`): a loop computes its
+coordinates over another window than the imshow extent the picture is labelled with. The wrong
+map is the one seeds 8 and 9 of the ten-seed run at 83b20aa ended on; the right maps, written the
+ways a small model writes them, pass unflagged."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.codeact.pitfalls import find_pitfalls
+
+CENTRED_FROM_MIN = """
+import numpy as np
+import matplotlib.pyplot as plt
+
+def escape(c, max_iter):
+    z = c
+    for i in range(max_iter):
+        if abs(z) > 2:
+            return i
+        z = z * z + c
+    return max_iter
+
+def grid(width, height, x_min, x_max, y_min, y_max, max_iter):
+    image = np.zeros((height, width))
+    for i in range(height):
+        for j in range(width):
+            real = x_min + (j - width / 2) * (x_max - x_min) / width
+            imag = y_min + (i - height / 2) * (y_max - y_min) / height
+            image[i, j] = escape(complex(real, imag), max_iter)
+    return image
+
+width = 800
+height = 600
+x_min = -2.5
+x_max = 1.5
+y_min = -1.5
+y_max = 1.5
+max_iter = 256
+image = grid(width, height, x_min, x_max, y_min, y_max, max_iter)
+plt.imshow(image, cmap='hot', extent=(x_min, x_max, y_min, y_max), origin='lower')
+plt.savefig('out.png')
+"""
+
+RIGHT = {
+    "from the low bound": CENTRED_FROM_MIN.replace("(j - width / 2)", "j").replace("(i - height / 2)", "i"),
+    "to the last pixel (N - 1)": CENTRED_FROM_MIN.replace("(j - width / 2) * (x_max - x_min) / width",
+                                                          "j * (x_max - x_min) / (width - 1)")
+                                                 .replace("(i - height / 2)", "i"),
+    "y from the top (origin upper)": CENTRED_FROM_MIN.replace("y_min + (i - height / 2) * (y_max - y_min) / height",
+                                                              "y_max - i * (y_max - y_min) / height")
+                                                     .replace("(j - width / 2)", "j")
+                                                     .replace(", origin='lower'", ""),
+    "a step computed first": CENTRED_FROM_MIN.replace(
+        "            real = x_min + (j - width / 2) * (x_max - x_min) / width",
+        "            dx = (x_max - x_min) / width\n            real = x_min + j * dx").replace("(i - height / 2)", "i"),
+    "centred on its middle": """
+import numpy as np, matplotlib.pyplot as plt
+cx, cy, scale = -0.5, 0.0, 0.005
+width, height = 800, 600
+image = np.zeros((height, width))
+for i in range(height):
+    for j in range(width):
+        x = cx + (j - width / 2) * scale
+        y = cy + (i - height / 2) * scale
+        image[i, j] = x * y
+plt.imshow(image, extent=(cx - width / 2 * scale, cx + width / 2 * scale,
+                          cy - height / 2 * scale, cy + height / 2 * scale), origin='lower')
+plt.savefig('out.png')
+""",
+    "a pixel extent and a flat index": """
+import numpy as np, matplotlib.pyplot as plt
+width, height = 80, 60
+image = np.zeros(width * height)
+for i in range(height):
+    offset = i * width
+    for j in range(width):
+        image[offset + j] = j
+plt.imshow(image.reshape(height, width), extent=(0, width, 0, height))
+plt.savefig('out.png')
+""",
+    "bounds the code does not give as numbers": CENTRED_FROM_MIN.replace("x_min = -2.5", "x_min = float(input_x)"),
+    "no extent": CENTRED_FROM_MIN.replace(", extent=(x_min, x_max, y_min, y_max)", ""),
+}
+
+
+def test_a_loop_over_another_window_than_the_extent_is_found():
+    found = find_pitfalls(CENTRED_FROM_MIN)
+    assert [(p.key, p.array) for p in found] == [("coords_extent", "real"), ("coords_extent", "imag")]
+    hint = found[0].render()
+    assert "real runs from -4.5 (at j = 0) to -0.5 (at j = 800)" in hint
+    assert "extent says that axis runs from -2.5 to 1.5" in hint and "the axes lie" in hint
+
+
+@pytest.mark.parametrize("name", RIGHT)
+def test_maps_over_the_extent_are_not_flagged(name):
+    assert find_pitfalls(RIGHT[name]) == []
+
+
+def test_the_extent_given_by_name_is_read():
+    code = CENTRED_FROM_MIN.replace("plt.imshow(image, cmap='hot', extent=(x_min, x_max, y_min, y_max)",
+                                    "ext = [x_min, x_max, y_min, y_max]\nplt.imshow(image, cmap='hot', extent=ext")
+    assert [(p.key, p.array) for p in find_pitfalls(code)] == [("coords_extent", "real"), ("coords_extent", "imag")]
