@@ -18,6 +18,10 @@ FILTERS = ("all", "correct", "incorrect", "no_answer", "error", "pending")
 SORTS = ("position", "id", "score", "tokens", "seconds", "attempts")
 
 
+CODE_TASKS = frozenset({"humaneval", "mbpp"})
+"""Tasks graded by running code: their manifests carry the default reasoning method, which they do not use."""
+
+
 @dataclass
 class SampleRow:
     id: str
@@ -61,7 +65,7 @@ class EvalRun:
         ev, model = self.manifest.get("eval", {}), self.manifest.get("model", {})
         strategy = ev.get("strategy")
         return {"task": ev.get("task"), "model": model.get("id"), "backend": model.get("backend"),
-                "method": ev.get("method"),
+                "method": None if ev.get("task") in CODE_TASKS else ev.get("method"),  # code tasks have no method
                 "strategy": strategy if strategy in (None, "single") else f"{strategy} @ {ev.get('budget')}",
                 "dataset": (self.manifest.get("dataset") or {}).get("sha256")}
 

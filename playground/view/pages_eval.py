@@ -82,7 +82,7 @@ def run_page(run: EvalRun, status: str = "all", number: int = 1, *, query: str =
             + table(heads, body_rows, cls="samples", sortable=True, attrs=' id="samples"')
             + (f'<p class="pages">pages: {nav}</p>' if nav else ""))
     d = run.describe()
-    title = f"eval {run.ref.label}: {d['task']} / {d['method']} / {d['strategy']}"
+    title = f"eval {run.ref.label}: " + " / ".join(str(v) for v in (d["task"], d["method"], d["strategy"]) if v)
     return page(title, body, root=root, crumbs=[(run.ref.label, "")])
 
 

@@ -37,7 +37,7 @@ def paired(a: EvalRun, b: EvalRun) -> dict[str, list[tuple[SampleRow, SampleRow]
 
 def _name(run: EvalRun) -> str:
     d = run.describe()
-    return f"{run.ref.label} ({d['method']}, {d['strategy']})"
+    return f"{run.ref.label} ({', '.join(str(v) for v in (d['method'], d['strategy']) if v)})"
 
 
 def pair_page(a: EvalRun, b: EvalRun) -> str:

@@ -108,7 +108,7 @@ class Site:
             d = run.describe()
             acc, lo, hi, correct, graded = run.accuracy()
             return ["eval", link(f"e/{ref.key}/index.html", ref.label), esc(d["task"]), esc(d["model"]),
-                    esc(d["backend"]), esc(f"{d['method']} / {d['strategy']}"), f"{len(run.rows)}/{run.total}",
+                    esc(d["backend"]), esc(" / ".join(str(v) for v in (d["method"], d["strategy"]) if v)), f"{len(run.rows)}/{run.total}",
                     f"{pct(acc)} ({pct(lo)} - {pct(hi)})", esc(run.status), _date(ref.created)]
         if ref.kind == "compare":
             s = self.study(ref)

@@ -17,9 +17,8 @@ from evals.compare.spec import CompareSpec
 from evals.stats import paired_difference_ci
 from evals.store import ResultStore
 from playground.view.discover import RunRef
-from playground.view.evalrun import question_of
+from playground.view.evalrun import CODE_TASKS, question_of
 
-CODE_TASKS = ("humaneval", "mbpp")
 SAME = 1e-9
 
 

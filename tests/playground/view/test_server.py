@@ -154,3 +154,22 @@ def test_a_run_whose_writer_is_gone_is_stopped_not_running(tmp_path):
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+def test_a_code_task_shows_no_reasoning_method(tmp_path):
+    """A HumanEval manifest carries the default method (cot), which code tasks do not use: the
+    runs page and the run's title name the task and strategy only."""
+    with ResultStore.in_dir(tmp_path / "he") as store:
+        rid = store.create_run({"eval": {"task": "humaneval", "method": "cot", "strategy": "single"},
+                                "dataset": {"samples": 1}})
+        store.write_result(rid, StrategyResult("h1", "single", 1, answer="", score=Score("correct", "ok")))
+    srv = make_server(Site([tmp_path]), "127.0.0.1", 0)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        index = fetch(url_of(srv))[1]
+        page = fetch(f"{url_of(srv)}e/{keys(tmp_path)['he']}/index.html")[1]
+        assert "cot" not in index and "<td>single</td>" in index
+        assert "humaneval / single" in page and "cot" not in page
+    finally:
+        srv.shutdown()
+        srv.server_close()
