@@ -44,7 +44,24 @@ def _candidates(step: dict[str, Any]) -> str:
     return f'<h3>best-of-{len(cands)} candidates</h3><div class="candidates">{"".join(cols)}</div>'
 
 
-def _step(step: dict[str, Any], workdir: str | None) -> str:
+def _figure(workdir: str | None, name: str, step: Any, last: dict[str, Any]) -> str:
+    """The figure as this step left it: the file on disk, unless a later step wrote it again."""
+    if last.get(name, step) != step:
+        return (f'<p class="missing">figure {esc(name)}: written again at step {esc(last[name])}, so the picture '
+                f'of this step is not kept (the file on disk is the later one)</p>')
+    return figure_html(workdir, name)
+
+
+def _last_writers(steps: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each figure's name and the last step whose code saved it (the candidates' scratch copies aside)."""
+    last: dict[str, Any] = {}
+    for s in steps:
+        for f in (s.get("exec_result") or {}).get("figures") or []:
+            last[f] = s.get("index")
+    return last
+
+
+def _step(step: dict[str, Any], workdir: str | None, last: dict[str, Any]) -> str:
     ex = step.get("exec_result") or {}
     tokens = step.get("tokens") or {}
     out = [f'<section class="step" id="step-{esc(step.get("index"))}"><h2>step {esc(step.get("index"))}</h2>',
@@ -65,7 +82,7 @@ def _step(step: dict[str, Any], workdir: str | None) -> str:
         if ex.get("stderr"):
             out.append(f'<div class="stderr">{plain(ex["stderr"])}</div>')
         out += [f'<p class="warning">{esc(w)}</p>' for w in ex.get("plot_warnings") or []]
-        out += [figure_html(ex.get("workdir") or workdir, f) for f in ex.get("figures") or []]
+        out += [_figure(ex.get("workdir") or workdir, f, step.get("index"), last) for f in ex.get("figures") or []]
     hints = step.get("pitfalls") or []
     if hints:
         out.append("<h3>error hints</h3>" + "".join(f'<p class="hint">{esc(h)}</p>' for h in hints))
@@ -74,6 +91,13 @@ def _step(step: dict[str, Any], workdir: str | None) -> str:
     out.append(_candidates(step))
     out.append("</section>")
     return "".join(out)
+
+
+def agent_state(run: dict[str, Any]) -> str:
+    """The agent's own verdict: its checks passed and it called final_answer (a judge may still differ)."""
+    if run.get("finished_at") is None:
+        return "running"
+    return "done (by its own checks)" if run.get("success") else "failed"
 
 
 def agent_page(label: str, run: dict[str, Any]) -> str:
@@ -85,7 +109,7 @@ def agent_page(label: str, run: dict[str, Any]) -> str:
                       esc((s.get("exec_result") or {}).get("ok")), esc((s.get("tokens") or {}).get("prompt", 0)),
                       esc((s.get("tokens") or {}).get("completion", 0)), f'{s.get("total_s", 0):.2f}'] for s in steps],
                     sortable=True, attrs=' id="steps"')
-    state = "running" if run.get("finished_at") is None else ("succeeded" if run.get("success") else "failed")
+    state = agent_state(run)
     body = (facts([("status", state), ("model", model.get("name") or model.get("id")), ("backend", model.get("backend")),
                    ("stop reason", run.get("stop_reason")), ("final answer", run.get("final_answer")),
                    ("error", run.get("error")), ("tokens", f'prompt {usage.get("prompt_tokens", 0)}, '
@@ -93,5 +117,5 @@ def agent_page(label: str, run: dict[str, Any]) -> str:
                    ("wall time", f'{run["wall_s"]:.1f} s' if run.get("wall_s") is not None else None),
                    ("workdir", run.get("workdir")), ("started", run.get("started_at"))])
             + "<h2>Task</h2>" + plain(run.get("task")) + "<h2>Steps</h2>" + summary
-            + "".join(_step(s, run.get("workdir")) for s in steps))
+            + "".join(_step(s, run.get("workdir"), _last_writers(steps)) for s in steps))
     return page(f"agent run {label}", body, root="../../", crumbs=[(label, "")])

@@ -16,7 +16,7 @@ from playground.view.discover import RunRef, discover, read_transcript
 from playground.view.evalrun import FILTERS, EvalRun, fill_questions, load_eval, load_sample
 from playground.view.layout import link, page, pct, safe_name, table, unsafe_name
 from playground.view.markup import esc, pygments_css
-from playground.view.pages_agent import agent_page
+from playground.view.pages_agent import agent_page, agent_state
 from playground.view.pages_eval import PAGE_SIZE, run_page, sample_page, table_path
 from playground.view.pages_pair import CELLS, cell_page, comparable, pair_key
 from playground.view.pages_pair import pair_page as runs_pair_page
@@ -121,7 +121,7 @@ class Site:
                     f"{pct(best.ci_high)})" if best else "", "", _date(ref.created)]
         run = self.agent(ref)
         model = run.get("model") or {}
-        state = "running" if run.get("finished_at") is None else ("succeeded" if run.get("success") else "failed")
+        state = agent_state(run)
         return ["agent", link(f"a/{ref.key}/index.html", ref.label), esc(" ".join(str(run.get("task")).split())[:80]),
                 esc(model.get("name") or model.get("id")), esc(model.get("backend")), "code agent", f"{len(run.get('steps') or [])} steps",
                 "", state, _date(ref.created)]

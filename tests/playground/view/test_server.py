@@ -84,7 +84,7 @@ def test_two_runs_side_by_side_paired_by_sample(server, runs):
 def test_agent_run_page_has_steps_code_output_figure(server, runs):
     key = keys(runs)["agent.transcript.json"]
     status, html = fetch(f"{server}a/{key}/index.html")
-    assert status == 200 and "step 1" in html and '<span class="n">savefig</span>' in html and "succeeded" in html
+    assert status == 200 and "step 1" in html and '<span class="n">savefig</span>' in html and "done (by its own checks)" in html
     assert '<img src="data:image/png;base64,' in html and "prompt tokens" in html
     assert "saved &lt;img src=x onerror=alert(1)&gt;" in html
 
@@ -173,3 +173,18 @@ def test_a_code_task_shows_no_reasoning_method(tmp_path):
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+def test_a_figure_a_later_step_wrote_again_is_not_shown_as_the_earlier_steps(tmp_path):
+    """Step 2 of a real run drew the picture on its side and step 3 saved the right one under the same
+    name: the file on disk is step 3's, so step 2 must not show it as its own."""
+    from playground.view.pages_agent import agent_page
+
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 16
+    (tmp_path / "plot.png").write_bytes(png)
+    steps = [{"index": i, "code": "plt.savefig('plot.png')", "reply": "",
+              "exec_result": {"ok": True, "figures": ["plot.png"], "workdir": str(tmp_path)}} for i in (1, 2)]
+    html = agent_page("run", {"task": "t", "steps": steps, "finished_at": "x", "success": True})
+    first, second = html.split('id="step-2"')
+    assert "plot.png: written again at step 2" in first and "data:image/png" not in first
+    assert "data:image/png" in second and "written again" not in second
