@@ -64,5 +64,5 @@ def writer_alive(out_dir: str | Path) -> bool | None:
     except ProcessLookupError:
         return False
     except PermissionError:  # alive, another user's
-        return True
+        pass
     return True

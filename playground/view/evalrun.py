@@ -48,6 +48,14 @@ class EvalRun:
     wall_s: float
     pipelines: dict[str, Any] = field(default_factory=dict)
 
+    def current_status(self) -> str:
+        """The stored status, but "stopped" for a run left "running" that no process writes any more
+        (killed or interrupted; --resume finishes it). Asked at each page, not cached with the run:
+        a writer's death changes no file the cache watches."""
+        if self.status == "running" and writer_alive(self.ref.path.parent) is not True:
+            return "stopped"
+        return self.status
+
     def counts(self) -> dict[str, int]:
         out = dict.fromkeys(FILTERS, 0)
         out["all"] = len(self.rows)
@@ -84,8 +92,6 @@ def load_eval(ref: RunRef) -> EvalRun:
     rows += [SampleRow(e["sample_id"], e["position"], "error", reason=e["reason"]) for e in errors]
     rows.sort(key=lambda r: (r.position, r.id))
     total = int((manifest.get("dataset") or {}).get("samples") or len(rows))
-    if status == "running" and writer_alive(ref.path.parent) is not True:
-        status = "stopped"  # killed or interrupted: no process writes it (--resume finishes it)
     run = EvalRun(ref, manifest, status, rows, max(total, len(rows)), wall)
     run.pipelines = _finished_pipelines(ref)
     return run

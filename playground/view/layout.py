@@ -93,6 +93,11 @@ def facts(pairs: Iterable[tuple[str, object]]) -> str:
     return f'<table class="facts">{rows}</table>'
 
 
+def joined(sep: str, *values: object) -> str:
+    """The values that are set, as text, between `sep` ("cot / single"; a code task's missing method left out)."""
+    return sep.join(str(v) for v in values if v)
+
+
 def short(text: str | None, n: int = 120) -> str:
     t = " ".join((text or "").split())
     return t if len(t) <= n else t[: n - 1] + "…"

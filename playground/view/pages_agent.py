@@ -109,7 +109,7 @@ def agent_page(label: str, run: dict[str, Any]) -> str:
                       esc((s.get("exec_result") or {}).get("ok")), esc((s.get("tokens") or {}).get("prompt", 0)),
                       esc((s.get("tokens") or {}).get("completion", 0)), f'{s.get("total_s", 0):.2f}'] for s in steps],
                     sortable=True, attrs=' id="steps"')
-    state = agent_state(run)
+    state, last = agent_state(run), _last_writers(steps)
     body = (facts([("status", state), ("model", model.get("name") or model.get("id")), ("backend", model.get("backend")),
                    ("stop reason", run.get("stop_reason")), ("final answer", run.get("final_answer")),
                    ("error", run.get("error")), ("tokens", f'prompt {usage.get("prompt_tokens", 0)}, '
@@ -117,5 +117,5 @@ def agent_page(label: str, run: dict[str, Any]) -> str:
                    ("wall time", f'{run["wall_s"]:.1f} s' if run.get("wall_s") is not None else None),
                    ("workdir", run.get("workdir")), ("started", run.get("started_at"))])
             + "<h2>Task</h2>" + plain(run.get("task")) + "<h2>Steps</h2>" + summary
-            + "".join(_step(s, run.get("workdir"), _last_writers(steps)) for s in steps))
+            + "".join(_step(s, run.get("workdir"), last) for s in steps))
     return page(f"agent run {label}", body, root="../../", crumbs=[(label, "")])

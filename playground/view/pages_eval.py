@@ -13,6 +13,7 @@ from playground.view.evalrun import FILTERS, EvalRun, SampleDetail, select
 from playground.view.layout import (
     STATUS_LABELS,
     facts,
+    joined,
     link,
     page,
     pct,
@@ -35,7 +36,7 @@ def manifest_facts(run: EvalRun) -> str:
     sampling = (m.get("config") or {}).get("sampling") or {}
     acc, lo, hi, correct, graded = run.accuracy()
     return facts([
-        ("status", run.status), ("task", d["task"]), ("model", d["model"]), ("backend", d["backend"]),
+        ("status", run.current_status()), ("task", d["task"]), ("model", d["model"]), ("backend", d["backend"]),
         ("method", d["method"]), ("strategy", d["strategy"]),
         ("sampling", ", ".join(f"{k} {v}" for k, v in sampling.items())), ("seed", m.get("seed")),
         ("accuracy", f"{pct(acc)} ({correct}/{graded}), 95% CI {pct(lo)} - {pct(hi)} (Wilson)"),
@@ -82,7 +83,7 @@ def run_page(run: EvalRun, status: str = "all", number: int = 1, *, query: str =
             + table(heads, body_rows, cls="samples", sortable=True, attrs=' id="samples"')
             + (f'<p class="pages">pages: {nav}</p>' if nav else ""))
     d = run.describe()
-    title = f"eval {run.ref.label}: " + " / ".join(str(v) for v in (d["task"], d["method"], d["strategy"]) if v)
+    title = f"eval {run.ref.label}: " + joined(" / ", d["task"], d["method"], d["strategy"])
     return page(title, body, root=root, crumbs=[(run.ref.label, "")])
 
 

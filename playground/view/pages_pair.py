@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from evals.stats import paired_difference_ci
 from playground.view.evalrun import EvalRun, SampleRow
-from playground.view.layout import link, page, pct, safe_name, signed, table
+from playground.view.layout import joined, link, page, pct, safe_name, signed, table
 from playground.view.markup import esc
 
 CELLS = (("both", "both right"), ("only-a", "only A right"), ("only-b", "only B right"), ("neither", "both wrong"))
@@ -37,7 +37,7 @@ def paired(a: EvalRun, b: EvalRun) -> dict[str, list[tuple[SampleRow, SampleRow]
 
 def _name(run: EvalRun) -> str:
     d = run.describe()
-    return f"{run.ref.label} ({', '.join(str(v) for v in (d['method'], d['strategy']) if v)})"
+    return f"{run.ref.label} ({joined(', ', d['method'], d['strategy'])})"
 
 
 def pair_page(a: EvalRun, b: EvalRun) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 from playground.view.discover import RunRef, discover, read_transcript
 from playground.view.evalrun import FILTERS, EvalRun, fill_questions, load_eval, load_sample
-from playground.view.layout import link, page, pct, safe_name, table, unsafe_name
+from playground.view.layout import joined, link, page, pct, safe_name, table, unsafe_name
 from playground.view.markup import esc, pygments_css
 from playground.view.pages_agent import agent_page, agent_state
 from playground.view.pages_eval import PAGE_SIZE, run_page, sample_page, table_path
@@ -108,8 +108,8 @@ class Site:
             d = run.describe()
             acc, lo, hi, correct, graded = run.accuracy()
             return ["eval", link(f"e/{ref.key}/index.html", ref.label), esc(d["task"]), esc(d["model"]),
-                    esc(d["backend"]), esc(" / ".join(str(v) for v in (d["method"], d["strategy"]) if v)), f"{len(run.rows)}/{run.total}",
-                    f"{pct(acc)} ({pct(lo)} - {pct(hi)})", esc(run.status), _date(ref.created)]
+                    esc(d["backend"]), esc(joined(" / ", d["method"], d["strategy"])), f"{len(run.rows)}/{run.total}",
+                    f"{pct(acc)} ({pct(lo)} - {pct(hi)})", esc(run.current_status()), _date(ref.created)]
         if ref.kind == "compare":
             s = self.study(ref)
             best = max((p for p in s.curve if p.bucket == "all"), key=lambda p: p.accuracy, default=None)
