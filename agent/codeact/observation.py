@@ -8,6 +8,7 @@ import re
 
 import prompts
 from agent.codeact.code_blocks import split_final_answer
+from agent.codeact.figure_checks import cell_ratio, square
 from tools.types import ExecResult
 
 _TB_HEADER = "Traceback (most recent call last):"
@@ -65,21 +66,11 @@ def _num(v) -> str:
     return "?" if v is None else f"{v:.4g}"
 
 
-CELL_RATIO_NOTED = 1.15
-"""An image whose cells are drawn this much wider than tall (or taller than wide) is pointed out."""
-
-
 def _cell_ratio(im: dict, rows: int, cols: int, unit_ratio: float | None) -> str | None:
     """How many times wider than tall one array cell is drawn, when that is far from 1: its grid steps in
     x and y differ (a picture stretched one way), or its rows and columns are swapped."""
-    ext = im.get("extent") or []
-    if not rows or not cols or len(ext) != 4 or None in ext or unit_ratio is None:
-        return None
-    width, height = abs(ext[1] - ext[0]) / cols, abs(ext[3] - ext[2]) / rows
-    if not height:
-        return None
-    ratio = width / height * unit_ratio
-    return f"{ratio:.2f}" if not 1 / CELL_RATIO_NOTED <= ratio <= CELL_RATIO_NOTED else None
+    ratio = cell_ratio(im.get("extent") or [], rows, cols, unit_ratio)
+    return None if ratio is None or square(ratio) else f"{ratio:.2f}"
 
 
 def describe_figures(facts: list[dict]) -> list[str]:

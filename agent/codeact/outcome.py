@@ -13,6 +13,7 @@ from pathlib import Path
 
 import prompts
 from agent.codeact.code_blocks import mentioned_files, only_defines, split_final_answer
+from agent.codeact.figure_checks import swapped_images
 from agent.codeact.pitfalls import find_pitfalls
 from tools.sandbox_runtime.playground_figure_facts import png_size
 from tools.types import ExecResult
@@ -109,12 +110,20 @@ def judge(code: str, result: ExecResult, workdir: str | Path, want_image: bool,
     stdout, final = split_final_answer(result.stdout)
     missing = [f for f in mentioned_files(final) if not (Path(workdir) / f).exists()] if final is not None else []
     wrong = size_problems(workdir, want_size) if want_size and result.ok else []
-    silent = [p.render() for p in find_pitfalls(code)] if pitfalls and want_image and result.ok else []
+    silent = _silent_mistakes(code, result) if pitfalls and want_image and result.ok else []
     return Outcome(final_answer=final, printed=bool(stdout.strip()),
                    defines_only=result.ok and only_defines(code), missing_files=missing,
                    no_image=want_image and not has_image(workdir, refuted - set(result.files)),
                    bad_image=(list(result.plot_warnings) if want_image and result.ok else []) + wrong + silent,
                    wrong_size=wrong, pitfalls=silent)
+
+
+def _silent_mistakes(code: str, result: ExecResult) -> list[str]:
+    """The hints of the pitfalls read from the code, then of the pictures drawn transposed (read from the
+    figures' facts) unless the code's own reading already said so."""
+    found = find_pitfalls(code)
+    told = any(p.key == "image_xy" for p in found)
+    return [p.render() for p in found] + ([] if told else swapped_images(result.figure_facts))
 
 
 def refuted_pictures(refuted: set[str], result: ExecResult, refused: bool) -> set[str]:

@@ -68,3 +68,45 @@ def test_a_picture_left_by_failed_code_does_not_count(session, tmp_path):
     result = agent.run("Draw a picture of x over the plane and save it")
     assert [s.final_answer for s in result.steps] == [None, None, "Saved pic.png"]
     assert "(figure_1.png) were found wrong before" in result.steps[1].observation
+
+
+TRANSPOSED_AFTER = """import numpy as np
+import matplotlib.pyplot as plt
+width, height = 80, 60
+x = np.linspace(-2.5, 1.5, width)
+y = np.linspace(-1.5, 1.5, height)
+img = np.zeros((height, width))
+for i in range(width):
+    for j in range(height):
+        img[j, i] = x[i] + 2 * y[j]
+img = img.T
+plt.imshow(img, extent=(-2.5, 1.5, -1.5, 1.5), origin='lower')
+plt.savefig('pic.png')
+final_answer('Saved pic.png')"""
+
+
+def test_a_picture_whose_cells_are_square_only_with_rows_and_columns_swapped_is_refused(session, tmp_path):
+    """Seen in a real run (13537eb, seed 4): the array filled [y, x] right, then transposed, and drawn
+    over the window: nothing in the code reads as [x, y], but the figure's facts show an 80 x 60 array
+    in a 4 x 3 window, each cell 1.78 times as wide as tall, square with rows and columns swapped."""
+    fixed = TRANSPOSED_AFTER.replace("img = img.T\n", "")
+    _, agent = run_agent(session, tmp_path, [code(TRANSPOSED_AFTER), code(fixed)])
+    result = agent.run("Draw a picture of x + 2y over the plane and save it")
+    assert [s.final_answer for s in result.steps] == [None, "Saved pic.png"]
+    first = result.steps[0]
+    assert len(first.pitfalls) == 1 and "img is filled" not in first.observation  # not read from the code
+    assert ("pic.png: the image of an array of shape (80, 60) is drawn with each cell 1.78 times as wide as tall"
+            in first.pitfalls[0])
+    assert result.steps[1].pitfalls == []
+
+
+def test_images_whose_cells_are_not_square_either_way_are_not_judged(session, tmp_path):
+    """A 10 x 100 heatmap over a unit square (cells 10 times taller than wide; swapped, 10 times wider)
+    and a square array: nothing says which way was meant, so neither is refused."""
+    heat = ("import numpy as np\nimport matplotlib.pyplot as plt\n"
+            "plt.imshow(np.random.rand(10, 100), extent=(0, 1, 0, 1))\nplt.savefig('heat.png')\n"
+            "plt.figure()\nplt.imshow(np.random.rand(50, 50), extent=(0, 4, 0, 1), aspect='auto')\n"
+            "plt.savefig('square.png')\nfinal_answer('Saved heat.png and square.png')")
+    _, agent = run_agent(session, tmp_path, [code(heat)])
+    result = agent.run("Draw a heatmap and save it")
+    assert result.stop_reason == "final_answer" and result.steps[0].pitfalls == []
