@@ -9,7 +9,7 @@ budgets compare across backends.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -91,12 +91,15 @@ class Completion:
     completion_tokens: int
     # log-probability of each generated token, where the backend gives them
     logprobs: list[float] | None = None
-    cached_tokens: int = 0
-    """Prompt tokens the backend read from its cache instead of evaluating (0 where it does not say)."""
+    cached_tokens: int | None = None
+    """Prompt tokens this completion did not evaluate: read from the backend's KV cache, or shared
+    with an earlier sample of the same call (sample 2 of n=4 evaluates none). Summed over a call's
+    completions, prompt_tokens - cached_tokens is what the backend evaluated. None: the backend does
+    not say (an OpenAI-compatible server that reports no cached tokens)."""
 
     @property
-    def prompt_tokens_evaluated(self) -> int:
-        return self.prompt_tokens - self.cached_tokens
+    def prompt_tokens_evaluated(self) -> int | None:
+        return None if self.cached_tokens is None else self.prompt_tokens - self.cached_tokens
 
     @property
     def mean_logprob(self) -> float | None:
@@ -108,10 +111,26 @@ class Completion:
         return asdict(self)
 
 
+def known_sum(*counts: int | None) -> int | None:
+    """The sum of token counts, or None when one of them is unknown (a backend that does not say)."""
+    return None if any(c is None for c in counts) else sum(counts)  # type: ignore[arg-type]
+
+
+def evaluated_share(sent: int, evaluated: int | None) -> str:
+    """"sent S, evaluated E (P%)": the one wording of prompt tokens sent vs evaluated in every report."""
+    if evaluated is None:
+        return f"sent {sent:,}, evaluated: not recorded (the backend did not say)"
+    share = f" ({evaluated / sent:.0%})" if sent else ""
+    return f"sent {sent:,}, evaluated {evaluated:,}{share}"
+
+
 @dataclass
 class Usage:
     prompt_tokens: int = 0
+    """Prompt tokens sent to the model."""
     completion_tokens: int = 0
+    prompt_tokens_evaluated: int | None = 0
+    """Of those, the ones the backend evaluated (the rest were cached); None when a backend did not say."""
 
     @property
     def total_tokens(self) -> int:
@@ -120,14 +139,16 @@ class Usage:
     def add(self, c: Completion | Usage, count_prompt: bool = True) -> None:
         if count_prompt:
             self.prompt_tokens += c.prompt_tokens
+            self.prompt_tokens_evaluated = known_sum(self.prompt_tokens_evaluated, c.prompt_tokens_evaluated)
         self.completion_tokens += c.completion_tokens
 
     def __add__(self, other: Usage) -> Usage:
-        return Usage(self.prompt_tokens + other.prompt_tokens, self.completion_tokens + other.completion_tokens)
+        return Usage(self.prompt_tokens + other.prompt_tokens, self.completion_tokens + other.completion_tokens,
+                     known_sum(self.prompt_tokens_evaluated, other.prompt_tokens_evaluated))
 
     def to_dict(self) -> dict:
         return {"prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
-                "total_tokens": self.total_tokens}
+                "total_tokens": self.total_tokens, "prompt_tokens_evaluated": self.prompt_tokens_evaluated}
 
 
 @runtime_checkable
@@ -142,8 +163,10 @@ class Model(Protocol):
         """Batched: one list of `params.n` completions per request, in order."""
         ...
 
-    def stream(self, messages: list[Message], params: SamplingParams) -> Iterator[str]:
-        """Yield text pieces of one completion as they are generated (n is ignored)."""
+    def stream(self, messages: list[Message], params: SamplingParams) -> Generator[str, None, Completion | None]:
+        """Yield text pieces of one completion as they are generated (n is ignored); return (the
+        generator's StopIteration value) the whole Completion, with its token counts, where the backend
+        knows them, else None."""
         ...
 
     def count_tokens(self, messages: list[Message]) -> int:

@@ -2,6 +2,8 @@
 
     python bench/prefix_cache.py fewshot --data ../shared/data/gsm8k/test.jsonl   # 1.5B: fewshot vs cot wall, 16 questions
     python bench/prefix_cache.py chat                  # 1.5B: time to first token, turn 1..8 of a growing chat
+    python bench/prefix_cache.py chat --backend transformers --model qwen2.5-coder-0.5b --tokens 64
+                                                       # the same with the transformers backend's kept cache
     python bench/prefix_cache.py agent                 # 1.5B: the README's main job, prompt tokens evaluated / sent
     python bench/prefix_cache.py agree [--model M]     # cold vs warm cache: same greedy tokens? logprob differences
 
@@ -31,14 +33,21 @@ CHAT = ["What is a hash map?", "How does it handle collisions?", "What is a load
         "How do Python dicts keep insertion order?", "Summarize our conversation in two sentences."]
 
 
-def _model(name: str, threads: int):
+def _model(name: str, threads: int, backend: str = "llamacpp"):
+    if backend == "transformers":
+        from agent.models.resolve import resolve_model
+        from agent.models.transformers import TransformersModel
+
+        return TransformersModel(resolve_model(name, allow_hub=False).path, seed=0)
     from agent.models.llamacpp import LlamaCppModel
 
     return LlamaCppModel(str(bundle_gguf(BUNDLES[name])), n_threads=threads)
 
 
 def _clear(model) -> None:
-    clear = getattr(model.decoder, "clear", None)
+    """Empty the backend's KV cache (llamacpp: the decoder's; transformers: the kept sequence)."""
+    holder = getattr(model, "decoder", None) or getattr(model, "kept", None)
+    clear = getattr(holder, "clear", None)
     if clear is not None:
         clear()
 
@@ -91,7 +100,7 @@ def _first_token(model, messages, params) -> tuple[float, str]:
 
 
 def cmd_chat(args) -> dict:
-    model = _model(args.model, args.threads)
+    model = _model(args.model, args.threads, args.backend)
     params = SamplingParams(max_tokens=args.tokens)
     _first_token(model, [user("hi")], SamplingParams(max_tokens=4))  # warm-up
     _clear(model)
@@ -167,6 +176,7 @@ def main() -> None:
     ap.add_argument("part", choices=["fewshot", "chat", "agent", "agree"])
     ap.add_argument("--model", default=None, help="offline model short name (default: 1.5B; agree: 0.5B)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--backend", choices=["llamacpp", "transformers"], default="llamacpp", help="chat only")
     ap.add_argument("--tokens", type=int, default=None, help="max tokens per reply (fewshot 16, chat 200, agree 64)")
     ap.add_argument("--questions", type=int, default=16)
     ap.add_argument("--data", help="a GSM8K test.jsonl (fewshot, agree)")

@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from agent.types import Sample
+from agent.types import Sample, evaluated_share, known_sum
 from evals.stats import pass_at_k, wilson_interval
 from evals.store import ResultStore, StoredResult
 
@@ -34,6 +34,7 @@ def summarize(results: list[StoredResult], attempts: list[dict[str, Any]], error
     done_ids = {r.sample_id for r in results}
     prompt_tokens = sum(a["prompt_tokens"] for a in attempts if a["sample_id"] in done_ids)
     completion_tokens = sum(a["completion_tokens"] for a in attempts if a["sample_id"] in done_ids)
+    evaluated = known_sum(*(a.get("prompt_tokens_evaluated") for a in attempts if a["sample_id"] in done_ids))
     lo, hi = wilson_interval(correct, graded)
     out: dict[str, Any] = {
         "total": total, "graded": graded, "errors": len(errors), "pending": total - graded - len(errors),
@@ -42,6 +43,7 @@ def summarize(results: list[StoredResult], attempts: list[dict[str, Any]], error
         "no_answer": no_answer, "no_answer_rate": no_answer / graded if graded else None,
         "tokens": {
             "prompt_total": prompt_tokens, "completion_total": completion_tokens,
+            "prompt_evaluated_total": evaluated,
             "prompt_mean": prompt_tokens / graded if graded else None,
             "completion_mean": completion_tokens / graded if graded else None,
         },
@@ -100,6 +102,7 @@ def sample_records(samples: list[Sample], results: list[StoredResult], attempts:
                        attempts=[{k: a[k] for k in ("idx", "chain", "step", "prompt", "completion", "answer",
                                                      "score", "explanation", "prompt_tokens", "completion_tokens",
                                                      "finish_reason", "duration", "extra")}
+                                 | {"prompt_tokens_evaluated": a.get("prompt_tokens_evaluated")}
                                  for a in by_sample.get(s.id, [])])
         elif s.id in errs:
             rec.update(status="error", reason=errs[s.id])
@@ -141,6 +144,8 @@ def render_markdown(summary: dict[str, Any], manifest: dict[str, Any], status: s
     lines += [
         f"| tokens per sample | prompt {mean(t['prompt_mean'])}, completion {mean(t['completion_mean'])} |",
         f"| tokens total | prompt {t['prompt_total']}, completion {t['completion_total']} |",
+        f"| prompt tokens | {evaluated_share(t['prompt_total'], t.get('prompt_evaluated_total'))} "
+        "(the rest read from the backend's KV cache) |",
         f"| wall time | {summary['wall_s']:.1f} s |",
         f"| completion tokens/s | {mean(summary['completion_tokens_per_s'])} |",
         "",

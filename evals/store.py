@@ -27,62 +27,9 @@ from typing import Any
 
 from agent.scaling import Attempt, StrategyResult
 from agent.types import Score
+from evals.store_schema import prepare
 
 DB_NAME = "results.sqlite"
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    run_id TEXT PRIMARY KEY,
-    manifest TEXT NOT NULL,
-    created REAL NOT NULL,
-    status TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS attempts (
-    run_id TEXT NOT NULL,
-    sample_id TEXT NOT NULL,
-    idx INTEGER NOT NULL,
-    chain INTEGER NOT NULL,
-    step INTEGER NOT NULL,
-    prompt TEXT NOT NULL,
-    completion TEXT NOT NULL,
-    prompt_tokens INTEGER NOT NULL,
-    completion_tokens INTEGER NOT NULL,
-    finish_reason TEXT,
-    answer TEXT,
-    score TEXT,
-    explanation TEXT,
-    duration REAL,
-    extra TEXT,
-    UNIQUE (run_id, sample_id, idx)
-);
-CREATE TABLE IF NOT EXISTS results (
-    run_id TEXT NOT NULL,
-    sample_id TEXT NOT NULL,
-    position INTEGER NOT NULL,
-    strategy TEXT NOT NULL,
-    budget INTEGER NOT NULL,
-    answer TEXT,
-    score TEXT,
-    explanation TEXT,
-    target TEXT,
-    extra TEXT,
-    UNIQUE (run_id, sample_id, strategy, budget)
-);
-CREATE TABLE IF NOT EXISTS errors (
-    run_id TEXT NOT NULL,
-    sample_id TEXT NOT NULL,
-    position INTEGER NOT NULL,
-    reason TEXT NOT NULL,
-    created REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS sessions (
-    run_id TEXT NOT NULL,
-    started REAL NOT NULL,
-    updated REAL NOT NULL,
-    samples INTEGER NOT NULL DEFAULT 0
-);
-"""
-
 
 
 def disk_full(e: BaseException) -> bool:
@@ -118,7 +65,7 @@ class ResultStore:
         self.conn.row_factory = sqlite3.Row
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
-        self.conn.executescript(_SCHEMA)
+        prepare(self.conn)
         self._session: int | None = None
 
     @classmethod
@@ -189,6 +136,15 @@ class ResultStore:
                                 (run_id,)).fetchone()
         return float(row["t"] or 0.0)
 
+    def prompt_tokens(self, run_ids: list[str]) -> tuple[int, int | None]:
+        """Prompt tokens the attempts of these runs sent, and of those evaluated (None unless every
+        attempt recorded it: a store written before the count existed, or a backend that did not say)."""
+        marks = ", ".join("?" * len(run_ids))
+        row = self.conn.execute(
+            f"SELECT SUM(prompt_tokens), SUM(prompt_tokens_evaluated), COUNT(*) - COUNT(prompt_tokens_evaluated) "
+            f"FROM attempts WHERE run_id IN ({marks})", run_ids).fetchone()
+        return int(row[0] or 0), None if row[2] else int(row[1] or 0)
+
     def session_count(self, run_id: str) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM sessions WHERE run_id = ?", (run_id,)).fetchone()[0]
 
@@ -204,7 +160,7 @@ class ResultStore:
         with self._transaction():
             for a in result.attempts:
                 self.conn.execute(
-                    "INSERT INTO attempts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO attempts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     _attempt_row(run_id, result.sample_id, a))
             self.conn.execute(
                 "INSERT INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -285,7 +241,7 @@ def _attempt_row(run_id: str, sample_id: str, a: Attempt) -> tuple:
         extra["mean_logprob"] = a.mean_logprob
     return (run_id, sample_id, a.index, a.chain, a.step, _dumps(prompt), a.text, a.prompt_tokens,
             a.completion_tokens, a.finish_reason, a.answer, score.value if score else None,
-            score.explanation if score else None, a.duration_s, _dumps(extra))
+            score.explanation if score else None, a.duration_s, _dumps(extra), a.prompt_tokens_evaluated)
 
 
 def _attempt_from_row(row: dict[str, Any]) -> Attempt:
@@ -295,6 +251,8 @@ def _attempt_from_row(row: dict[str, Any]) -> Attempt:
     score = Score(row["score"], row["answer"], row["explanation"] or "") if row["score"] else None
     return Attempt(index=row["idx"], chain=row["chain"], step=row["step"], text=row["completion"],
                    answer=row["answer"], prompt_tokens=row["prompt_tokens"],
-                   completion_tokens=row["completion_tokens"], finish_reason=row["finish_reason"] or "stop",
+                   completion_tokens=row["completion_tokens"],
+                   prompt_tokens_evaluated=row.get("prompt_tokens_evaluated"),
+                   finish_reason=row["finish_reason"] or "stop",
                    mean_logprob=extra.pop("mean_logprob", None), score=score,
                    messages=row["prompt"].get("messages", []), duration_s=row["duration"] or 0.0, extra=extra)

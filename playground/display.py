@@ -27,6 +27,7 @@ from agent.codeact.types import (
     StepStarted,
     TextDelta,
 )
+from agent.types import evaluated_share
 from tools.types import ExecResult
 
 MAX_OUTPUT_LINES = 40
@@ -177,5 +178,6 @@ class RunDisplay:
             self.console.print(f"work dir: {result.workdir}", highlight=False)
         if result.transcript_path:
             self.console.print(f"transcript: {result.transcript_path}", highlight=False)
-        self.console.print(f"tokens: {result.prompt_tokens} prompt + {result.completion_tokens} completion",
+        self.console.print(f"tokens: {result.prompt_tokens} prompt + {result.completion_tokens} completion; "
+                           f"prompt {evaluated_share(result.prompt_tokens, result.prompt_tokens_evaluated)}",
                            highlight=False, style="dim")

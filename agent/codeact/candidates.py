@@ -35,7 +35,7 @@ from agent.codeact.code_blocks import FINAL_ANSWER_PRELUDE, parse_reply
 from agent.codeact.continuation import continue_codeless
 from agent.codeact.outcome import judge
 from agent.codeact.types import AgentConfig, Session, StepRecord
-from agent.types import Completion, Message, Model, Request, SamplingParams
+from agent.types import Completion, Message, Model, Request, SamplingParams, known_sum
 from tools.types import ExecResult
 
 TOP_SCORE = 4
@@ -142,10 +142,13 @@ def sample_candidates(model: Model, cfg: AgentConfig, step: StepRecord, messages
     t0 = perf_counter()
     try:
         batches = model.generate(requests)
-        batches, continued_prompt = continue_codeless(model, requests, batches, cfg.native_tools)
+        batches, continued = continue_codeless(model, requests, batches, cfg.native_tools)
     finally:
         step.model_s = perf_counter() - t0
-    step.tokens.prompt += continued_prompt
+    step.tokens.prompt += continued.prompt_tokens
+    # every sample's own evaluation (the n samples of a request share one prompt: it is evaluated once)
+    step.tokens.evaluated = known_sum(*(c.prompt_tokens_evaluated for batch in batches for c in batch),
+                                      continued.prompt_tokens_evaluated)
     repairs = [(c, "repair") for c in batches[0]]
     fresh = [(c, "fresh") for c in batches[1]] if k_fresh else []
     # interleaved, so the early stop in check_all tries both kinds first

@@ -8,14 +8,14 @@ task), so many samples are one sentence with no code. Continued from the
 sentence plus a newline, the fence follows with p = 0.999. All such replies of
 one batch are continued in one more batched request.
 
-    completions, extra_prompt_tokens = continue_codeless(model, requests, batches)
+    completions, extra = continue_codeless(model, requests, batches)  # extra: the continuations' Usage
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from agent.types import Completion, Model, Request
+from agent.types import Completion, Model, Request, Usage
 
 SEED_STRIDE = 7919
 """Seed offset of a continuation, so it does not replay its reply's random draws."""
@@ -29,11 +29,11 @@ def stopped_before_code(completion: Completion, native_tools: bool = False) -> b
 
 
 def continue_codeless(model: Model, requests: list[Request], batches: list[list[Completion]],
-                      native_tools: bool = False) -> tuple[list[list[Completion]], int]:
+                      native_tools: bool = False) -> tuple[list[list[Completion]], Usage]:
     """Continue every reply of `batches` (the completions of `requests`) that stopped before its code,
     from its text plus a newline, in one batch. -> (the batches with those replies joined to their
-    continuations, the prompt tokens the continuations cost). A continuation's completion tokens are
-    added to its reply's, so budgets stay honest."""
+    continuations, the prompt tokens the continuations sent and evaluated). A continuation's completion
+    tokens are added to its reply's, so budgets stay honest."""
     todo: list[tuple[int, int]] = []
     more: list[Request] = []
     for r, (request, completions) in enumerate(zip(requests, batches, strict=True)):
@@ -46,15 +46,15 @@ def continue_codeless(model: Model, requests: list[Request], batches: list[list[
             more.append(Request(request.messages, params, prefill=request.prefill + c.text + "\n"))
             todo.append((r, i))
     if not more:
-        return batches, 0
+        return batches, Usage()
     continued = model.generate(more)
     out = [list(b) for b in batches]
-    extra_prompt = 0
+    extra = Usage()
     for (r, i), (tail,) in zip(todo, continued, strict=True):
         first = out[r][i]
         both = first.logprobs is not None and tail.logprobs is not None
         out[r][i] = replace(first, text=f"{first.text}\n{tail.text}", finish_reason=tail.finish_reason,
                             completion_tokens=first.completion_tokens + tail.completion_tokens,
                             logprobs=first.logprobs + tail.logprobs if both else None)
-        extra_prompt += tail.prompt_tokens
-    return out, extra_prompt
+        extra.add(tail)
+    return out, extra

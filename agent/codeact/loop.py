@@ -45,8 +45,10 @@ from agent.codeact.types import (
     StopReason,
     Submitted,
     TextDelta,
+    steps_usage,
 )
 from agent.context import count_completion_tokens, fit_to_context
+from agent.streams import relay
 from agent.types import Message, Model, SamplingParams
 from tools.types import ExecResult
 
@@ -109,12 +111,13 @@ class CodeAgent:
             error = f"{type(e).__name__}: {e}"
             raise
         finally:
+            usage = steps_usage(self.steps)
             result = AgentResult(
                 stop_reason=stop, final_answer=answer, steps=self.steps, workdir=workdir,
                 transcript_path=str(self.transcript_path) if self.transcript_path else None,
                 files=list(self.files), figures=list(self.figures), error=error,
-                prompt_tokens=sum(s.tokens.prompt for s in self.steps),
-                completion_tokens=sum(s.tokens.completion for s in self.steps), wall_s=perf_counter() - t0)
+                prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens,
+                prompt_tokens_evaluated=usage.prompt_tokens_evaluated, wall_s=perf_counter() - t0)
             transcript.finish(result)
             self._emit(RunFinished(result))
         return result
@@ -233,18 +236,18 @@ class CodeAgent:
         params = SamplingParams(temperature=temperature, top_p=cfg.top_p, max_tokens=max_new,
                                 seed=cfg.seed + step.index)
         pieces: list[str] = []
+
+        def show(piece: str) -> None:
+            pieces.append(piece)
+            self._emit(TextDelta(step.index, piece))
+
         t0 = perf_counter()
-        stream = self.model.stream(messages, params)
         try:
-            for piece in stream:
-                pieces.append(piece)
-                self._emit(TextDelta(step.index, piece))
+            done = relay(self.model.stream(messages, params), show)
         finally:
-            close = getattr(stream, "close", None)
-            if close is not None:
-                close()
             step.model_s = perf_counter() - t0
             step.reply = "".join(pieces)
+        step.tokens.evaluated = None if done is None else done.prompt_tokens_evaluated
         return step.reply
 
     def _wants_candidates(self) -> bool:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from agent import __version__
-from agent.codeact.types import AgentResult, StepRecord
+from agent.codeact.types import AgentResult, StepRecord, steps_usage
 
 
 def write_json_atomic(path: str | Path, data: Any) -> None:
@@ -69,8 +69,9 @@ class RunTranscript:
 
     def save(self, steps: list[StepRecord]) -> None:
         self.data["steps"] = [step_to_dict(s) for s in steps]
-        self.data["usage"] = {"prompt_tokens": sum(s.tokens.prompt for s in steps),
-                              "completion_tokens": sum(s.tokens.completion for s in steps)}
+        usage = steps_usage(steps)
+        self.data["usage"] = {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
+                              "prompt_tokens_evaluated": usage.prompt_tokens_evaluated}
         if self.path is not None:
             write_json_atomic(self.path, self.data)
 

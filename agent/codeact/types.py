@@ -11,6 +11,7 @@ from typing import Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agent.types import Usage, known_sum
 from tools.types import ExecResult
 
 
@@ -90,7 +91,16 @@ class AgentConfig(BaseModel):
 @dataclass
 class StepTokens:
     prompt: int = 0
+    """Prompt tokens sent (a best-of-k request's prompt once, however many samples it asks for)."""
     completion: int = 0
+    evaluated: int | None = 0
+    """Of the prompt tokens, those the backend evaluated (the rest it had cached); None: it did not say."""
+
+
+def steps_usage(steps: list[StepRecord]) -> Usage:
+    """The tokens of a run's steps, summed (transcript, result and display all read this)."""
+    return Usage(sum(s.tokens.prompt for s in steps), sum(s.tokens.completion for s in steps),
+                 known_sum(*(s.tokens.evaluated for s in steps)))
 
 
 @dataclass
@@ -145,6 +155,8 @@ class AgentResult:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     wall_s: float = 0.0
+    prompt_tokens_evaluated: int | None = None
+    """Of prompt_tokens, those the backend evaluated (the rest it had cached); None: it did not say."""
 
     @property
     def success(self) -> bool:

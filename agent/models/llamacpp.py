@@ -30,7 +30,7 @@ from __future__ import annotations
 import ctypes
 import os
 import random
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import replace
 
 from agent.config import ModelConfig
@@ -169,28 +169,31 @@ class LlamaCppModel:
         runnable = [j for j, job in enumerate(jobs) if job.max_new > 0]
         for j, job in enumerate(jobs):
             if job.max_new <= 0:  # the prompt fills the context already
-                results[j] = [Completion("", "length", len(job.ids), 0)] * job.n
+                results[j] = [Completion("", "length", len(job.ids), 0, cached_tokens=len(job.ids))] * job.n
         for seq in self.decoder.run([jobs[j] for j in runnable]):
             if seq.finish_reason is None:
                 continue
             j = runnable[seq.job]
-            results[j][seq.sample] = Completion(
-                text=seq.final_text(), finish_reason=seq.finish_reason, prompt_tokens=len(jobs[j].ids),
-                completion_tokens=len(seq.tokens), logprobs=list(seq.logprobs) if jobs[j].logprobs else None,
-                cached_tokens=seq.cached)
+            results[j][seq.sample] = self._completion(jobs[j], seq)
         return [list(r) for r in results]  # type: ignore[arg-type]
 
-    def stream(self, messages: list[Message], params: SamplingParams) -> Iterator[str]:
+    @staticmethod
+    def _completion(job: Job, seq) -> Completion:
+        return Completion(text=seq.final_text(), finish_reason=seq.finish_reason, prompt_tokens=len(job.ids),
+                          completion_tokens=len(seq.tokens), logprobs=list(seq.logprobs) if job.logprobs else None,
+                          cached_tokens=seq.cached)
+
+    def stream(self, messages: list[Message], params: SamplingParams) -> Generator[str, None, Completion | None]:
         job = self._job(Request(messages, replace(params, n=1)))
         if job.max_new <= 0:
-            return
+            return None
         shown = 0
         for seq in self.decoder.run([job]):
             if seq.finish_reason is not None:
                 text = seq.final_text()
                 if len(text) > shown:
                     yield text[shown:]
-                return
+                return self._completion(job, seq)
             text = seq.data.decode("utf-8", errors="replace")
             end = safe_stream_end(text, job.stop)
             if end > shown:

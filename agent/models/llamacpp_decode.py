@@ -80,11 +80,10 @@ class BatchDecoder:
         (its `finish_reason` is set on the last one). What was evaluated stays cached."""
         waiting = [Seq(job=j, sample=s, limit=job.max_new) for j, job in enumerate(jobs) for s in range(job.n)]
         live: list[Seq] = []
-        first_cached: dict[int, int] = {}
         self.stats.prompt_tokens_sent += sum(len(job.ids) for job in jobs)
         try:
             while waiting or live:
-                started = self._admit(jobs, waiting, live, first_cached)
+                started = self._admit(jobs, waiting, live)
                 if not live and not started:
                     raise ModelError("llamacpp: a request does not fit the KV cache even alone "
                                      f"({self.n_cells} cells); raise engine_args n_ctx or lower max_tokens")
@@ -108,7 +107,7 @@ class BatchDecoder:
             if not self.reuse:
                 self.clear()
 
-    def _admit(self, jobs, waiting: list[Seq], live: list[Seq], first_cached: dict[int, int]) -> list[Seq]:
+    def _admit(self, jobs, waiting: list[Seq], live: list[Seq]) -> list[Seq]:
         """Sequences to start now, in order, while ids and cells last (kept sequences give way)."""
         started: list[Seq] = []
         reserve = sum(self._headroom(s) for s in live)
@@ -128,12 +127,12 @@ class BatchDecoder:
                 else:
                     return self._drop_covered(started)
             waiting.pop(0)
-            self._place(jobs, seq, context, first_cached)
+            self._place(jobs, seq, context)
             started.append(seq)
             reserve += self._headroom(seq)
         return self._drop_covered(started)
 
-    def _place(self, jobs, seq: Seq, context: list[int], first_cached: dict[int, int]) -> None:
+    def _place(self, jobs, seq: Seq, context: list[int]) -> None:
         sid = self.free_ids.pop(0)
         placed = self.tree.add(sid, context, reuse_cache=self.reuse)
         if placed.copy_from is not None:
@@ -145,7 +144,9 @@ class BatchDecoder:
             seq.order, self._admitted = self._admitted, self._admitted + 1
             job = jobs[seq.job]
             seq.sampler = make_sampler(self.L, job.temperature, job.top_p, job.seeds[seq.sample] if job.seeds else 0)
-        seq.cached = first_cached.setdefault(seq.job, min(placed.cached, len(jobs[seq.job].ids)))
+            # what it did not bring at its first placement: cached before the call, or shared with an
+            # earlier sequence of this call (sample 2 of n shares its whole prompt with sample 1)
+            seq.cached = min(placed.cached, len(job.ids))
 
     def _drop_covered(self, started: list[Seq]) -> list[Seq]:
         """Kept sequences whose every cell another sequence holds too: dropping them frees an id."""

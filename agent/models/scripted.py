@@ -22,7 +22,7 @@ from __future__ import annotations
 import itertools
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -85,9 +85,10 @@ class ScriptedModel:
             out.append([self._complete(req, i, prompt_tokens) for i in range(req.params.n)])
         return out
 
-    def stream(self, messages: list[Message], params: SamplingParams) -> Iterator[str]:
+    def stream(self, messages: list[Message], params: SamplingParams) -> Generator[str, None, Completion]:
         comp = self.generate([Request(messages, replace(params, n=1))])[0][0]
         yield from (m.group(0) for m in _TOKEN.finditer(comp.text))
+        return comp
 
     def count_tokens(self, messages: list[Message]) -> int:
         # every message costs its words plus 3 template tokens, plus 3 for the generation prompt
@@ -140,7 +141,7 @@ class ScriptedModel:
         if req.params.logprobs:
             lps = [float(logprob if logprob is not None else -0.5)] * n_tok
         return Completion(text=text, finish_reason=finish, prompt_tokens=prompt_tokens,
-                          completion_tokens=n_tok, logprobs=lps)
+                          completion_tokens=n_tok, logprobs=lps, cached_tokens=0)
 
 
 def cycle_rule(texts: list[str]) -> Rule:

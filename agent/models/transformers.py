@@ -6,7 +6,10 @@ which the model continues), sorted by length and packed into chunks of at most
 (agent/models/transformers_decode.py): the prompt is run once, its KV cache is
 repeated for the n samples, and decoding stops per sequence at EOS, a stop
 string or max_tokens. A request with n > batch_size is split over chunks (its
-prompt then runs once per chunk).
+prompt then runs once per chunk). A call of one prompt (a chat turn, an agent
+step) starts from the KV cache the last call of one prompt and one sample left
+and evaluates only the tokens past their common prefix
+(agent/models/transformers_prefix.py); `Completion.cached_tokens` says how many.
 
 Sampling: temperature 0 is greedy; otherwise temperature then top-p, drawn from
 one torch.Generator per request, seeded by `params.seed` or, when it is None,
@@ -28,13 +31,14 @@ import os
 import random
 import warnings
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Generator
 
 from agent.config import ModelConfig
 from agent.errors import ModelNotFoundError, UsageError
 from agent.models.chat_template import HFPrompts
 from agent.models.resolve import resolve_model
 from agent.models.stop_strings import safe_stream_end
+from agent.models.transformers_prefix import KeptPrefix
 from agent.types import Completion, Message, Request, SamplingParams
 
 DTYPES = ("auto", "float32", "bfloat16", "float16", "int8")
@@ -59,6 +63,7 @@ class TransformersModel(HFPrompts):
         self.path = str(path)
         self.batch_size = batch_size
         self.stats = DecodeStats()
+        self.kept = KeptPrefix()  # the KV cache of the last one-prompt call (agent/models/transformers_prefix.py)
         cuda = torch.cuda.is_available() and device != "cpu"
         if device.startswith("cuda") and not torch.cuda.is_available():
             raise UsageError(f"device '{device}' requested but CUDA is not available")
@@ -112,25 +117,26 @@ class TransformersModel(HFPrompts):
             if not live:
                 continue
             steps = decode(self.model, self.tokenizer, [specs[i] for i, _ in live], [c for _, c in live],
-                           self.eos_ids, self.pad_id, self.stats)
+                           self.eos_ids, self.pad_id, self.stats, self.kept)
             seqs = deque(steps, maxlen=1)[0]  # run to the end, keep the final state
             for s in seqs:
                 results[live[s.prompt][0]].append(self._completion(s, specs[live[s.prompt][0]]))
         return results
 
-    def stream(self, messages: list[Message], params: SamplingParams) -> Iterator[str]:
-        from agent.models.transformers_decode import decode, final_text
+    def stream(self, messages: list[Message], params: SamplingParams) -> Generator[str, None, Completion | None]:
+        from agent.models.transformers_decode import decode
 
         spec = self._spec(Request(messages, params))
         if spec.max_new_tokens <= 0:
-            return
+            return None
         shown = 0
-        for (seq,) in decode(self.model, self.tokenizer, [spec], [1], self.eos_ids, self.pad_id, self.stats):
+        for (seq,) in decode(self.model, self.tokenizer, [spec], [1], self.eos_ids, self.pad_id, self.stats,
+                             self.kept):
             if seq.done:
-                text = final_text(seq, self.tokenizer, self.eos_ids)
-                if len(text) > shown:
-                    yield text[shown:]
-                return
+                done = self._completion(seq, spec)
+                if len(done.text) > shown:
+                    yield done.text[shown:]
+                return done
             text = self.tokenizer.decode(seq.tokens, skip_special_tokens=True)
             end = safe_stream_end(text, params.stop)
             if end > shown:
@@ -138,6 +144,7 @@ class TransformersModel(HFPrompts):
                 shown = end
 
     def close(self) -> None:
+        self.kept.clear()
         self.model = None
         import gc
 
@@ -165,7 +172,7 @@ class TransformersModel(HFPrompts):
 
         return Completion(text=final_text(seq, self.tokenizer, self.eos_ids), finish_reason=seq.finish_reason,
                           prompt_tokens=len(spec.ids), completion_tokens=len(seq.tokens),
-                          logprobs=list(seq.logprobs) if spec.logprobs else None)
+                          logprobs=list(seq.logprobs) if spec.logprobs else None, cached_tokens=seq.cached)
 
 
 def plan_chunks(work: list[tuple[int, int]], batch_size: int) -> list[list[tuple[int, int]]]:

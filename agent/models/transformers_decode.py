@@ -5,7 +5,10 @@ are left-padded and run forward once (position ids from the attention mask, so
 padding does not shift positions); the KV cache rows are then repeated so each
 prompt gets its `count` sequences without processing the prompt again. Each
 step feeds one token per live sequence; finished sequences are dropped from the
-batch (cache, mask and positions), so no padded row is ever decoded.
+batch (cache, mask and positions), so no padded row is ever decoded. A chunk of
+one prompt starts from the cache a call of one prompt and one sample left
+(agent/models/transformers_prefix.py) and evaluates only the tokens past their
+common prefix; a chunk of one prompt and one sample leaves its cache there.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dataclasses import dataclass, field
 import torch
 
 from agent.models.stop_strings import find_stop
+from agent.models.transformers_prefix import KeptPrefix
 from agent.models.transformers_sampling import choose_tokens, token_logprobs
 
 
@@ -41,6 +45,8 @@ class Sequence:
     logprobs: list[float] = field(default_factory=list)
     finish_reason: str | None = None
     text: str | None = None  # set when cut at a stop string
+    cached: int = 0
+    """Prompt tokens it did not evaluate: kept from an earlier call, or shared with the prompt's first sample."""
 
     @property
     def done(self) -> bool:
@@ -68,16 +74,19 @@ def left_pad(prompts: list[list[int]], pad_id: int, device) -> tuple[torch.Tenso
 
 @torch.inference_mode()
 def decode(model, tokenizer, prompts: list[PromptSpec], counts: list[int], eos_ids: set[int], pad_id: int,
-           stats: DecodeStats) -> Iterator[list[Sequence]]:
+           stats: DecodeStats, kept: KeptPrefix | None = None) -> Iterator[list[Sequence]]:
     """Generate `counts[i]` sequences for `prompts[i]`; yields all sequences after every step."""
     device = model.device
     ids, mask = left_pad([p.ids for p in prompts], pad_id, device)
     positions = (mask.cumsum(-1) - 1).clamp(min=0)
-    out = model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True, logits_to_keep=1)
+    past, shared = kept.take(prompts[0].ids) if kept is not None and len(prompts) == 1 else (None, 0)
+    out = model(input_ids=ids[:, shared:], attention_mask=mask, position_ids=positions[:, shared:],
+                past_key_values=past, use_cache=True, logits_to_keep=1)
     stats.forward_calls += 1
-    stats.prefill_tokens += int(mask.sum())
+    stats.prefill_tokens += int(mask.sum()) - shared
     cache = out.past_key_values
-    seqs = [Sequence(prompt=i) for i, c in enumerate(counts) for _ in range(c)]
+    seqs = [Sequence(prompt=i, cached=shared if s == 0 else len(prompts[i].ids))
+            for i, c in enumerate(counts) for s in range(c)]
     rows = torch.tensor([s.prompt for s in seqs], device=device)
     if len(seqs) != len(prompts):
         cache.batch_select_indices(rows)
@@ -94,6 +103,8 @@ def decode(model, tokenizer, prompts: list[PromptSpec], counts: list[int], eos_i
         yield seqs
         keep = [j for j, k in enumerate(live) if not seqs[k].done]
         if not keep:
+            if kept is not None and len(seqs) == 1:  # the cache holds the prompt and every token but the last
+                kept.keep(prompts[0].ids + seqs[0].tokens[:-1], cache)
             return
         if len(keep) < len(live):
             sel = torch.tensor(keep, device=device)

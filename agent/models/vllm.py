@@ -33,7 +33,7 @@ import os
 import signal
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator
 
 from agent.config import ModelConfig
 from agent.errors import BackendUnavailableError, ModelError, ModelNotFoundError, UsageError
@@ -121,7 +121,7 @@ class VLLMModel(HFPrompts):
         for i, r in enumerate(requests):
             room = self.context_length - len(ids[i])
             if room <= 0:  # the prompt fills the context already
-                results[i] = [Completion("", "length", len(ids[i]), 0)] * r.params.n
+                results[i] = [Completion("", "length", len(ids[i]), 0, cached_tokens=len(ids[i]))] * r.params.n
             else:
                 live.append((i, self._params(r.params, min(r.params.max_tokens, room))))
         if not live:
@@ -134,10 +134,10 @@ class VLLMModel(HFPrompts):
             raise ModelError(f"vllm engine failed while generating: {str(e).strip() or type(e).__name__}") from e
         for (i, _), out in zip(live, outputs, strict=True):
             want_logprobs = requests[i].params.logprobs
-            results[i] = [self._completion(c, len(ids[i]), want_logprobs) for c in out.outputs]
+            results[i] = [self._completion(c, len(ids[i]), want_logprobs, out.num_cached_tokens) for c in out.outputs]
         return results
 
-    def stream(self, messages: list[Message], params: SamplingParams) -> Iterator[str]:
+    def stream(self, messages: list[Message], params: SamplingParams) -> Generator[str, None, None]:
         from vllm.sampling_params import RequestOutputKind
 
         ids = self.encode(messages)
@@ -187,12 +187,15 @@ class VLLMModel(HFPrompts):
                                stop=list(p.stop) or None, logprobs=0 if p.logprobs else None,
                                seed=None if self.on_cpu else p.seed)
 
-    def _completion(self, c, prompt_tokens: int, want_logprobs: bool) -> Completion:
+    def _completion(self, c, prompt_tokens: int, want_logprobs: bool, cached: int | None) -> Completion:
+        """cached: the engine's prefix-cache hits for the request (each of n samples is a child request
+        with its own prefill in vLLM V1; the output carries one count for them all)."""
         logprobs = None
         if want_logprobs and c.logprobs is not None:
             logprobs = [float(step[tok].logprob) for tok, step in zip(c.token_ids, c.logprobs, strict=False)]
         return Completion(text=c.text, finish_reason=FINISH_REASONS.get(c.finish_reason, "error"),
-                          prompt_tokens=prompt_tokens, completion_tokens=len(c.token_ids), logprobs=logprobs)
+                          prompt_tokens=prompt_tokens, completion_tokens=len(c.token_ids), logprobs=logprobs,
+                          cached_tokens=None if cached is None else min(int(cached), prompt_tokens))
 
     def _check_alive(self) -> None:
         if getattr(self, "llm", None) is None:

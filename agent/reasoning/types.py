@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from agent.types import Completion, Message, Model, SamplingParams
+from agent.types import Completion, Message, Model, SamplingParams, known_sum
 
 
 @dataclass
@@ -35,6 +35,14 @@ class Solution:
         return self.stages[0]["completion"]["text"] if self.stages else self.text
 
     @property
+    def prompt_tokens_evaluated(self) -> int | None:
+        """Of prompt_tokens, those the backend evaluated (the rest it had cached), summed over the
+        stages' completions; None when the backend did not say."""
+        if not self.stages:
+            return None
+        return known_sum(*(_evaluated(s["completion"]) for s in self.stages))
+
+    @property
     def finish_reason(self) -> str:
         """How the last stage's completion ended."""
         return self.stages[-1]["completion"]["finish_reason"] if self.stages else "stop"
@@ -43,7 +51,12 @@ class Solution:
         return {"question": self.question, "method": self.method, "kind": self.kind, "text": self.text,
                 "answer": self.answer, "pipelines": dict(self.pipelines), "stages": list(self.stages),
                 "prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
-                "mean_logprob": self.mean_logprob, "extra": dict(self.extra)}
+                "prompt_tokens_evaluated": self.prompt_tokens_evaluated, "mean_logprob": self.mean_logprob, "extra": dict(self.extra)}
+
+
+def _evaluated(completion: dict) -> int | None:
+    cached = completion.get("cached_tokens")
+    return None if cached is None else completion["prompt_tokens"] - cached
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,8 @@ class Attempt:
     """Extracted answer (math) or extracted program (code)."""
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    prompt_tokens_evaluated: int | None = None
+    """Of prompt_tokens, those the backend evaluated (the rest it had cached); None: it did not say."""
     finish_reason: str = "stop"
     mean_logprob: float | None = None
     score: Score | None = None
@@ -56,7 +58,7 @@ class Attempt:
         more.update(sol.extra)
         return cls(index=index, chain=chain, step=step, text=sol.text, answer=sol.answer,
                    prompt_tokens=sol.prompt_tokens, completion_tokens=sol.completion_tokens,
-                   finish_reason=sol.finish_reason, mean_logprob=sol.mean_logprob, score=score,
+                   prompt_tokens_evaluated=sol.prompt_tokens_evaluated, finish_reason=sol.finish_reason, mean_logprob=sol.mean_logprob, score=score,
                    messages=list(stages[0]["messages"]) if stages else [], duration_s=duration_s,
                    extra={**more, **(extra or {})})
 

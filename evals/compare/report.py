@@ -115,7 +115,8 @@ def render_report(curve: Sequence[CurvePoint], meta: dict, extra: Mapping = Mapp
     ("versus_parallel"), the adaptive threshold sweep ("adaptive_sweep_at_largest_budget") and
     what each revision step did to the answers ("revision_transitions")."""
     lines = [f"# Test-time compute comparison: {meta.get('task', '')}", ""]
-    for key in ("model", "questions", "budgets", "strategies", "temperature", "max_tokens", "wall_time_s", "notes"):
+    for key in ("model", "questions", "budgets", "strategies", "temperature", "max_tokens", "wall_time_s",
+                "prompt_tokens", "notes"):
         if key in meta:
             lines.append(f"- {key}: {meta[key]}")
     lines += ["", "Accuracy is the expected correctness per question (maj@k exact over subsets of the samples "

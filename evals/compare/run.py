@@ -45,7 +45,7 @@ from agent.scaling.chains import grow_chains, initial_messages, start_chains
 from agent.scaling.sampling import strategy_params
 from agent.scaling.strategies import STRATEGIES, finish
 from agent.scaling.types import Attempt, Grader, Job, ScalingOptions
-from agent.types import Model, Sample, SamplingParams
+from agent.types import Model, Sample, SamplingParams, evaluated_share
 from evals.compare.analysis import analyse, run_id
 from evals.compare.plot import plot_curves
 from evals.compare.regrade import regrade_answers, regrade_programs
@@ -182,8 +182,11 @@ def run_compare(model: Model | None, samples: list[Sample], spec: CompareSpec, p
             generate(model, samples, spec, params, store, grader, progress)
         curve, extra = analyse(samples, store, spec)
         wall = store.wall_time(run_id("session"))
+        sent, evaluated = store.prompt_tokens([run_id(n) for n in spec.runs()])
     meta.update({"task": spec.task, "questions": extra["questions_done"], "budgets": list(spec.budgets),
                  "strategies": list(spec.strategies), "wall_time_s": round(wall, 1)})
+    if evaluated is not None:  # stores written before the count existed keep their report as it was
+        meta["prompt_tokens"] = f"{evaluated_share(sent, evaluated)} over the whole generation"
     files = {"results": str(out / "results.json"), "report": str(out / "report.md"),
              "curves": str(out / "curves.png")}
     Path(files["results"]).write_text(json.dumps(

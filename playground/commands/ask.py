@@ -20,7 +20,7 @@ from agent.answers import KINDS
 from agent.errors import UsageError
 from agent.reasoning import METHODS
 from agent.scaling import STRATEGIES, solve_with_strategy
-from agent.types import Completion, Message
+from agent.types import Completion, Message, known_sum
 from playground.options import config_from_args, open_model, positive_int, strategy_sampling
 
 HELP = "ask one question: stream the answer, or reason step by step (--method) and extract it"
@@ -116,7 +116,8 @@ def _ask_with_strategy(model, args: argparse.Namespace, strategy: str, method: s
     if args.json:
         _print_json({"question": args.question, "method": method, "kind": args.kind,
                      "model": model.name, "backend": model.backend, **asdict(res),
-                     "prompt_tokens": res.prompt_tokens, "completion_tokens": res.completion_tokens})
+                     "prompt_tokens": res.prompt_tokens, "completion_tokens": res.completion_tokens,
+                     "prompt_tokens_evaluated": known_sum(*(a.prompt_tokens_evaluated for a in res.attempts))})
         return 0
     chosen = res.extra.get("chosen_attempt")
     shown = next((a for a in res.attempts if a.index == chosen), res.attempts[-1] if res.attempts else None)

@@ -10,6 +10,7 @@ from pathlib import Path
 from agent.errors import UsageError
 from agent.reasoning import METHODS
 from agent.scaling import STRATEGIES
+from agent.types import evaluated_share
 from evals.manifest import build_manifest
 from evals.runner import EvalSpec, run_eval
 from evals.solvers import SolveSpec
@@ -125,6 +126,8 @@ def main(args: argparse.Namespace) -> int:
             if acc is not None else f"{args.task}: nothing graded")
     for k, v in (rep.get("pass_at_k") or {}).items():
         line += f", {k} {v:.1%}"
+    if tokens := rep.get("tokens"):
+        line += f"; prompt tokens {evaluated_share(tokens['prompt_total'], tokens.get('prompt_evaluated_total'))}"
     print(f"{line}; errors {summary.errors}; wall {summary.wall_s:.0f}s; report: {out / 'report.md'}")
     if summary.errors > MAX_ERROR_RATE * summary.total:
         sys.stderr.write(f"too many errors: {summary.errors}/{summary.total} samples (see {out / 'report.md'})\n")

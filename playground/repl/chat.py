@@ -22,7 +22,8 @@ from agent.codeact.observation import render_observation
 from agent.config import PlaygroundConfig
 from agent.context import count_completion_tokens, fit_to_context
 from agent.scaling import solve_with_strategy
-from agent.types import Message, Model, Usage
+from agent.streams import relay
+from agent.types import Message, Model, Usage, known_sum
 from playground.display import MarkdownStream, print_exec_result
 from playground.repl.commands import ChatSettings, run_command
 from tools.session import PythonSession
@@ -149,21 +150,17 @@ class ChatRepl:
             self.console.print(Text("(this message is too long for the model's context; not sent)", style="red"))
             return None, False, False
         params = self.config.sampling.params(max_tokens=fitted.max_new_tokens)
-        interrupted = False
-        stream = self.model.stream(fitted.messages, params)
+        interrupted, done = False, None
         with MarkdownStream(self.console) as out:
             try:
-                for piece in stream:
-                    out.add(piece)
+                done = relay(self.model.stream(fitted.messages, params), out.add)
             except KeyboardInterrupt:
                 interrupted = True
-            finally:
-                close = getattr(stream, "close", None)
-                if close is not None:
-                    close()
         self.model_calls += 1
         completion = count_completion_tokens(self.model, out.text)
-        self.usage = self.usage + Usage(fitted.prompt_tokens, completion)
+        # an interrupted reply: its prompt was evaluated, by how much the backend did not get to say
+        evaluated = done.prompt_tokens_evaluated if done is not None else None
+        self.usage = self.usage + Usage(fitted.prompt_tokens, completion, evaluated)
         return out.text, interrupted, completion >= fitted.max_new_tokens
 
     @property
@@ -190,9 +187,13 @@ class ChatRepl:
                 note = f"{len(attempts)} attempt(s), answers: {[a.answer for a in attempts]}"
             else:
                 solutions = reasoning.solve(self.model, question, method, s.kind, params)
+                attempts = solutions
                 text = solutions[0].text if solutions else ""
                 answer = solutions[0].answer if solutions else None
                 note = ""
+        self.model_calls += 1
+        self.usage = self.usage + Usage(sum(a.prompt_tokens for a in attempts), sum(a.completion_tokens for a in attempts),
+                                        known_sum(*(a.prompt_tokens_evaluated for a in attempts)))
         self.console.print(Markdown(text or "(no text)"))
         if note:
             self.console.print(Text(note, style="dim"))

@@ -21,7 +21,7 @@ from agent.errors import PlaygroundError
 from agent.models import load_model
 from agent.reasoning import METHODS as REASONING_METHODS
 from agent.scaling import STRATEGIES
-from agent.types import Message, Model, Usage
+from agent.types import Message, Model, Usage, evaluated_share
 
 METHODS = ("chat", *REASONING_METHODS)
 
@@ -186,6 +186,7 @@ def cmd_tokens(repl: Chat, arg: str) -> bool:
     u = repl.usage
     return _say(repl, f"tokens so far: {u.prompt_tokens} prompt + {u.completion_tokens} completion "
                       f"= {u.total_tokens} in {repl.model_calls} model call(s); "
+                      f"prompt {evaluated_share(u.prompt_tokens, u.prompt_tokens_evaluated)}; "
                       f"conversation now {now} of {repl.model.context_length} context tokens")
 
 
@@ -203,10 +204,10 @@ COMMANDS: dict[str, tuple[Command, str, str]] = {
     "n": (cmd_n, "[N]", "samples per question (test-time scaling)"),
     "strategy": (cmd_strategy, "[NAME|none]", f"test-time strategy: {', '.join(STRATEGIES)}"),
     "save": (cmd_save, "FILE", "save the conversation as JSON"),
-    "tokens": (cmd_tokens, "", "tokens used so far"),
+    "tokens": (cmd_tokens, "", "tokens used so far: prompt sent and evaluated (the rest cached), completion"),
     "exit": (cmd_exit, "", "leave (also Ctrl-D)"),
 }
-ALIASES = {"quit": "exit", "q": "exit", "clear": "reset", "?": "help"}
+ALIASES = {"quit": "exit", "q": "exit", "clear": "reset", "?": "help", "stats": "tokens"}
 
 
 def run_command(repl: Chat, line: str) -> bool:

@@ -9,6 +9,7 @@ import base64
 from pathlib import Path
 from typing import Any
 
+from agent.types import evaluated_share
 from playground.view.layout import facts, page, table
 from playground.view.markup import code_html, esc, plain, render_markdown
 
@@ -112,8 +113,8 @@ def agent_page(label: str, run: dict[str, Any]) -> str:
     state, last = agent_state(run), _last_writers(steps)
     body = (facts([("status", state), ("model", model.get("name") or model.get("id")), ("backend", model.get("backend")),
                    ("stop reason", run.get("stop_reason")), ("final answer", run.get("final_answer")),
-                   ("error", run.get("error")), ("tokens", f'prompt {usage.get("prompt_tokens", 0)}, '
-                                                          f'completion {usage.get("completion_tokens", 0)}'),
+                   ("error", run.get("error")), ("tokens", f'completion {usage.get("completion_tokens", 0)}; prompt '
+                    + evaluated_share(usage.get("prompt_tokens", 0), usage.get("prompt_tokens_evaluated"))),
                    ("wall time", f'{run["wall_s"]:.1f} s' if run.get("wall_s") is not None else None),
                    ("workdir", run.get("workdir")), ("started", run.get("started_at"))])
             + "<h2>Task</h2>" + plain(run.get("task")) + "<h2>Steps</h2>" + summary

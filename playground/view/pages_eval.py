@@ -9,6 +9,7 @@ from collections import Counter
 from typing import Any
 
 from agent.answers import answer_key
+from agent.types import evaluated_share
 from playground.view.evalrun import FILTERS, EvalRun, SampleDetail, select
 from playground.view.layout import (
     STATUS_LABELS,
@@ -110,7 +111,8 @@ def _attempt(a: dict[str, Any]) -> str:
     return (f'<section class="attempt {esc(a["score"] or "")}" id="attempt-{a["idx"]}">'
             f'<h3>attempt {a["idx"]} · chain {a["chain"]} · step {a["step"]} {status_badge(a["score"] or "none")}</h3>'
             + facts([("extracted answer", a["answer"]), ("grader", a["explanation"]),
-                     ("tokens", f'prompt {a["prompt_tokens"]}, completion {a["completion_tokens"]}'),
+                     ("tokens", f'completion {a["completion_tokens"]}; prompt '
+                      + evaluated_share(a["prompt_tokens"], a.get("prompt_tokens_evaluated"))),
                      ("seconds", f'{a["duration"] or 0:.3f}'), ("finish", a["finish_reason"])])
             + _pipelines(a["extra"]) + f'<div class="response">{render_markdown(a["completion"])}</div>' + stages
             + (f"<details><summary>more</summary>{plain(json.dumps(extra, indent=1, default=str))}</details>"

@@ -54,7 +54,8 @@ def test_code_summary_matches_hand_computation(code_store):
     # pass@1 = mean(c/n) = (5/5 + 2/5 + 0 + 1/5) / 4; pass@5 with n=5: any correct -> 3/4
     assert s["pass_at_k"] == pytest.approx({"pass@1": 0.4, "pass@5": 0.75})
     assert s["n_per_sample"] == 5
-    assert s["tokens"] == {"prompt_total": 200, "completion_total": 60, "prompt_mean": 50.0, "completion_mean": 15.0}
+    assert s["tokens"] == {"prompt_total": 200, "completion_total": 60, "prompt_evaluated_total": None,
+                           "prompt_mean": 50.0, "completion_mean": 15.0}  # the attempts did not record it
     assert s["completion_tokens_per_s"] == pytest.approx(6.0)
 
 
@@ -83,3 +84,54 @@ def test_report_files(code_store):
     lines = [json.loads(x) for x in (out / "samples.jsonl").read_text().splitlines()]
     assert [r["status"] for r in lines] == ["done"] * 4 + ["error", "pending"]
     assert len(lines[1]["attempts"]) == 5 and lines[1]["attempts"][1]["score"] == "incorrect"
+
+
+def test_prompt_tokens_sent_and_evaluated_are_summed_and_reported(tmp_path):
+    store = ResultStore.in_dir(tmp_path)
+    run = store.create_run({"eval": {"task": "gsm8k", "method": "cot", "strategy": "single"},
+                            "model": {"id": "m", "backend": "llamacpp"}})
+    for pos, evaluated in enumerate([100, 4, 4]):  # the first question read the shared prefix, the rest reused it
+        a = Attempt(index=0, text="The answer is 1.", answer="1", prompt_tokens=100, completion_tokens=5,
+                    prompt_tokens_evaluated=evaluated, score=Score("correct"), extra={"kind": "number"})
+        store.write_result(run, StrategyResult(f"q{pos}", "single", 1, [a], answer="1", score=Score("correct")),
+                           position=pos, target="1")
+    samples = [Sample(f"q{i}", "?", "1") for i in range(3)]
+    summary = write_reports(store, run, tmp_path, samples)
+    assert (summary["tokens"]["prompt_total"], summary["tokens"]["prompt_evaluated_total"]) == (300, 108)
+    assert "| prompt tokens | sent 300, evaluated 108 (36%)" in (tmp_path / "report.md").read_text()
+    assert store.prompt_tokens([run]) == (300, 108)
+    first = json.loads((tmp_path / "samples.jsonl").read_text().splitlines()[0])
+    assert first["attempts"][0]["prompt_tokens_evaluated"] == 100
+    assert store.load_attempts(run, "q1")[0].prompt_tokens_evaluated == 4
+    store.close()
+
+
+OLD_ATTEMPTS = """CREATE TABLE attempts (run_id TEXT NOT NULL, sample_id TEXT NOT NULL, idx INTEGER NOT NULL,
+    chain INTEGER NOT NULL, step INTEGER NOT NULL, prompt TEXT NOT NULL, completion TEXT NOT NULL,
+    prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL, finish_reason TEXT, answer TEXT,
+    score TEXT, explanation TEXT, duration REAL, extra TEXT, UNIQUE (run_id, sample_id, idx))"""
+"""The attempts table as stores written before 2026-12-07 have it (no prompt_tokens_evaluated)."""
+
+
+def test_a_store_written_before_the_count_existed_reads_back_and_says_it_was_not_recorded(tmp_path):
+    import sqlite3
+
+    conn = sqlite3.connect(tmp_path / "results.sqlite")
+    conn.execute(OLD_ATTEMPTS)
+    conn.execute("INSERT INTO attempts VALUES ('r', 'q0', 0, 0, 0, '{\"messages\": []}', 'The answer is 1.', "
+                 "100, 5, 'stop', '1', 'correct', '', 0.1, '{\"kind\": \"number\"}')")
+    conn.commit()
+    conn.close()
+    reader = ResultStore.read_only(tmp_path / "results.sqlite")  # playground view: nothing is changed
+    assert reader.load_attempts("r", "q0")[0].prompt_tokens_evaluated is None
+    reader.close()
+    store = ResultStore.in_dir(tmp_path)  # a resumed run: the column is added, empty
+    assert store.load_attempts("r", "q0")[0].prompt_tokens == 100
+    assert store.prompt_tokens(["r"]) == (100, None)
+    a = Attempt(index=1, text="t", answer="1", prompt_tokens=50, completion_tokens=5, prompt_tokens_evaluated=9,
+                score=Score("correct"), extra={"kind": "number"})
+    store.write_result("r", StrategyResult("q1", "single", 1, [a], answer="1", score=Score("correct")),
+                       position=1, target="1")
+    assert store.load_attempts("r", "q1")[0].prompt_tokens_evaluated == 9
+    assert store.prompt_tokens(["r"]) == (150, None)  # one attempt did not record it: no total is guessed
+    store.close()

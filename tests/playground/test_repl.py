@@ -104,6 +104,9 @@ def test_save_writes_the_transcript(tmp_path):
     assert data["messages"][2]["content"] == "Fine, thanks."
     assert data["usage"]["completion_tokens"] == 4 and data["model_calls"] == 1
     assert "tokens so far:" in screen and "1 model call(s)" in screen
+    sent = data["usage"]["prompt_tokens"]  # the scripted model caches nothing: every prompt token evaluated
+    assert data["usage"]["prompt_tokens_evaluated"] == sent > 0
+    assert f"prompt sent {sent}, evaluated {sent} (100%)" in " ".join(screen.split())
 
 
 def test_commands_report_mistakes_without_crashing(tmp_path):

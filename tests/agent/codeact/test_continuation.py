@@ -8,7 +8,7 @@ from agent.codeact.continuation import continue_codeless, stopped_before_code
 from agent.codeact.loop import CodeAgent
 from agent.codeact.types import AgentConfig
 from agent.models.scripted import ScriptedModel, count_text_tokens
-from agent.types import Completion, Message, Request, SamplingParams
+from agent.types import Completion, Message, Request, SamplingParams, Usage
 from tests.agent.codeact.conftest import code
 
 PLAN = "I will write the code."
@@ -52,8 +52,9 @@ def test_only_codeless_replies_are_continued_in_one_batch():
     texts = [c.text for c in out[0]]
     assert texts[0] == texts[2] == PLAN + "\n```python\nprint(2)\n```" and texts[1] == code("print(1)")
     assert out[0][0].completion_tokens == count_text_tokens(PLAN) + count_text_tokens("```python\nprint(2)\n```")
-    assert extra == 2 * (model.count_tokens(msgs) + count_text_tokens(PLAN))
-    assert continue_codeless(model, requests, [[out[0][1]]] * 1)[1] == 0  # nothing to continue: no call
+    sent = 2 * (model.count_tokens(msgs) + count_text_tokens(PLAN))
+    assert (extra.prompt_tokens, extra.prompt_tokens_evaluated) == (sent, sent)  # the scripted model caches nothing
+    assert continue_codeless(model, requests, [[out[0][1]]] * 1)[1] == Usage()  # nothing to continue: no call
 
 
 def test_best_of_k_continues_a_candidate_that_stopped_after_its_plan(session, tmp_path):

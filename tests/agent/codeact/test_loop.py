@@ -171,6 +171,21 @@ def test_token_budget(session, tmp_path):
     assert used <= 600 and len(result.steps) >= 1
 
 
+def test_prompt_tokens_sent_and_evaluated_are_counted_per_step_and_for_the_run(session, tmp_path):
+    # step 1 streams (greedy), step 2 samples best-of-2 after the error: both report what they evaluated
+    _, agent = run_agent(session, tmp_path, [code("print(undefined_name)"), code("final_answer('ok')")],
+                         candidates=2)
+    result = agent.run("t")
+    assert result.success and len(result.steps) == 2
+    assert [s.tokens.evaluated for s in result.steps] == [s.tokens.prompt for s in result.steps]  # caches nothing
+    assert result.prompt_tokens_evaluated == result.prompt_tokens == sum(s.tokens.prompt for s in result.steps)
+    usage = json.loads((tmp_path / "t.json").read_text())["usage"]
+    assert usage == {"prompt_tokens": result.prompt_tokens, "completion_tokens": result.completion_tokens,
+                     "prompt_tokens_evaluated": result.prompt_tokens}
+    saved = json.loads((tmp_path / "t.json").read_text())["steps"]
+    assert [st["tokens"]["evaluated"] for st in saved] == [s.tokens.evaluated for s in result.steps]
+
+
 def test_context_trimming_keeps_the_run_going(session, tmp_path):
     events: list = []
     model = ScriptedModel({"replies": [code("print('word ' * 120)")]}, context_length=700)

@@ -41,6 +41,11 @@ def test_real_model_draws_the_plot_asked_for(tmp_path):
         model.close()
     saved = json.loads((tmp_path / "t.json").read_text())
     assert len(saved["steps"]) == len(result.steps) <= 3 and saved["stop_reason"] == result.stop_reason
+    # what the backend evaluated of what was sent: each later step reads the conversation so far from the cache
+    usage = saved["usage"]
+    assert 0 < usage["prompt_tokens_evaluated"] <= usage["prompt_tokens"] == result.prompt_tokens
+    if len(result.steps) > 1:
+        assert usage["prompt_tokens_evaluated"] < usage["prompt_tokens"]
     executed = [st for st in result.steps if st.exec_result is not None]
     assert executed and all(st.exec_result.isolation == s.isolation for st in executed)
     picture = tmp_path / "work" / "parabola.png"

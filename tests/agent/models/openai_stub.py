@@ -8,6 +8,9 @@ Ollama do) or "reject" (HTTP 400, as llama.cpp's llama-server does). A prompt
 longer than `max_words` is refused with HTTP 400 (a bad request, whatever n).
 Every chat request body is kept in `bodies`, the statuses answered in
 `statuses`, the most requests ever in flight at once in `max_in_flight`.
+`owned_by="llamacpp"` answers /models as llama-server does and, like its one slot
+with `cache_prompt`, reports in `timings` (prompt_n, cache_n) the leading messages
+it had seen in the previous request as cached.
 
     with OpenAIStub(reply=lambda body: "The answer is 4.", delay_s=0.2, serial=True) as stub:
         OpenAIModel(stub.base_url) ...
@@ -32,11 +35,13 @@ REJECT_N = {"error": {"code": 400, "message": "Only one completion choice is all
 class OpenAIStub:
     def __init__(self, reply: Callable[[dict], str] | None = None, *, upstream: str | None = None,
                  n_mode: str = "native", delay_s: float = 0.0, serial: bool = False,
-                 model: str = "stub-model", max_words: int | None = None, port: int = 0) -> None:
+                 model: str = "stub-model", max_words: int | None = None, port: int = 0,
+                 owned_by: str | None = None) -> None:
         if (reply is None) == (upstream is None):
             raise ValueError("give reply or upstream")
         self.reply, self.upstream, self.n_mode = reply, upstream, n_mode
-        self.delay_s, self.model, self.max_words = delay_s, model, max_words
+        self.delay_s, self.model, self.max_words, self.owned_by = delay_s, model, max_words, owned_by
+        self._slot: list[dict] = []  # llama-server's slot: the messages of the last prompt
         self.bodies: list[dict[str, Any]] = []
         self.statuses: list[int] = []
         self.in_flight = self.max_in_flight = 0
@@ -63,7 +68,8 @@ class OpenAIStub:
         if self.upstream:
             resp = httpx.get(self.upstream + "/models", timeout=30)
             return resp.status_code, resp.json()
-        return 200, {"object": "list", "data": [{"id": self.model, "object": "model"}]}
+        card = {"id": self.model, "object": "model", **({"owned_by": self.owned_by} if self.owned_by else {})}
+        return 200, {"object": "list", "data": [card]}
 
     def chat(self, body: dict) -> tuple[int, dict]:
         with self._record:
@@ -94,8 +100,22 @@ class OpenAIStub:
                     "logprobs": {"content": [{"token": w, "logprob": -0.5} for w in t.split()]}}
                    for i, t in enumerate(texts)]
         usage = {"prompt_tokens": prompt_tokens, "completion_tokens": sum(len(t.split()) for t in texts)}
-        return 200, {"id": "stub", "object": "chat.completion", "model": self.model, "choices": choices,
-                     "usage": usage}
+        answer = {"id": "stub", "object": "chat.completion", "model": self.model, "choices": choices, "usage": usage}
+        if self.owned_by == "llamacpp":
+            answer["timings"] = self._timings(body, prompt_tokens)
+        return 200, answer
+
+    def _timings(self, body: dict, prompt_tokens: int) -> dict:
+        """llama-server's: the leading messages the slot holds are cached when cache_prompt is on."""
+        with self._record:
+            same = 0
+            if body.get("cache_prompt"):
+                for seen, now in zip(self._slot, body["messages"], strict=False):
+                    if seen != now:
+                        break
+                    same += len(str(now.get("content", "")).split()) + 3
+            self._slot = list(body["messages"])
+        return {"prompt_n": prompt_tokens - same, "cache_n": same, "predicted_n": 1}
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         stub = self

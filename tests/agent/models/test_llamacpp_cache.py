@@ -92,6 +92,32 @@ def test_requests_of_one_call_evaluate_a_shared_prefix_once(model):
     # (the batch's shape differs): measured by `bench/prefix_cache.py agree`
 
 
+def test_the_samples_of_one_request_evaluate_its_prompt_once_and_say_so(model):
+    req = Request([SYSTEM, user("Pick a colour.")], SamplingParams(n=3, temperature=1.0, max_tokens=8, seed=3))
+    model.decoder.clear()
+    before = model.decoder.stats.prompt_tokens
+    [samples] = model.generate([req])
+    evaluated = model.decoder.stats.prompt_tokens - before
+    n = samples[0].prompt_tokens
+    assert [c.prompt_tokens_evaluated for c in samples] == [n, 0, 0]  # samples 2 and 3 share sample 1's cells
+    assert sum(c.prompt_tokens_evaluated for c in samples) == evaluated == n
+
+
+def test_a_streamed_reply_returns_its_completion_with_the_cached_count(model):
+    from agent.streams import relay
+
+    first = [SYSTEM, user("Name a fruit.")]
+    model.decoder.clear()
+    pieces: list[str] = []
+    cold = relay(model.stream(first, SamplingParams(max_tokens=12)), pieces.append)
+    assert cold.text == "".join(pieces) and cold.cached_tokens == 0
+    assert cold.prompt_tokens == model.count_tokens(first) and cold.completion_tokens > 0
+    turn2 = [*first, assistant(cold.text), user("And a vegetable?")]
+    warm = relay(model.stream(turn2, SamplingParams(max_tokens=12)), pieces.append)
+    assert warm.cached_tokens >= cold.prompt_tokens  # the first turn, read from the cache
+    assert warm.prompt_tokens_evaluated == warm.prompt_tokens - warm.cached_tokens
+
+
 def test_kept_sequences_give_way_when_ids_or_cells_run_out(gguf_path):
     m = _model(gguf_path, n_ctx=256, n_seq_max=3)
     try:

@@ -145,6 +145,17 @@ def test_prefill_continues_the_assistant_message(model, tokenizer):
 @pytest.mark.vllm
 @pytest.mark.slow
 @pytest.mark.tiny_model
+def test_a_repeated_prompt_is_read_from_the_servers_prefix_cache(model):
+    req = Request([user("Describe, in order, the planets of the solar system and one fact about each. " * 6)],
+                  greedy(4))
+    [[first]] = model.generate([req])
+    [[again]] = model.generate([req])
+    assert first.cached_tokens is not None and not model.cache_prompt  # vLLM's cards: no llama.cpp field sent
+    assert 0 < again.cached_tokens <= again.prompt_tokens and again.cached_tokens > first.cached_tokens
+    assert again.prompt_tokens_evaluated == again.prompt_tokens - again.cached_tokens
+    assert again.text == first.text
+
+
 def test_concurrent_batch_in_order_over_two_urls(model, server):
     from agent.models.openai import OpenAIModel
 

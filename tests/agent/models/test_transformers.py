@@ -7,7 +7,7 @@ import pytest
 from agent.models.stop_strings import find_stop, safe_stream_end
 from agent.models.transformers import TransformersModel, plan_chunks
 from agent.models.transformers_sampling import top_p_filter
-from agent.types import Model, Request, SamplingParams, user
+from agent.types import Model, Request, SamplingParams, assistant, system, user
 
 PROMPTS = ["Hi", "What is the capital of France? Tell me more, please, in detail.", "abc def"]
 
@@ -104,11 +104,47 @@ def test_greedy_matches_hf_generate(tiny):
 @pytest.mark.tiny_model
 def test_n_samples_process_the_prompt_once(tiny):
     msgs = [user(PROMPTS[1])]
+    tiny.kept.clear()  # nothing kept from an earlier call: the whole prompt is evaluated, once
     before = tiny.stats.prefill_tokens
     (samples,) = tiny.generate([Request(msgs, SamplingParams(n=4, temperature=1.0, max_tokens=10, seed=3))])
-    assert tiny.stats.prefill_tokens - before == tiny.count_tokens(msgs)
+    n = tiny.count_tokens(msgs)
+    assert tiny.stats.prefill_tokens - before == n
     assert len(samples) == 4 and len({s.text for s in samples}) > 1
-    assert all(s.prompt_tokens == tiny.count_tokens(msgs) for s in samples)
+    assert all(s.prompt_tokens == n for s in samples)
+    assert [s.prompt_tokens_evaluated for s in samples] == [n, 0, 0, 0]  # the first sample's cells, shared
+
+
+@pytest.mark.tiny_model
+def test_the_next_turn_evaluates_only_what_is_new_and_gives_the_same_tokens(tiny):
+    first = [system("You are terse."), user(PROMPTS[0])]
+    tiny.kept.clear()
+    [[reply]] = tiny.generate([Request(first, greedy(12))])
+    turn2 = [*first, assistant(reply.text), user(PROMPTS[2])]
+    req = Request(turn2, SamplingParams(temperature=0.0, max_tokens=12, logprobs=True))
+    before = tiny.stats.prefill_tokens
+    [[warm]] = tiny.generate([req])
+    assert warm.cached_tokens > tiny.count_tokens(first)  # the first prompt and the start of its reply
+    assert tiny.stats.prefill_tokens - before == warm.prompt_tokens_evaluated == warm.prompt_tokens - warm.cached_tokens
+    tiny.kept.clear()
+    [[cold]] = tiny.generate([req])
+    assert cold.cached_tokens == 0 and cold.text == warm.text
+    assert warm.logprobs == pytest.approx(cold.logprobs, abs=1e-3)
+    # a stream is a call of one prompt too: it reads the cache the last call left, and returns its counts
+    from agent.streams import relay
+
+    streamed = relay(tiny.stream(turn2, greedy(12)), lambda piece: None)
+    assert streamed.text == warm.text and streamed.cached_tokens == warm.prompt_tokens - 1
+
+
+@pytest.mark.tiny_model
+def test_a_batch_of_several_prompts_neither_uses_nor_drops_the_kept_cache(tiny):
+    tiny.kept.clear()
+    [[one]] = tiny.generate([Request([user(PROMPTS[0])], greedy(6))])
+    kept = list(tiny.kept.tokens)
+    both = tiny.generate([Request([user(p)], greedy(6)) for p in PROMPTS[:2]])
+    assert [b[0].cached_tokens for b in both] == [0, 0] and tiny.kept.tokens == kept
+    [[again]] = tiny.generate([Request([user(PROMPTS[0])], greedy(6))])
+    assert again.text == one.text and again.cached_tokens == again.prompt_tokens - 1
 
 
 @pytest.mark.tiny_model

@@ -134,6 +134,16 @@ def test_prefill_is_continued(model, tokenizer):
 @pytest.mark.vllm
 @pytest.mark.slow
 @pytest.mark.tiny_model
+def test_the_engines_prefix_cache_hits_are_counted(model):
+    req = Request([user("List the colours of the rainbow, then say which has the longest wavelength. " * 6)],
+                  greedy(4))
+    [[first]] = model.generate([req])
+    [[again]] = model.generate([req])
+    assert first.cached_tokens is not None
+    assert 0 < again.cached_tokens <= again.prompt_tokens and again.cached_tokens > first.cached_tokens
+    assert again.text == first.text
+
+
 def test_close_leaves_no_engine_process(model):
     pids = set(model._engine_pids)
     assert pids and any(pid_alive(p) for p in pids)

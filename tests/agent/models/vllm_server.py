@@ -51,7 +51,7 @@ class VLLMServer:
                    VLLM_LOGGING_LEVEL="WARNING")
         cmd = [sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", str(self.model_dir),
                "--host", "127.0.0.1", "--port", str(self.port), "--enforce-eager", "--dtype", "float32",
-               "--max-model-len", "1024", "--seed", "0"]
+               "--max-model-len", "1024", "--seed", "0", "--enable-prompt-tokens-details"]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "wb")  # noqa: SIM115 - the child writes to it for its lifetime
         self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
