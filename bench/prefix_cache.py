@@ -6,6 +6,9 @@
                                                        # the same with the transformers backend's kept cache
     python bench/prefix_cache.py agent                 # 1.5B: the README's main job, prompt tokens evaluated / sent
     python bench/prefix_cache.py agree [--model M]     # cold vs warm cache: same greedy tokens? logprob differences
+    python bench/prefix_cache.py server --data ../shared/data/gsm8k/test.jsonl
+                       # 1.5B: the fewshot/cot set through llama-cpp-python's server (its own prefix reuse)
+                       # and the openai backend, then in-process, one after the other
 
 Each part loads the model once (load time excluded) and prints JSON. `fewshot` and
 `chat` run each case from an empty cache; `chat` also runs every turn from an empty
@@ -86,6 +89,67 @@ def cmd_fewshot(args) -> dict:
                        "prompt_tokens_sent": sent, "prompt_tokens_evaluated": _evaluated(model) - before}
     out["fewshot / cot"] = round(out["fewshot"]["seconds"] / out["cot"]["seconds"], 2)
     model.close()
+    return out
+
+
+def _served(gguf: Path, threads: int, log: Path):
+    """llama-cpp-python's server (the installed package) on a free loopback port: (process, base URL)."""
+    import socket
+    import subprocess
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1",
+                             "--port", str(port), "--n_ctx", "8192", "--n_threads", str(threads)],
+                            stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/v1"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if httpx.get(url + "/models", timeout=2).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    proc.kill()
+    raise SystemExit(f"llama_cpp.server did not start: {log}")
+
+
+def cmd_server(args) -> dict:
+    """The fewshot part's requests (cot, then fewshot) sent to llama-cpp-python's server through the
+    openai backend (one request at a time: that server has one slot), then in-process in one call each."""
+    from agent import reasoning
+    from agent.models.openai import OpenAIModel
+
+    questions = _questions(args.data, args.questions)
+    params = SamplingParams(max_tokens=args.tokens)
+    sets = {m: [Request(reasoning.build_messages(q, m, "number", None), params) for q in questions]
+            for m in ("cot", "fewshot")}
+    out: dict = {"server": {}, "in-process": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        proc, url = _served(bundle_gguf(BUNDLES[args.model]), args.threads, Path(tmp) / "server.log")
+        try:
+            model = OpenAIModel(url, max_concurrency=1, request_timeout=900)
+            model.generate([Request([user("hi")], SamplingParams(max_tokens=4))])  # warm-up
+            for method, reqs in sets.items():
+                t0 = time.perf_counter()
+                model.generate(reqs)
+                out["server"][method] = round(time.perf_counter() - t0, 1)
+            model.close()
+        finally:
+            proc.terminate()
+            proc.wait(timeout=60)
+    model = _model(args.model, args.threads)
+    model.generate([Request([user("hi")], SamplingParams(max_tokens=4))])
+    for method, reqs in sets.items():
+        _clear(model)
+        t0 = time.perf_counter()
+        model.generate(reqs)
+        out["in-process"][method] = round(time.perf_counter() - t0, 1)
+    model.close()
+    out["server / in-process"] = {m: round(out["server"][m] / out["in-process"][m], 2) for m in sets}
     return out
 
 
@@ -173,21 +237,22 @@ def cmd_agree(args) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("part", choices=["fewshot", "chat", "agent", "agree"])
+    ap.add_argument("part", choices=["fewshot", "chat", "agent", "agree", "server"])
     ap.add_argument("--model", default=None, help="offline model short name (default: 1.5B; agree: 0.5B)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--backend", choices=["llamacpp", "transformers"], default="llamacpp", help="chat only")
     ap.add_argument("--tokens", type=int, default=None, help="max tokens per reply (fewshot 16, chat 200, agree 64)")
     ap.add_argument("--questions", type=int, default=16)
-    ap.add_argument("--data", help="a GSM8K test.jsonl (fewshot, agree)")
+    ap.add_argument("--data", help="a GSM8K test.jsonl (fewshot, agree, server)")
     ap.add_argument("--task", default="Write a mandelbrot fractal algorithm in Python")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
-    if args.part in ("fewshot", "agree") and not args.data:
+    if args.part in ("fewshot", "agree", "server") and not args.data:
         ap.error(f"{args.part} needs --data PATH")
     args.model = args.model or ("qwen2.5-coder-0.5b" if args.part == "agree" else "qwen2.5-coder-1.5b")
-    args.tokens = args.tokens or {"fewshot": 16, "chat": 200, "agree": 64, "agent": 0}[args.part]
-    part = {"fewshot": cmd_fewshot, "chat": cmd_chat, "agent": cmd_agent, "agree": cmd_agree}[args.part]
+    args.tokens = args.tokens or {"fewshot": 16, "chat": 200, "agree": 64, "agent": 0, "server": 16}[args.part]
+    part = {"fewshot": cmd_fewshot, "chat": cmd_chat, "agent": cmd_agent, "agree": cmd_agree,
+            "server": cmd_server}[args.part]
     print(json.dumps(part(args), indent=1))
 
 

@@ -4,9 +4,16 @@ session, the real sandbox."""
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
+
+# The Ctrl-C tests need SIGINT delivered. A shell that starts pytest in the background without job
+# control (`cmd &` in a script) leaves SIGINT ignored in it and in every process it starts, so Python's
+# own handler (KeyboardInterrupt) is put back first; a process started from here gets SIGINT's default.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")
