@@ -32,7 +32,7 @@ _X_SIZE = re.compile(r"^(w|width|\w*_width|width_\w*|nx|n_x|num_x|x_?(res|resolu
 _Y_SIZE = re.compile(r"^(h|height|\w*_height|height_\w*|ny|n_y|num_y|y_?(res|resolution|size|pixels|points|steps|len|n|num)"
                      r"|(res|size|num|n|len)_?y|rows|nrows|n_rows|num_rows|ydim|dim_?y)$", re.I)
 _X_COORD = re.compile(r"^(x|xs|cx|re|real|reals|x_?(vals?|values|coords?|range|axis|points|grid|array|arr|list|lin|space)"
-                      r"|real_?(vals?|values|axis|part|range|grid)|re_?(vals?|values|axis|range))$", re.I)
+                      r"|real_?(vals?|values|axis|part|range|grid)|re_?(vals?|values|axis|range)|[a-z]\w*_(real|re))$", re.I)
 _SHOW = frozenset({"imshow", "imsave", "matshow", "fromarray"})
 _TRANSPOSE = frozenset({"T", "transpose", "swapaxes", "rot90", "moveaxis"})
 

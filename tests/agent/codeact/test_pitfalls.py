@@ -55,6 +55,14 @@ c = x[:, None] + 1j * y[None, :]
 plt.imshow(np.abs(c))
 plt.savefig('out.png')
 """
+NAMED_PARTS_X_ROWS = """
+import numpy as np, matplotlib.pyplot as plt
+c_real = np.linspace(-2.5, 1.5, 400)
+c_img = np.linspace(-1.5, 1.5, 300)
+c = c_real[:, np.newaxis] + c_img[np.newaxis, :]
+plt.imshow(np.abs(c), cmap='hot')
+plt.savefig('out.png')
+"""
 NDINDEX_X_ROWS = """
 import numpy as np, matplotlib.pyplot as plt
 x = np.linspace(-2.5, 1.5, 800)
@@ -100,6 +108,8 @@ plt.savefig('out.png')
                           .replace("image[x, y]", "image[y, x]"),
     "shown transposed": LOOPS_XY.replace("plt.imshow(image,", "plt.imshow(image.T,"),
     "meshgrid xy": MESHGRID_IJ.replace(", indexing='ij'", ""),
+    "real parts along the columns": NAMED_PARTS_X_ROWS.replace("c_real[:, np.newaxis] + c_img[np.newaxis, :]",
+                                                               "c_real[np.newaxis, :] + c_img[:, np.newaxis]"),
     "broadcast y rows": BROADCAST_X_ROWS.replace("x[:, None] + 1j * y[None, :]", "x[None, :] + 1j * y[:, None]"),
     "PIL pixel access is x-first": """
 from PIL import Image
@@ -118,10 +128,11 @@ img.save('out.png')
 
 @pytest.mark.parametrize(("code", "array"), [
     (LOOPS_XY, "image"), (SHAPE_ONLY, "img"), (ENUMERATE_X, "grid"), (MESHGRID_IJ, "X"), (BROADCAST_X_ROWS, "c"),
-    (NDINDEX_X_ROWS, "Z"), (NDINDEX_X_COMPUTED, "fractal_set"),
+    (NDINDEX_X_ROWS, "Z"), (NDINDEX_X_COMPUTED, "fractal_set"), (NAMED_PARTS_X_ROWS, "c"),
 ], ids=["loops over width then height", "shape (w, h) in a function", "enumerate over the x values",
         "meshgrid indexing ij", "x down the rows by broadcasting", "np.ndindex, the row index picks x values",
-        "np.ndindex, the row index computes x values (seed 0 at 4c6eba5)"])
+        "np.ndindex, the row index computes x values (seed 0 at 4c6eba5)",
+        "real parts named c_real down the rows, no 1j (seed 6 at 13537eb)"])
 def test_an_array_filled_x_first_and_drawn_as_a_picture_is_found(code, array):
     found = find_pitfalls(code)
     assert [(p.key, p.array) for p in found] == [("image_xy", array)]
