@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from agent.scaling.strategies import SINGLE
 from agent.types import Sample, evaluated_share, known_sum
 from evals.stats import pass_at_k, wilson_interval
 from evals.store import ResultStore, StoredResult
@@ -52,7 +53,7 @@ def summarize(results: list[StoredResult], attempts: list[dict[str, Any]], error
         "pipelines": _pipelines(results, by_sample),
     }
     ns = [len(by_sample.get(r.sample_id, [])) for r in results]
-    if results and all(r.strategy == "single" for r in results) and ns and min(ns) >= 1 and _is_code(attempts):
+    if results and all(r.strategy == SINGLE for r in results) and ns and min(ns) >= 1 and _is_code(attempts):
         n_min = min(ns)
         pk = {}
         for k in PASS_AT_K:
@@ -122,7 +123,7 @@ def render_markdown(summary: dict[str, Any], manifest: dict[str, Any], status: s
     lo, hi = summary["ci95"]
     lines = [
         f"# Evaluation: {ev.get('task')} / {ev.get('method')} / {ev.get('strategy')}"
-        + (f" (budget {ev.get('budget')})" if ev.get("strategy") != "single" else ""),
+        + (f" (budget {ev.get('budget')})" if ev.get("strategy") != SINGLE else ""),
         "",
         f"Status: **{status}**. Model: `{manifest.get('model', {}).get('id')}` "
         f"({manifest.get('model', {}).get('backend')}).",

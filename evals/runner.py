@@ -30,6 +30,7 @@ from typing import Any
 
 from agent.errors import BackendLostError, UsageError
 from agent.scaling import StrategyResult
+from agent.scaling.strategies import SINGLE
 from agent.types import Model, Sample, Score
 from evals import report as reports
 from evals.manifest import identity_diff
@@ -47,7 +48,7 @@ class EvalSpec:
     per_level: int | None = None
     """The first K samples of each difficulty level (before `limit`)."""
     method: str = "cot"
-    strategy: str = "single"
+    strategy: str = SINGLE
     budget: int = 1
     n: int = 1
     chunk_size: int = 64

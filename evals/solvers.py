@@ -36,6 +36,7 @@ import prompts
 from agent.errors import BackendLostError
 from agent.reasoning import code_solution, solve_batch
 from agent.scaling import Attempt, StrategyResult, run_strategy
+from agent.scaling.strategies import SINGLE
 from agent.types import Message, Model, Request, Sample, SamplingParams, Score
 from evals.grading import grade, grade_answer, grade_code_many, grade_math
 
@@ -44,7 +45,7 @@ from evals.grading import grade, grade_answer, grade_code_many, grade_math
 class SolveSpec:
     method: str = "cot"
     """Reasoning method for answer tasks (agent.reasoning.METHODS)."""
-    strategy: str = "single"
+    strategy: str = SINGLE
     budget: int = 1
     n: int = 1
     """strategy single: completions per sample (pass@k, at temperature > 0)."""
@@ -136,7 +137,7 @@ def _reason(e: BaseException) -> str:
 def _solve(model: Model, samples: list[Sample], spec: SolveSpec,
            grade_slots: threading.Semaphore | None = None) -> list[StrategyResult | SampleError]:
     """`grade_slots`: code grading waits for one (samples solved concurrently share the CPU)."""
-    if spec.strategy != "single":
+    if spec.strategy != SINGLE:
         def grader(text: str, sample: Sample) -> Score:
             with grade_slots if grade_slots and sample.kind == "code" else nullcontext():
                 return grade(text, sample, spec.code_timeout_s)
@@ -218,6 +219,6 @@ def _single_result(sample: Sample, attempts: list[Attempt], n: int) -> StrategyR
     """One attempt per sample (or n for pass@k): the first attempt is the answer."""
     first = attempts[0]
     n_correct = sum(1 for a in attempts if a.score and a.score.correct)
-    return StrategyResult(sample_id=sample.id, strategy="single", budget=n, attempts=attempts,
+    return StrategyResult(sample_id=sample.id, strategy=SINGLE, budget=n, attempts=attempts,
                           answer=first.answer, score=first.score,
                           extra={"n": len(attempts), "n_correct": n_correct})

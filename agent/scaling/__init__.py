@@ -5,11 +5,18 @@ adaptive stopping rule.
     result = run_strategy(model, samples, "hybrid", 8, method="cot", params=params)
 """
 
-from agent.scaling.budgets import chain_shape
 from agent.scaling.sampling import SAMPLING_TEMPERATURE, strategy_params, strategy_temperature
-from agent.scaling.strategies import STRATEGIES, Strategy, run_strategy, solve_with_strategy
+from agent.scaling.strategies import (
+    STRATEGIES,
+    Strategy,
+    chain_shape,
+    method_split,
+    register,
+    run_strategy,
+    solve_with_strategy,
+)
 from agent.scaling.types import Attempt, Grader, Job, ScalingOptions, StrategyResult
 
 __all__ = ["SAMPLING_TEMPERATURE", "STRATEGIES", "Attempt", "Grader", "Job", "ScalingOptions", "Strategy",
-           "StrategyResult", "chain_shape", "run_strategy", "solve_with_strategy", "strategy_params",
+           "StrategyResult", "chain_shape", "method_split", "register", "run_strategy", "solve_with_strategy", "strategy_params",
            "strategy_temperature"]

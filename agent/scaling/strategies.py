@@ -5,16 +5,16 @@
 - sequential: one chain of N attempts; each revision sees the previous attempt
   (and, for code, the execution feedback of its public examples). Answer: the
   last attempt's; the chain's majority is recorded in extra["chain_majority"].
-- hybrid: chains of k steps (agent/scaling/budgets.py: chain_shape); answer by
+- hybrid: chains of k steps (agent/scaling/budgets.py: chains_of_k); answer by
   majority over the chains' final answers.
 - adaptive: parallel samples drawn in small batches, stopping once the vote is
   settled (agent/scaling/adaptive.py); the budget is the cap.
-- mixed: N samples split between cot and pal (agent/scaling/budgets.py: method_split),
+- mixed: N samples split between cot and pal (agent/scaling/budgets.py: half_and_half),
   drawn in one generate call; answer by a vote over all their answers (each attempt's
   method in extra["method"]). Self-consistency over programs is parallel with method pal.
 - cascade: adaptive over two methods, cheap first: up to 2 pal programs (a quarter of a cot
   sample's tokens each), then cot samples up to the budget, stopping once the vote over all
-  the answers drawn is settled (agent/scaling/budgets.py: method_split). Answer: that vote.
+  the answers drawn is settled (agent/scaling/budgets.py: pal_first). Answer: that vote.
 - revise-exec: one chain of N attempts: the method's first attempt, then pal programs, each
   revision seeing the previous program and what it printed or how it failed (execution
   feedback); after a reasoned first answer (cot...), the first revision checks it with a
@@ -23,9 +23,9 @@
   chain's answer (extra["kept_previous"]): it did not revise. The 1.5B model, shown a program
   that ran and agreed, often replies in prose ("the program is correct ... \\boxed{460}").
 
-A new strategy is a `Strategy` (how it grows its chains at a budget, how it answers)
-and one line in STRATEGIES; `playground compare` derives its smaller budgets in
-evals/compare/points.py.
+A new strategy is one `Strategy` (how it grows its chains at a budget, its chain shape and
+method split, how it answers, how `playground compare` replays it) and one `register` call;
+the CLI choices and compare's lists come from STRATEGIES.
 """
 
 from __future__ import annotations
@@ -35,47 +35,43 @@ from dataclasses import dataclass, replace
 
 from agent.answers import answer_key
 from agent.scaling.adaptive import vote_settled
-from agent.scaling.budgets import chain_shape, method_split
+from agent.scaling.budgets import chains_of_k, half_and_half, independent, one_chain, pal_first
 from agent.scaling.chains import grow_chains, initial_messages, self_check, start_chains
 from agent.scaling.sampling import strategy_params
 from agent.scaling.types import Attempt, Grader, Job, ScalingOptions, StrategyResult
 from agent.scaling.voting import all_selections, select
 from agent.types import Model, Sample, SamplingParams, Score
 
-Grow = Callable[[Model, list[Job], int, SamplingParams, ScalingOptions], None]
-"""(model, jobs, budget, params, options): generate every attempt, batched across jobs."""
+PARALLEL, SEQUENTIAL, HYBRID, ADAPTIVE = "parallel", "sequential", "hybrid", "adaptive"
+MIXED, CASCADE, REVISE_EXEC = "mixed", "cascade", "revise-exec"
+"""The names, for the code that singles one out: parallel is every comparison's baseline (its
+samples start every chain), sequential the study's contrast."""
+SINGLE = "single"
+"""`playground eval --strategy single`: no test-time strategy, the method's own attempts (n of
+them: pass@k; evals/solvers.py). Not in STRATEGIES."""
+
+Shape = Callable[[int, int], list[int]]
+"""(budget, hybrid_k) -> chain lengths, longest first (agent/scaling/budgets.py)."""
+Split = Callable[[int], dict[str, int]]
+"""budget -> samples per reasoning method, in the order they are drawn."""
 
 
-@dataclass(frozen=True)
-class Strategy:
-    name: str
-    grow: Grow
-    answer: str = "auto"
-    """The selection its answer comes from unless options say otherwise ("last": the last attempt's)."""
-    revises: bool = False
-    """Its chains are revised (the chains' own majority and lengths are recorded)."""
-    revise_as: str | None = None
-    """The reasoning method of its revisions (None: the method of the chain's first attempt)."""
-    feedback: str | None = None
-    """How it asks for a program's revision: "exec" shows the program's run (None: the options')."""
-
-    def job(self, sample: Sample, base: list, method: str) -> Job:
-        """A sample's job under this strategy (its revisions' method and feedback set)."""
-        return Job(sample, base, method, revise_as=self.revise_as, feedback=self.feedback)
+Grow = Callable[["Strategy", Model, list[Job], int, SamplingParams, ScalingOptions], None]
+"""(strategy, model, jobs, budget, params, options): generate every attempt, batched across jobs."""
 
 
-def grow_shaped(strategy: str) -> Grow:
-    """Start every chain of `chain_shape(strategy, budget)` in one call, then revise them in rounds."""
-    def grow(model: Model, jobs: list[Job], budget: int, params: SamplingParams, options: ScalingOptions) -> None:
-        shape = chain_shape(strategy, budget, options.hybrid_k)
-        start_chains(model, jobs, [len(shape)] * len(jobs), params, options)
-        grow_chains(model, [(jobs, shape)], params, options)
-    return grow
+def grow_shaped(strategy: Strategy, model: Model, jobs: list[Job], budget: int, params: SamplingParams,
+                options: ScalingOptions) -> None:
+    """Start every chain of the strategy's shape at `budget` in one call, then revise them in rounds."""
+    shape = strategy.shape(budget, options.hybrid_k)
+    start_chains(model, jobs, [len(shape)] * len(jobs), params, options)
+    grow_chains(model, [(jobs, shape)], params, options)
 
 
-def grow_mixed(model: Model, jobs: list[Job], budget: int, params: SamplingParams, options: ScalingOptions) -> None:
-    """method_split("mixed", budget) samples of each method for every job, in one generate call."""
-    split = method_split("mixed", budget)
+def grow_mixed(strategy: Strategy, model: Model, jobs: list[Job], budget: int, params: SamplingParams,
+               options: ScalingOptions) -> None:
+    """The strategy's split of samples of each method for every job, in one generate call."""
+    split = method_split(strategy.name, budget)
     parts = {m: [Job(j.sample, initial_messages(j.sample, m), m) for j in jobs] for m in split}
     start_chains(model, [p for m in split for p in parts[m]], [split[m] for m in split for _ in jobs], params, options)
     for m in split:
@@ -92,7 +88,7 @@ def _adopt(job: Job, chains: list[list[Attempt]], method: str) -> None:
         job.attempts.append(a)
 
 
-def grow_adaptive(model: Model, jobs: list[Job], budget: int, params: SamplingParams,
+def grow_adaptive(strategy: Strategy, model: Model, jobs: list[Job], budget: int, params: SamplingParams,
                   options: ScalingOptions) -> None:
     """Draw samples in rounds for every question whose vote is not settled, up to the budget."""
     while True:
@@ -103,11 +99,11 @@ def grow_adaptive(model: Model, jobs: list[Job], budget: int, params: SamplingPa
         start_chains(model, jobs, counts, params, options)
 
 
-def grow_cascade(model: Model, jobs: list[Job], budget: int, params: SamplingParams,
+def grow_cascade(strategy: Strategy, model: Model, jobs: list[Job], budget: int, params: SamplingParams,
                  options: ScalingOptions) -> None:
-    """Cheap first: pal programs, then cot samples, up to method_split("cascade", budget) of each,
-    drawn in adaptive's batches while the vote over every answer drawn so far is not settled."""
-    for method, cap in method_split("cascade", budget).items():
+    """The strategy's split in order (cheap first: pal programs, then cot samples) as caps, drawn
+    in adaptive's batches while the vote over every answer drawn so far is not settled."""
+    for method, cap in method_split(strategy.name, budget).items():
         parts = [Job(j.sample, initial_messages(j.sample, method), method) for j in jobs]
         while True:
             counts = [0 if _settled(j, options) else min(options.adaptive_batch, cap - len(p.chains))
@@ -120,16 +116,76 @@ def grow_cascade(model: Model, jobs: list[Job], budget: int, params: SamplingPar
                 _adopt(job, part.chains[n:], method)
 
 
-STRATEGIES: dict[str, Strategy] = {s.name: s for s in (
-    Strategy("parallel", grow_shaped("parallel")),
-    Strategy("sequential", grow_shaped("sequential"), answer="last", revises=True),
-    Strategy("hybrid", grow_shaped("hybrid"), revises=True),
-    Strategy("adaptive", grow_adaptive),
-    Strategy("mixed", grow_mixed),
-    Strategy("cascade", grow_cascade),
-    Strategy("revise-exec", grow_shaped("revise-exec"), answer="last", revises=True, revise_as="pal",
-             feedback="exec"),
-)}
+@dataclass(frozen=True)
+class Strategy:
+    name: str
+    grow: Grow = grow_shaped
+    """How it generates every attempt at a budget, batched across jobs."""
+    shape: Shape = independent
+    """The chains it grows at a budget."""
+    split: Split | None = None
+    """The samples per reasoning method of a strategy that mixes methods (None: one method)."""
+    answer: str = "auto"
+    """The selection its answer comes from unless options say otherwise ("last": the last attempt's)."""
+    revises: bool = False
+    """Its chains are revised (the chains' own majority and lengths are recorded; compare stores
+    its chains as a run of their own, each starting from a stored parallel sample)."""
+    revise_as: str | None = None
+    """The reasoning method of its revisions (None: the method of the chain's first attempt)."""
+    feedback: str | None = None
+    """How it asks for a program's revision: "exec" shows the program's run (None: the options')."""
+    stops: bool = False
+    """It draws until its vote is settled, the budget a cap: compare replays that stopping rule."""
+    derivable: bool = True
+    """`playground compare` derives its every smaller budget from one generation at the largest
+    (from its shape, split and stopping rule; evals/compare/points.py)."""
+    compared_by_default: bool = False
+    """In `playground compare`'s default --strategies."""
+
+    def job(self, sample: Sample, base: list, method: str) -> Job:
+        """A sample's job under this strategy (its revisions' method and feedback set)."""
+        return Job(sample, base, method, revise_as=self.revise_as, feedback=self.feedback)
+
+
+STRATEGIES: dict[str, Strategy] = {}
+"""Every strategy by name, in the order the CLI and compare list them."""
+
+
+def register(strategy: Strategy) -> Strategy:
+    """Add a strategy to STRATEGIES (ask, eval, the REPL and compare take it from there)."""
+    STRATEGIES[strategy.name] = strategy
+    return strategy
+
+
+for _s in (
+    Strategy(PARALLEL, compared_by_default=True),
+    Strategy(SEQUENTIAL, shape=one_chain, answer="last", revises=True, compared_by_default=True),
+    Strategy(HYBRID, shape=chains_of_k, revises=True, compared_by_default=True),
+    Strategy(ADAPTIVE, grow_adaptive, stops=True, compared_by_default=True),
+    Strategy(MIXED, grow_mixed, split=half_and_half),
+    Strategy(CASCADE, grow_cascade, split=pal_first, stops=True),
+    Strategy(REVISE_EXEC, shape=one_chain, answer="last", revises=True, revise_as="pal", feedback="exec"),
+):
+    register(_s)
+
+
+def strategy_named(name: str) -> Strategy:
+    if name not in STRATEGIES:
+        raise ValueError(f"unknown strategy '{name}' (choose from {', '.join(STRATEGIES)})")
+    return STRATEGIES[name]
+
+
+def chain_shape(strategy: str, budget: int, hybrid_k: int = 2) -> list[int]:
+    """The chain lengths (longest first) of `strategy` spending `budget` attempts."""
+    return strategy_named(strategy).shape(budget, hybrid_k)
+
+
+def method_split(strategy: str, budget: int) -> dict[str, int]:
+    """Samples per reasoning method of a strategy that mixes methods, in the order they are drawn."""
+    split = strategy_named(strategy).split
+    if split is None:
+        raise ValueError(f"strategy '{strategy}' does not mix methods")
+    return split(budget)
 
 
 def _settled(job: Job, options: ScalingOptions) -> bool:
@@ -176,16 +232,15 @@ def run_strategy(model: Model, samples: list[Sample], strategy: str, budget: int
     """Run one strategy at `budget` attempts per sample, batched across samples
     (one generate call per round), sampling as strategies do (agent/scaling/sampling.py).
     `rng_seed` seeds the tie-breaks of the votes."""
-    if strategy not in STRATEGIES:
-        raise ValueError(f"unknown strategy '{strategy}' (choose from {', '.join(STRATEGIES)})")
+    chosen = strategy_named(strategy)
     if budget < 1:
         raise ValueError(f"budget must be >= 1, got {budget}")
     options = options or ScalingOptions()
     params = strategy_params(params)
-    if STRATEGIES[strategy].answer != "last" or options.selection == "weighted":
+    if chosen.answer != "last" or options.selection == "weighted":
         params = replace(params, logprobs=True)  # the weighted vote (voting.py: logprob_weights) needs them
-    jobs = [STRATEGIES[strategy].job(s, initial_messages(s, method), method) for s in samples]
-    STRATEGIES[strategy].grow(model, jobs, budget, params, options)
+    jobs = [chosen.job(s, initial_messages(s, method), method) for s in samples]
+    chosen.grow(chosen, model, jobs, budget, params, options)
     if options.selection == "verifier" and options.math_verifier == "self_check":
         self_check(model, [j for j in jobs if j.sample.kind != "code"], params)
     return [finish(j, strategy, budget, options, grader, f"{rng_seed}:{j.sample.id}") for j in jobs]

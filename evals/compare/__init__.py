@@ -4,6 +4,6 @@ derived by the estimators (estimators.py, points.py, analysis.py), curves with b
 paired differences against greedy and the winners (report.py, plot.py)."""
 
 from evals.compare.run import CompareOutcome, run_compare
-from evals.compare.spec import COMPARED, DEFAULT_STRATEGIES, CompareSpec
+from evals.compare.spec import CompareSpec, compared, default_strategies
 
-__all__ = ["COMPARED", "DEFAULT_STRATEGIES", "CompareOutcome", "CompareSpec", "run_compare"]
+__all__ = ["CompareOutcome", "CompareSpec", "compared", "default_strategies", "run_compare"]

@@ -9,33 +9,40 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from agent.answers import answer_key
-from agent.scaling.budgets import method_split
+from agent.scaling.strategies import PARALLEL, SEQUENTIAL, STRATEGIES, method_split
 from agent.scaling.voting import logprob_weight
 from agent.types import Sample
-from evals.compare.estimators import Vote, mixed_at_k, vote_value, weighted_at_k
+from evals.compare.estimators import Vote, vote_value, weighted_at_k
 from evals.compare.points import (
     Point,
     Step,
-    adaptive_point,
     budget_point,
-    cascade_point,
     chains_of,
     difficulty_bucket,
     pass_rate,
+    split_point,
+    stopping_point,
 )
 from evals.compare.report import ORACLE, CurvePoint, aggregate
-from evals.compare.spec import CHAINED, GREEDY, PAL_SAMPLES, CompareSpec
+from evals.compare.spec import GREEDY, PAL_SAMPLES, CompareSpec, chained
 from evals.compare.transitions import count_transitions
 from evals.stats import paired_difference_ci, pass_at_k
 from evals.store import ResultStore
 
 ADAPTIVE_SWEEP = (0.8, 0.9, 0.95)
-ADAPTIVE_PAL = "adaptive-pal"
-"""The adaptive stopping rule replayed on the stored pal samples (beside parallel-pal), when
-adaptive is compared and pal samples are generated."""
 WEIGHTED = "parallel-weighted"
 """The parallel samples voted with weights exp(mean token logprob), reported beside parallel's majority."""
-RUNS = ("parallel", GREEDY, PAL_SAMPLES, *CHAINED)
+
+
+def on_pal(strategy: str) -> str:
+    """A stopping rule of one method replayed on the stored pal samples (beside parallel-pal), when
+    it is compared and pal samples are generated: adaptive-pal."""
+    return f"{strategy}-pal"
+
+
+def stored_runs() -> tuple[str, ...]:
+    """Every run a comparison can store."""
+    return (PARALLEL, GREEDY, PAL_SAMPLES, *chained())
 
 
 def run_id(name: str) -> str:
@@ -47,7 +54,7 @@ def load_steps(store: ResultStore, samples: list[Sample]) -> dict[str, dict[str,
     kinds = {s.id: s.kind for s in samples}
     known = {r["run_id"] for r in store.runs()}
     out: dict[str, dict[str, list[Step]]] = {}
-    for name in RUNS:
+    for name in stored_runs():
         by_q: dict[str, list[Step]] = {}
         for r in store.attempts(run_id(name)) if run_id(name) in known else []:
             if r["sample_id"] not in kinds:
@@ -66,18 +73,6 @@ def _mean(xs: list[float]) -> float:
     return sum(xs) / len(xs) if xs else 0.0
 
 
-def mixed_point(cot: list[Step], pal: list[Step], budget: int) -> Point | None:
-    """The mixed vote at `budget` from the stored cot and pal samples; None when too few."""
-    split = method_split("mixed", budget)
-    if split["cot"] > len(cot) or split["pal"] > len(pal):
-        return None
-    acc = mixed_at_k({"cot": [s.vote for s in cot], "pal": [s.vote for s in pal]}, budget)
-    gen = split["cot"] * _mean([s.completion_tokens for s in cot]) + split["pal"] * _mean(
-        [s.completion_tokens for s in pal])
-    tot = split["cot"] * _mean([s.total_tokens for s in cot]) + split["pal"] * _mean([s.total_tokens for s in pal])
-    return Point(acc, gen, tot)
-
-
 def weighted_point(par: list[Step], budget: int, majority: Point) -> Point | None:
     """The parallel samples' weighted vote at `budget` (same samples and cost as the majority vote
     `majority`); None when the samples carry no logprobs."""
@@ -87,11 +82,18 @@ def weighted_point(par: list[Step], budget: int, majority: Point) -> Point | Non
 
 def derive_points(samples: list[Sample], steps: dict[str, dict[str, list[Step]]], spec: CompareSpec,
                   threshold: float | None = None) -> dict[str, dict[int, dict[str, Point]]]:
-    """points[strategy][budget][question id], every budget derived from the stored runs; the
-    greedy reference at budget 1; WEIGHTED (parallel's samples, weighted vote) where they carry
-    logprobs."""
+    """points[strategy][budget][question id], every budget derived from the stored runs, each
+    strategy as it says (agent/scaling/strategies.py: Strategy): a vote over its chains (parallel's
+    stored samples, or its own revised chains), a vote over its split of the methods' samples,
+    or its stopping rule replayed. Also the greedy reference at budget 1, the oracle and WEIGHTED
+    (parallel's samples, weighted vote, where they carry logprobs) beside parallel, and each
+    one-method stopping rule on the pal samples where they are stored."""
     threshold = spec.adaptive_threshold if threshold is None else threshold
-    par, pal = steps["parallel"], steps[PAL_SAMPLES]
+    par, pal = steps[PARALLEL], steps[PAL_SAMPLES]
+    chosen = [STRATEGIES[n] for n in STRATEGIES if n in spec.strategies]
+    votes = [s for s in chosen if not s.stops and s.split is None]
+    split_votes = [s for s in chosen if not s.stops and s.split is not None]
+    stopping = [s for s in chosen if s.stops]
     points: dict[str, dict[int, dict[str, Point]]] = {}
 
     def put(strategy: str, budget: int, qid: str, p: Point | None) -> None:
@@ -100,28 +102,37 @@ def derive_points(samples: list[Sample], steps: dict[str, dict[str, list[Step]]]
 
     for s in samples:
         q = s.id
+        pools = {spec.method: par.get(q, []), "pal": pal.get(q, [])}
         if q in steps[GREEDY]:
             [g] = steps[GREEDY][q]
             put(GREEDY, 1, q, Point(float(g.vote.correct), g.completion_tokens, g.total_tokens))
         for b in spec.budgets:
-            for name in ("parallel", *CHAINED):
-                if name in spec.strategies and q in steps[name]:
-                    put(name, b, q, budget_point(name, steps[name][q], b, kind=s.kind, hybrid_k=spec.hybrid_k))
+            for st in votes:  # parallel from its samples, a revised strategy from its own chains
+                own = steps[st.name if st.revises else PARALLEL]
+                if q in own:
+                    put(st.name, b, q, budget_point(st.name, own[q], b, kind=s.kind, hybrid_k=spec.hybrid_k))
             if PAL_SAMPLES in spec.strategies and q in pal:
-                put(PAL_SAMPLES, b, q, budget_point("parallel", pal[q], b, kind=s.kind))
-            if "mixed" in spec.strategies and q in par and q in pal:
-                put("mixed", b, q, mixed_point(par[q], pal[q], b))
-            if "parallel" in spec.strategies and len(par.get(q, [])) >= b:
-                pp = points["parallel"][b][q]
+                put(PAL_SAMPLES, b, q, budget_point(PARALLEL, pal[q], b, kind=s.kind))
+            for st in split_votes:
+                if q in par and q in pal:
+                    put(st.name, b, q, split_point(pools, method_split(st.name, b), stops=False,
+                                                   batch=spec.adaptive_batch, threshold=threshold))
+            if PARALLEL in spec.strategies and len(par.get(q, [])) >= b:
+                pp = points[PARALLEL][b][q]
                 correct = sum(st.vote.correct for st in par[q])
                 put(ORACLE, b, q, Point(pass_at_k(len(par[q]), correct, b), pp.generated_tokens, pp.total_tokens))
                 put(WEIGHTED, b, q, weighted_point(par[q], b, pp))
-            if "adaptive" in spec.strategies and len(par.get(q, [])) >= b:
-                put("adaptive", b, q, adaptive_point(par[q], b, batch=spec.adaptive_batch, threshold=threshold))
-            if "adaptive" in spec.strategies and PAL_SAMPLES in spec.runs() and len(pal.get(q, [])) >= b:
-                put(ADAPTIVE_PAL, b, q, adaptive_point(pal[q], b, batch=spec.adaptive_batch, threshold=threshold))
-            if "cascade" in spec.strategies and q in par and q in pal:
-                put("cascade", b, q, cascade_point(pal[q], par[q], b, batch=spec.adaptive_batch, threshold=threshold))
+            for st in stopping:
+                if st.split is not None:
+                    if q in par and q in pal:
+                        put(st.name, b, q, split_point(pools, method_split(st.name, b), stops=True,
+                                                       batch=spec.adaptive_batch, threshold=threshold))
+                    continue
+                if len(par.get(q, [])) >= b:
+                    put(st.name, b, q, stopping_point(par[q], b, batch=spec.adaptive_batch, threshold=threshold))
+                if PAL_SAMPLES in spec.runs() and len(pal.get(q, [])) >= b:
+                    put(on_pal(st.name), b, q, stopping_point(pal[q], b, batch=spec.adaptive_batch,
+                                                              threshold=threshold))
     return points
 
 
@@ -165,14 +176,14 @@ def versus_greedy(points: dict[str, dict[int, dict[str, Point]]], seed: int = 0)
 def versus_parallel(points: dict[str, dict[int, dict[str, Point]]], seed: int = 0) -> list[Difference]:
     """Each strategy's accuracy minus parallel's majority vote at the same budget (the study's own
     question: sequential against parallel at equal budgets), paired bootstrap 95% CI over questions."""
-    par = points.get("parallel", {})
-    return _versus(points, lambda budget: par.get(budget, {}), (GREEDY, ORACLE, "parallel"), seed)
+    par = points.get(PARALLEL, {})
+    return _versus(points, lambda budget: par.get(budget, {}), (GREEDY, ORACLE, PARALLEL), seed)
 
 
 def difficulty(samples: list[Sample], steps: dict[str, dict[str, list[Step]]]) -> dict[str, str]:
     out = {}
     for s in samples:
-        ref = steps["parallel"].get(s.id) or steps["sequential"].get(s.id) or []
+        ref = steps[PARALLEL].get(s.id) or steps[SEQUENTIAL].get(s.id) or []
         if ref or s.metadata.get("level") is not None:
             out[s.id] = difficulty_bucket(pass_rate(ref), s.metadata.get("level"))
     return out
@@ -184,13 +195,19 @@ def adaptive_sweep(done: list[Sample], steps: dict[str, dict[str, list[Step]]], 
     adaptive on the cot samples (against parallel's vote), on the pal samples where stored
     (against parallel-pal's), cascade (pal, then cot: against parallel's)."""
     pal = PAL_SAMPLES in spec.runs()
+    stopping = [st for st in STRATEGIES.values() if st.stops and st.name in spec.strategies]
     sub = CompareSpec(**{**asdict(spec), "budgets": (spec.largest,), "strategies": (
-        "parallel", *(s for s in ("adaptive", "cascade") if s in spec.strategies), *((PAL_SAMPLES,) if pal else ()))})
+        PARALLEL, *(st.name for st in stopping), *((PAL_SAMPLES,) if pal else ()))})
+    rules = []  # (the samples it draws, the rule's points, the vote over all of them)
+    for st in stopping:
+        if st.split is None:
+            rules += [(spec.method, st.name, PARALLEL), ("pal", on_pal(st.name), PAL_SAMPLES)]
+        else:
+            rules.append((", then ".join(method_split(st.name, spec.largest)), st.name, PARALLEL))
     sweep = []
     for th in ADAPTIVE_SWEEP:
         pts = derive_points(done, steps, sub, threshold=th)
-        for samples, name, ref in (("cot", "adaptive", "parallel"), ("pal", ADAPTIVE_PAL, PAL_SAMPLES),
-                                   ("pal, then cot", "cascade", "parallel")):
+        for samples, name, ref in rules:
             by_q, vote = pts.get(name, {}).get(spec.largest, {}), pts.get(ref, {}).get(spec.largest, {})
             if not by_q or not vote:
                 continue
@@ -219,13 +236,13 @@ def analyse(samples: list[Sample], store: ResultStore, spec: CompareSpec) -> tup
     extra: dict = {"questions_done": len(done), "difficulty": buckets,
                    "versus_greedy": [d.to_dict() for d in versus_greedy(points, spec.seed)],
                    "versus_parallel": [d.to_dict() for d in versus_parallel(points, spec.seed)]}
-    if "sequential" in spec.strategies and done:
+    if SEQUENTIAL in spec.strategies and done:
         # the optional answer of a chain: majority over its first k steps instead of the last step
         extra["sequential_chain_majority"] = {
-            b: sum(vote_value([st.vote for st in chains_of(steps["sequential"][s.id])[0][:b]]) for s in done) / len(done)
+            b: sum(vote_value([st.vote for st in chains_of(steps[SEQUENTIAL][s.id])[0][:b]]) for s in done) / len(done)
             for b in spec.budgets}
-    extra["revision_transitions"] = [t.to_dict() for name in CHAINED if name in spec.strategies
+    extra["revision_transitions"] = [t.to_dict() for name in chained(spec.strategies)
                                      for t in count_transitions(name, [steps[name][s.id] for s in done])]
-    if ("adaptive" in spec.strategies or "cascade" in spec.strategies) and done:
+    if any(STRATEGIES[n].stops for n in spec.strategies if n in STRATEGIES) and done:
         extra["adaptive_sweep_at_largest_budget"] = adaptive_sweep(done, steps, spec)
     return curve, extra

@@ -23,7 +23,6 @@ from functools import cache
 from math import comb, prod
 
 from agent.scaling.adaptive import vote_settled
-from agent.scaling.budgets import method_split
 from agent.scaling.voting import leaders, tally
 
 
@@ -113,14 +112,15 @@ def weighted_at_k(votes: Sequence[Vote], k: int, *, limit: int = 20000, seed: in
     return sum(vote_value(rng.sample(list(votes), k), weighted=True) for _ in range(limit)) / limit
 
 
-def mixed_at_k(pools: dict[str, Sequence[Vote]], k: int, *, limit: int = 20000, seed: int = 0) -> float:
-    """Expected correctness of the mixed vote at budget k: a majority over method_split("mixed", k)
-    samples of each method's pool (k // 2 cot, the rest pal), exact over every choice of those
-    subsets; over `limit` random choices when there are more."""
-    split = method_split("mixed", k)
+def split_vote_at(pools: dict[str, Sequence[Vote]], split: dict[str, int], *, limit: int = 20000,
+                  seed: int = 0) -> float:
+    """Expected correctness of one vote over `split[m]` samples of each method m's pool (mixed:
+    agent/scaling/budgets.py: half_and_half), exact over every choice of those subsets; over
+    `limit` random choices when there are more."""
+    k = sum(split.values())
     for m, c in split.items():
         if c > len(pools[m]):
-            raise ValueError(f"mixed at {k} needs {c} {m} samples, {len(pools[m])} stored")
+            raise ValueError(f"a vote at {k} needs {c} {m} samples, {len(pools[m])} stored")
     ways = prod(comb(len(pools[m]), c) for m, c in split.items())
     if ways <= limit:
         subsets = itertools.product(*(itertools.combinations(pools[m], c) for m, c in split.items()))

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from agent.scaling.budgets import chain_shape, method_split
-from evals.compare.estimators import Vote, best_of_k_verified, majority_at_k, staged_walk
+from agent.scaling.strategies import chain_shape
+from evals.compare.estimators import Vote, best_of_k_verified, majority_at_k, split_vote_at, staged_walk
 
 
 @dataclass
@@ -48,7 +48,7 @@ def chains_of(steps: Sequence[Step]) -> list[list[Step]]:
 
 def budget_point(strategy: str, steps: Sequence[Step], budget: int, *, kind: str = "number",
                  hybrid_k: int = 2) -> Point | None:
-    """`strategy` (parallel, sequential, hybrid) at `budget`, derived from its chains stored at
+    """`strategy` (one that votes over its chains: parallel, sequential, hybrid ...) at `budget`, derived from its chains stored at
     the largest budget: the chains it would have grown, `chain_shape(strategy, budget)`, are
     prefixes of stored ones. Answers as the strategy does: majority over the chains' final
     answers (best-of-k by the public-example verifier for code; one chain: its last answer).
@@ -74,19 +74,24 @@ def budget_point(strategy: str, steps: Sequence[Step], budget: int, *, kind: str
                  per_chain * sum(s.total_tokens for c in used for s in c))
 
 
-def adaptive_point(steps: Sequence[Step], cap: int, *, batch: int, threshold: float) -> Point:
-    """The adaptive strategy with a cap, replayed on the stored parallel samples."""
+def stopping_point(steps: Sequence[Step], cap: int, *, batch: int, threshold: float) -> Point:
+    """A strategy that stops once its vote is settled (adaptive), with a cap, replayed on stored samples."""
     return staged_point([steps], [cap], batch=batch, threshold=threshold)
 
 
-def cascade_point(pal: Sequence[Step], cot: Sequence[Step], budget: int, *, batch: int,
-                  threshold: float) -> Point | None:
-    """The cascade strategy at `budget` replayed on the stored pal and cot samples (at most
-    method_split("cascade", budget) of each, pal first); None when too few are stored."""
-    split = method_split("cascade", budget)
-    if split["pal"] > len(pal) or split["cot"] > len(cot):
+def split_point(pools: dict[str, Sequence[Step]], split: dict[str, int], *, stops: bool, batch: int,
+                threshold: float) -> Point | None:
+    """A strategy that mixes methods, at the budget its `split` (samples per method) spends,
+    from each method's stored samples `pools[method]`: one vote over every choice of split[m]
+    samples of each (mixed), or, when it `stops`, its stopping rule replayed over the pools in the
+    split's order with the split's counts as caps (cascade: pal first). None when too few are stored."""
+    if any(c > len(pools[m]) for m, c in split.items()):
         return None
-    return staged_point([pal, cot], [split["pal"], split["cot"]], batch=batch, threshold=threshold)
+    if stops:
+        return staged_point([pools[m] for m in split], list(split.values()), batch=batch, threshold=threshold)
+    acc = split_vote_at({m: [s.vote for s in pools[m]] for m in split}, split)
+    return Point(acc, sum(c * _mean([s.completion_tokens for s in pools[m]]) for m, c in split.items()),
+                 sum(c * _mean([s.total_tokens for s in pools[m]]) for m, c in split.items()))
 
 
 def staged_point(pools: Sequence[Sequence[Step]], caps: Sequence[int], *, batch: int, threshold: float) -> Point:

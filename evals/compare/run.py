@@ -1,7 +1,7 @@
 """Compute-matched comparison of test-time strategies (`playground compare`).
 
 Generation happens once, at the largest budget N, each strategy growing the chains
-of `chain_shape(strategy, N)` (agent/scaling/budgets.py), and every smaller budget b
+of `chain_shape(strategy, N)` (agent/scaling/strategies.py), and every smaller budget b
 is derived from them (never regenerated), its chains `chain_shape(strategy, b)` being
 prefixes of the stored ones (evals/compare/points.py: budget_point):
 - parallel: N samples; maj@k for k < N exact over all k-subsets (best-of-k by
@@ -43,14 +43,14 @@ from pathlib import Path
 
 from agent.scaling.chains import grow_chains, initial_messages, start_chains
 from agent.scaling.sampling import strategy_params
-from agent.scaling.strategies import STRATEGIES, finish
+from agent.scaling.strategies import PARALLEL, STRATEGIES, finish
 from agent.scaling.types import Attempt, Grader, Job, ScalingOptions
 from agent.types import Model, Sample, SamplingParams, evaluated_share
 from evals.compare.analysis import analyse, run_id
 from evals.compare.plot import plot_curves
 from evals.compare.regrade import regrade_answers, regrade_programs
 from evals.compare.report import CurvePoint, verdicts, write_report
-from evals.compare.spec import CHAINED, GREEDY, PAL_SAMPLES, CompareSpec
+from evals.compare.spec import GREEDY, PAL_SAMPLES, CompareSpec, chained
 from evals.grading import grade
 from evals.store import ResultStore
 
@@ -123,34 +123,34 @@ def generate(model: Model, samples: list[Sample], spec: CompareSpec, params: Sam
             progress(f"{where}: {what} ({time.perf_counter() - since:.0f} s)")
 
         jobs = [Job(s, initial_messages(s, spec.method), spec.method) for s in chunk]
-        fresh = [j for j in jobs if j.sample.id not in done["parallel"]]
+        fresh = [j for j in jobs if j.sample.id not in done[PARALLEL]]
         pal = [Job(s, initial_messages(s, "pal"), "pal") for s in chunk
                if PAL_SAMPLES in runs and s.id not in done[PAL_SAMPLES]]
         if fresh or pal:
             # with token logprobs: the weighted vote (evals/compare/analysis.py: WEIGHTED) needs them
             start_chains(model, fresh + pal, [n_par] * (len(fresh) + len(pal)), replace(params, logprobs=True),
                          options)
-            _store(store, "parallel", fresh, "parallel", n_par, options, grader, seed, samples)
-            _store(store, PAL_SAMPLES, pal, "parallel", n_par, options, grader, seed, samples)
+            _store(store, PARALLEL, fresh, PARALLEL, n_par, options, grader, seed, samples)
+            _store(store, PAL_SAMPLES, pal, PARALLEL, n_par, options, grader, seed, samples)
             phase(f"{n_par} samples each" + (" (cot and pal)" if pal else ""))
         ref = [Job(s, initial_messages(s, spec.method), spec.method) for s in chunk if s.id not in done[GREEDY]]
         if ref:
             t1 = time.perf_counter()
             start_chains(model, ref, [1] * len(ref), greedy, options)
-            _store(store, GREEDY, ref, "parallel", 1, options, grader, seed, samples)
+            _store(store, GREEDY, ref, PARALLEL, 1, options, grader, seed, samples)
             phase("greedy reference", t1)
         for j in jobs:
-            if j.sample.id in done["parallel"]:
-                j.attempts = store.load_attempts(run_id("parallel"), j.sample.id)
-        revised = [name for name in CHAINED if name in spec.strategies]
-        chained = {name: [_chains_from(j.attempts, len(spec.shape(name)), j.base, j.sample, j.method, name)
+            if j.sample.id in done[PARALLEL]:
+                j.attempts = store.load_attempts(run_id(PARALLEL), j.sample.id)
+        revised = chained(spec.strategies)
+        growing = {name: [_chains_from(j.attempts, len(spec.shape(name)), j.base, j.sample, j.method, name)
                           for j in jobs if j.sample.id not in done[name]] for name in revised}
         t1 = time.perf_counter()
         # one generate call per round for every chain of every strategy still growing
-        grow_chains(model, [(chained[name], spec.shape(name)) for name in revised], params, options,
+        grow_chains(model, [(growing[name], spec.shape(name)) for name in revised], params, options,
                     on_round=lambda r, rounds, t1=t1: phase(f"revision round {r}/{rounds}", t1))
         for name in revised:
-            _store(store, name, chained[name], name, spec.largest, options, grader, seed, samples)
+            _store(store, name, growing[name], name, spec.largest, options, grader, seed, samples)
         store.touch_session(len(chunk))
         now, done_now = time.perf_counter(), start + len(chunk)
         left = len(todo) - done_now

@@ -20,6 +20,7 @@ from agent.answers import KINDS
 from agent.errors import UsageError
 from agent.reasoning import METHODS
 from agent.scaling import STRATEGIES, solve_with_strategy
+from agent.scaling.strategies import PARALLEL
 from agent.types import Completion, Message, known_sum
 from playground.options import config_from_args, open_model, positive_int, strategy_sampling
 
@@ -48,7 +49,7 @@ def check(args: argparse.Namespace) -> None:
 
 def main(args: argparse.Namespace) -> int:
     cfg = config_from_args(args)
-    strategy = args.strategy or ("parallel" if args.n > 1 else None)
+    strategy = args.strategy or (PARALLEL if args.n > 1 else None)
     method = args.method or ("cot" if args.json or strategy else None)
     if strategy:
         cfg = strategy_sampling(cfg, "ask")

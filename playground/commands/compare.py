@@ -9,7 +9,7 @@ import argparse
 from agent.errors import BackendLostError, ModelError, UsageError
 from agent.reasoning import METHODS
 from agent.scaling.adaptive import DEFAULT_THRESHOLD
-from evals.compare import COMPARED, DEFAULT_STRATEGIES, CompareSpec, run_compare
+from evals.compare import CompareSpec, compared, default_strategies, run_compare
 from evals.compare.report import verdicts
 from evals.store_lock import store_lock
 from playground.options import (
@@ -51,9 +51,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_dataset_arguments(parser, "questions")
     parser.add_argument("--budgets", type=budgets, default=(1, 2, 4, 8),
                         help="attempts per question, comma-separated (default 1,2,4,8; at most 64)")
-    parser.add_argument("--strategies", type=names(COMPARED, "strategy"), default=DEFAULT_STRATEGIES,
-                        help=f"comma-separated subset of {','.join(COMPARED)} (default "
-                             f"{','.join(DEFAULT_STRATEGIES)}); mixed, cascade and parallel-pal generate pal samples "
+    parser.add_argument("--strategies", type=names(compared(), "strategy"), default=default_strategies(),
+                        help=f"comma-separated subset of {','.join(compared())} (default "
+                             f"{','.join(default_strategies())}); mixed, cascade and parallel-pal generate pal samples "
                              "beside the cot ones (--method cot), revise-exec revises with pal programs seeing "
                              "their runs; a greedy reference is always generated")
     parser.add_argument("--method", default="cot", choices=list(METHODS),

@@ -10,6 +10,7 @@ from pathlib import Path
 from agent.errors import UsageError
 from agent.reasoning import METHODS
 from agent.scaling import STRATEGIES
+from agent.scaling.strategies import SINGLE
 from agent.types import evaluated_share
 from evals.manifest import build_manifest
 from evals.runner import EvalSpec, run_eval
@@ -46,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_dataset_arguments(parser)
     parser.add_argument("--method", default="cot", choices=list(METHODS),
                         help="reasoning method for answer tasks (default cot)")
-    parser.add_argument("--strategy", default="single", choices=["single", *STRATEGIES],
+    parser.add_argument("--strategy", default=SINGLE, choices=[SINGLE, *STRATEGIES],
                         help="test-time strategy (default single: one attempt, or --n for pass@k)")
     parser.add_argument("--budget", type=positive_int, help="attempts per sample for --strategy (required with it)")
     parser.add_argument("--n", type=positive_int, default=1,
@@ -60,9 +61,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def check(args: argparse.Namespace) -> None:
-    if args.strategy != "single" and not args.budget:
+    if args.strategy != SINGLE and not args.budget:
         raise UsageError("--strategy needs --budget N")
-    if args.n > 1 and args.strategy != "single":
+    if args.n > 1 and args.strategy != SINGLE:
         raise UsageError("--n is for --strategy single; strategies take --budget")
     out = Path(args.out)
     if (out / DB_NAME).exists() and not args.resume:
@@ -91,7 +92,7 @@ def resume_command(argv: list[str]) -> str:
 
 def main(args: argparse.Namespace) -> int:
     config = config_from_args(args)
-    if args.strategy != "single":
+    if args.strategy != SINGLE:
         config = strategy_sampling(config, "eval")
     if args.n > 1 and config.sampling.temperature == 0:
         raise UsageError("--n > 1 samples the same greedy completion: set --temperature > 0")

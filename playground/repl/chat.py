@@ -22,6 +22,7 @@ from agent.codeact.observation import render_observation
 from agent.config import PlaygroundConfig
 from agent.context import count_completion_tokens, fit_to_context
 from agent.scaling import solve_with_strategy
+from agent.scaling.strategies import PARALLEL
 from agent.streams import relay
 from agent.types import Message, Model, Usage, known_sum
 from playground.display import MarkdownStream, print_exec_result
@@ -179,7 +180,7 @@ class ChatRepl:
         method = "cot" if s.method == "chat" else s.method
         with self.console.status(f"thinking ({method}{f', {s.strategy} n={s.n}' if s.strategy else ''})..."):
             if s.strategy or s.n > 1:
-                res = solve_with_strategy(self.model, question, s.strategy or "parallel", s.n, method, s.kind,
+                res = solve_with_strategy(self.model, question, s.strategy or PARALLEL, s.n, method, s.kind,
                                           params)
                 attempts = res.attempts
                 text = attempts[-1].text if attempts else ""

@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from agent.scaling.strategies import SINGLE
 from evals.stats import wilson_interval
 from evals.store import ResultStore
 from evals.store_lock import writer_alive
@@ -74,7 +75,7 @@ class EvalRun:
         strategy = ev.get("strategy")
         return {"task": ev.get("task"), "model": model.get("id"), "backend": model.get("backend"),
                 "method": None if ev.get("task") in CODE_TASKS else ev.get("method"),  # code tasks have no method
-                "strategy": strategy if strategy in (None, "single") else f"{strategy} @ {ev.get('budget')}",
+                "strategy": strategy if strategy in (None, SINGLE) else f"{strategy} @ {ev.get('budget')}",
                 "dataset": (self.manifest.get("dataset") or {}).get("sha256")}
 
 

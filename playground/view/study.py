@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agent.answers.numbers import parse_number
+from agent.scaling.strategies import PARALLEL
 from agent.types import Sample
 from evals.compare.analysis import analyse, derive_points, load_steps, run_id
 from evals.compare.points import Point
@@ -59,7 +60,7 @@ def _samples(store: ResultStore, spec: CompareSpec) -> list[Sample]:
     kind = answer_kind(spec.task, [t for _, t in seen.values()])
     out = []
     for qid, (_, target) in sorted(seen.items(), key=lambda kv: kv[1][0]):
-        first = store.attempts(run_id("parallel"), qid)[:1] if run_id("parallel") in known else []
+        first = store.attempts(run_id(PARALLEL), qid)[:1] if run_id(PARALLEL) in known else []
         out.append(Sample(qid, question_of(first[0]) if first else "", target, kind))  # type: ignore[arg-type]
     return out
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.scaling.budgets import chain_shape
+from agent.scaling.strategies import chain_shape
 
 
 @pytest.mark.parametrize(("strategy", "budget", "k", "shape"), [

@@ -11,8 +11,8 @@ import pytest
 
 from agent.models.scripted import ScriptedModel
 from agent.scaling import STRATEGIES, ScalingOptions, run_strategy
-from agent.scaling.budgets import chain_shape, method_split
 from agent.scaling.chains import program_revision
+from agent.scaling.strategies import chain_shape, method_split
 from agent.scaling.types import Attempt
 from agent.types import Sample, SamplingParams, Score
 from tests.agent.scaling.test_strategies import Counting

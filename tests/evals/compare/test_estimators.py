@@ -9,17 +9,18 @@ from math import comb
 import pytest
 
 from agent.scaling.adaptive import adaptive_draws, beta_stop_probability, vote_settled
+from agent.scaling.strategies import method_split
 from evals.compare.estimators import (
     Vote,
     adaptive_replay,
     best_of_k_verified,
     majority_at_k,
     majority_at_k_sampled,
-    mixed_at_k,
+    split_vote_at,
     vote_value,
     weighted_at_k,
 )
-from evals.compare.points import Step, adaptive_point, budget_point, cascade_point, difficulty_bucket
+from evals.compare.points import Step, budget_point, difficulty_bucket, split_point, stopping_point
 from evals.stats import bootstrap_ci, pass_at_k
 
 
@@ -155,6 +156,17 @@ def test_cascade_point_needs_the_samples_its_caps_draw():
     assert cascade_point(steps_of("aa"), [], 2, batch=1, threshold=0.9).accuracy == 1.0  # budget 2: pal only
 
 
+def cascade_point(pal: list[Step], cot: list[Step], budget: int, *, batch: int, threshold: float):
+    """The cascade strategy as compare derives it: its split of the budget, pal first, stopping."""
+    return split_point({"pal": pal, "cot": cot}, method_split("cascade", budget), stops=True, batch=batch,
+                       threshold=threshold)
+
+
+def mixed_at_k(pools: dict, k: int, **kw) -> float:
+    """The mixed strategy's vote at budget k: its split of the budget over the two pools."""
+    return split_vote_at(pools, method_split("mixed", k), **kw)
+
+
 def steps_of(spec: str, chain_len: int = 1, completion: int = 10, prompt: int = 5) -> list[Step]:
     return [Step(i // chain_len, i % chain_len, v, completion, prompt) for i, v in enumerate(votes(spec))]
 
@@ -198,7 +210,7 @@ def test_code_chains_answer_by_the_verifier():
     steps = [Step(0, 0, passed_wrong, 1, 1), Step(1, 0, failed_right, 1, 1), Step(2, 0, failed_right, 1, 1)]
     assert budget_point("parallel", steps, 3, kind="code").accuracy == 0.0  # the one that passed is picked
     assert budget_point("parallel", steps, 3).accuracy == 1.0  # a majority vote would be right
-    ad = adaptive_point(steps_of("aaaaaaaa"), 8, batch=1, threshold=0.9)
+    ad = stopping_point(steps_of("aaaaaaaa"), 8, batch=1, threshold=0.9)
     assert (ad.accuracy, ad.generated_tokens, ad.total_tokens) == (1.0, 30, 45)
 
 
