@@ -39,7 +39,7 @@ def main() -> None:
     from evals.datasets import load_dataset
     from evals.manifest import build_manifest
     from evals.runner import EvalSpec, run_eval
-    from evals.solvers import SolveSpec, code_request
+    from evals.solvers import code_request
 
     mc = ModelConfig(backend=args.backend, **({"model": args.model} if args.model else {}))
     config = PlaygroundConfig(model=mc, sampling=SamplingConfig(max_tokens=args.max_tokens))
@@ -53,7 +53,6 @@ def main() -> None:
     chunks = [requests[i:i + args.chunk_size] for i in range(0, len(requests), args.chunk_size)]
     spec = EvalSpec(task=args.task, data=args.data, limit=args.limit, method=args.method,
                     chunk_size=args.chunk_size)
-    solve = SolveSpec(method=args.method, params=params)
     manifest = build_manifest(config=config, spec=spec, dataset=dataset, argv=["bench/eval_overhead.py"])
 
     model = load_model(mc)
@@ -66,7 +65,7 @@ def main() -> None:
             raw_s = time.perf_counter() - t0
             with tempfile.TemporaryDirectory() as out:
                 t0 = time.perf_counter()
-                summary = run_eval(model, samples, spec, solve, out, manifest=manifest, progress=False)
+                summary = run_eval(model, samples, spec, params, out, manifest=manifest, progress=False)
                 run_s = time.perf_counter() - t0
                 run_tokens = summary.report["tokens"]["completion_total"]
             if args.method == "cot2":

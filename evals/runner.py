@@ -31,7 +31,7 @@ from typing import Any
 from agent.errors import BackendLostError, UsageError
 from agent.scaling import StrategyResult
 from agent.scaling.strategies import SINGLE
-from agent.types import Model, Sample, Score
+from agent.types import Model, Sample, SamplingParams, Score
 from evals import report as reports
 from evals.manifest import identity_diff
 from evals.solvers import SampleError, SolveSpec, solve_stream
@@ -59,6 +59,12 @@ class EvalSpec:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def solving(self, params: SamplingParams) -> SolveSpec:
+        """How each chunk is solved: this spec's method, strategy, budget, n and code timeout,
+        sampling with `params` (the one place an eval's spec becomes a solver's)."""
+        return SolveSpec(method=self.method, strategy=self.strategy, budget=self.budget, n=self.n, params=params,
+                         code_timeout_s=self.code_timeout_s)
 
 
 @dataclass
@@ -125,10 +131,12 @@ class _Progress:
             self.bar.close()
 
 
-def run_eval(model: Model, samples: list[Sample], spec: EvalSpec, solve: SolveSpec, out_dir: str | Path, *,
+def run_eval(model: Model, samples: list[Sample], spec: EvalSpec, params: SamplingParams, out_dir: str | Path, *,
              manifest: dict[str, Any], resume: bool = False, progress: bool = True,
              write_reports: bool = True) -> RunSummary:
-    """Run (or resume) an evaluation into `out_dir`; returns the summary (also on Ctrl-C)."""
+    """Run (or resume) an evaluation into `out_dir`, sampling with `params`; returns the summary
+    (also on Ctrl-C)."""
+    solve = spec.solving(params)
     out = Path(out_dir)
     store = ResultStore.in_dir(out)
     try:

@@ -14,7 +14,6 @@ from agent.scaling.strategies import SINGLE
 from agent.types import evaluated_share
 from evals.manifest import build_manifest
 from evals.runner import EvalSpec, run_eval
-from evals.solvers import SolveSpec
 from evals.store import DB_NAME
 from evals.store_lock import store_lock
 from playground.options import (
@@ -104,14 +103,12 @@ def main(args: argparse.Namespace) -> int:
                     code_timeout_s=args.timeout, question_field=args.question_field,
                     answer_field=args.answer_field, id_field=args.id_field)
     params = config.sampling.params(seed=config.model.seed if config.sampling.temperature > 0 else None)
-    solve = SolveSpec(method=args.method, strategy=args.strategy, budget=spec.budget, n=args.n, params=params,
-                      code_timeout_s=args.timeout)
     argv = sys.argv[1:] if sys.argv[1:2] == ["eval"] else _argv_from(args)
     manifest = build_manifest(config=config, spec=spec, dataset=dataset, argv=["playground", *argv])
     with store_lock(out):  # after the usage checks; a second run on this --out refuses here, before the model loads
         model = open_model(config.model)
         try:
-            summary = run_eval(model, dataset.samples, spec, solve, out, manifest=manifest, resume=args.resume,
+            summary = run_eval(model, dataset.samples, spec, params, out, manifest=manifest, resume=args.resume,
                                progress=not args.no_progress)
         finally:
             model.close()

@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,6 @@ from agent.types import Sample, SamplingParams
 from evals.datasets import load_dataset
 from evals.manifest import build_manifest
 from evals.runner import EvalSpec, run_eval
-from evals.solvers import SolveSpec
 from evals.store import ResultStore
 from tests.agent.models.openai_stub import OpenAIStub
 from tests.evals.slow_eval_cli import answer
@@ -152,8 +152,9 @@ def _manifest(spec: EvalSpec, dataset, backend_model: str = "x") -> dict:
 
 def _run(model, dataset, out, spec=None, **kw):
     spec = spec or EvalSpec(task="jsonl", method="direct", chunk_size=4)
-    solve = SolveSpec(method=spec.method, params=SamplingParams(max_tokens=64), code_timeout_s=kw.pop("timeout", 10))
-    return run_eval(model, dataset.samples, spec, solve, out, manifest=_manifest(spec, dataset), progress=False,
+    if "timeout" in kw:
+        spec = replace(spec, code_timeout_s=kw.pop("timeout"))
+    return run_eval(model, dataset.samples, spec, SamplingParams(max_tokens=64), out, manifest=_manifest(spec, dataset), progress=False,
                     **kw)
 
 
