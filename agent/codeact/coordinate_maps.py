@@ -9,6 +9,12 @@ starts half a window too far left) draws the right values under axes that lie. O
 evaluated is judged: numbers assigned at the top of the code, names looked up by name (a
 function's parameter takes the top-level number of the same name), + - * / // ** and unary
 minus. Anything else is left alone.
+
+Without an extent (imsave, or imshow with pixel axes) the window is the one the code names: a
+map computed from both numbers of a pair of bounds (`x_min`/`x_max`, `xlo`/`xhi`,
+`start_re`/`end_re`: names alike but for min/max, lo/hi, low/high, start/end, begin/end,
+left/right) must run over that pair's interval, or the picture shows another window than the
+code means.
 """
 
 from __future__ import annotations
@@ -35,7 +41,9 @@ class Mismatch:
     """Its value at index `size`."""
     lo: float
     hi: float
-    """The extent's bounds for that axis, in the order the extent gives them."""
+    """The extent's bounds for that axis, in the order the extent gives them (or the named pair's)."""
+    bounds: str = ""
+    """"": the bounds are an imshow extent's; else the pair of names they are ("x_min and x_max")."""
 
 
 def _value(node: ast.AST, env: dict[str, float]) -> float | None:
@@ -110,6 +118,29 @@ def _extents(tree: ast.AST, env: dict[str, float]) -> list[list[tuple[float, flo
     return out
 
 
+_PAIRS = (("min", "max"), ("lo", "hi"), ("low", "high"), ("start", "end"), ("begin", "end"), ("left", "right"))
+
+
+def _partner(name: str, a: str, b: str) -> str | None:
+    """`name` with its bound word a made b (x_min -> x_max, xmin -> xmax, min_x -> max_x), or None."""
+    parts = name.split("_")
+    for k, p in enumerate(parts):
+        if p == a or (p.endswith(a) and 0 < len(p) - len(a) <= 4 and p[:-len(a)].isalpha()):
+            return "_".join([*parts[:k], p[:len(p) - len(a)] + b, *parts[k + 1:]])
+    return None
+
+
+def _named_windows(env: dict[str, float]) -> list[tuple[float, float, tuple[str, str]]]:
+    """The pairs of bounds the code names, as (one end, the other, (its name, the other's))."""
+    out = []
+    for name in env:
+        for a, b in _PAIRS:
+            other = _partner(name, a, b)
+            if other in env and env[other] != env[name]:
+                out.append((env[name], env[other], (name, other)))
+    return out
+
+
 def _loops(tree: ast.AST, env: dict[str, float]) -> list[tuple[ast.For, str, int]]:
     """Loops `for V in range(N)` with N a number the code gives."""
     out = []
@@ -130,8 +161,8 @@ def find_mismatches(tree: ast.Module) -> list[Mismatch]:
     """The loop coordinates of `tree` that run over another interval than the extent axis whose
     bounds they are computed from (see the module doc), once each, in the order of the code."""
     env = _constants(tree)
-    extents = _extents(tree, env)
-    if not extents:
+    extents, windows = _extents(tree, env), _named_windows(env)
+    if not extents and not windows:
         return []
     loops = _loops(tree, env)
     sizes = {n.id for loop, _, _ in loops for n in ast.walk(loop.iter) if isinstance(n, ast.Name)}
@@ -149,13 +180,18 @@ def find_mismatches(tree: ast.Module) -> list[Mismatch]:
                 continue
             bounds = used - sizes  # a loop's size in a pixel extent (0, width) makes no coordinate of i * width
             axes = [(lo, hi, len(names & bounds)) for ax in extents for lo, hi, names in ax if names & bounds and lo != hi]
+            said_by = ""
+            if not axes:  # not computed from an extent's bounds: from both of a pair the code names?
+                pairs = [(lo, hi, names) for lo, hi, names in windows if set(names) <= bounds]
+                axes = [(lo, hi, 2) for lo, hi, _ in pairs]
+                said_by = " and ".join(pairs[0][2]) if pairs else ""
             if not axes:
-                continue  # not computed from an extent's bounds
+                continue
             if any(_close(start, a, abs(hi - lo)) and (_close(end, b, abs(hi - lo)) or _close(last, b, abs(hi - lo)))
                    for lo, hi, _ in axes for a, b in ((lo, hi), (hi, lo))):
                 continue  # runs over one of them, either way round
             lo, hi, _ = max(axes, key=lambda a: a[2])
-            found.append((stmt.lineno, Mismatch(stmt.targets[0].id, index, size, start, end, lo, hi)))
+            found.append((stmt.lineno, Mismatch(stmt.targets[0].id, index, size, start, end, lo, hi, said_by)))
     first = {}
     for _, m in sorted(found, key=lambda f: f[0]):
         first.setdefault(m.name, m)

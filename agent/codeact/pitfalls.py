@@ -15,7 +15,9 @@ what in this code is wrong. Pure functions.
   orientation instead. Code that transposes anything (`.T`, transpose, swapaxes, rot90) is left alone, and so is
   PIL's pixel access (`img.load()[x, y]`, which is x-first by design).
 - `coords_extent`: a loop maps its index to a coordinate over another window than the imshow
-  extent it is drawn with says, so the axes lie (agent/codeact/coordinate_maps.py).
+  extent it is drawn with says, so the axes lie (agent/codeact/coordinate_maps.py);
+  `coords_window`: with no extent to say it, over another window than the pair of bounds it is
+  computed from names (x_min and x_max), so the picture shows another part of the plane.
 """
 
 from __future__ import annotations
@@ -200,8 +202,9 @@ def find_pitfalls(code: str) -> list[Pitfall]:
     shows, shown = _shown_names(tree)
     if not shows:
         return []
-    found = [Pitfall("coords_extent", m.name, (("index", m.index), ("size", m.size), ("start", _fmt(m.start)),
-                                               ("end", _fmt(m.end)), ("lo", _fmt(m.lo)), ("hi", _fmt(m.hi))))
+    found = [Pitfall("coords_window" if m.bounds else "coords_extent", m.name,
+                     (("index", m.index), ("size", m.size), ("start", _fmt(m.start)), ("end", _fmt(m.end)),
+                      ("lo", _fmt(m.lo)), ("hi", _fmt(m.hi)), ("bounds", m.bounds)))
              for m in find_mismatches(tree)]
     if _transposes(tree):
         return found
