@@ -210,30 +210,13 @@ def add_dataset_arguments(parser: argparse.ArgumentParser, what: str = "samples"
     parser.add_argument("--id-field", help="jsonl: field holding the sample id")
 
 
-def first_per_level(samples: list, k: int) -> list:
-    """The first `k` samples of each level (metadata "level"), in dataset order; samples without one are left out."""
-    taken: dict[str, int] = {}
-    out = []
-    for s in samples:
-        level = s.metadata.get("level")
-        if level is not None and taken.get(str(level), 0) < k:
-            taken[str(level)] = taken.get(str(level), 0) + 1
-            out.append(s)
-    return out
-
-
 def load_cli_dataset(args: argparse.Namespace) -> Dataset:
     """The Dataset named by --task/--data/--limit/--*-field; UsageError when unusable.
     The same checks for eval and compare, skipped lines reported the same way."""
-    per_level = getattr(args, "per_level", None)
-    dataset = load_dataset(args.task, args.data, limit=None if per_level else args.limit,
+    dataset = load_dataset(args.task, args.data, limit=args.limit, per_level=getattr(args, "per_level", None),
                            question_field=args.question_field, answer_field=args.answer_field, id_field=args.id_field)
     if not dataset.samples:
         raise UsageError(f"no usable samples in {dataset.source}")
-    if per_level:
-        dataset.samples = first_per_level(dataset.samples, per_level)[:args.limit]
-        if not dataset.samples:
-            raise UsageError(f"--per-level: no sample of {dataset.source} has a difficulty level")
     for line, reason in dataset.skipped[:5]:
         sys.stderr.write(f"skipped dataset line {line}: {reason}\n")
     if len(dataset.skipped) > 5:

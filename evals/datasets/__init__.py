@@ -56,12 +56,26 @@ def _infer_kind(samples: list[Sample]) -> str:
     return "math"
 
 
+def first_per_level(samples: list[Sample], k: int) -> list[Sample]:
+    """The first `k` samples of each level (metadata "level"), in dataset order; samples without one are left out."""
+    taken: dict[str, int] = {}
+    out = []
+    for s in samples:
+        level = s.metadata.get("level")
+        if level is not None and taken.get(str(level), 0) < k:
+            taken[str(level)] = taken.get(str(level), 0) + 1
+            out.append(s)
+    return out
+
+
 def load_dataset(task: str, data: str | None = None, *, limit: int | None = None,
                  question_field: str | None = None, answer_field: str | None = None,
-                 id_field: str | None = None, path: str | None = None) -> Dataset:
+                 id_field: str | None = None, path: str | None = None, per_level: int | None = None) -> Dataset:
     """Load `task` from `data` (a path), else the hub, else a pip package (see
-    evals/datasets/sources.py). `limit` keeps the first K usable samples. `path` is an alias of
-    `data`. Raises UsageError when no source works or the options do not fit."""
+    evals/datasets/sources.py). `limit` keeps the first K usable samples; with `per_level`, the
+    first `per_level` of each difficulty level (MATH-500's `level`) in dataset order, then the
+    first `limit` of those. `path` is an alias of `data`. Raises UsageError when no source works
+    or the options do not fit."""
     if task not in TASKS:
         raise UsageError(f"unknown --task {task!r}; choose from {', '.join(TASKS)}")
     spec = TASKS[task]
@@ -76,7 +90,7 @@ def load_dataset(task: str, data: str | None = None, *, limit: int | None = None
     skipped: list[tuple[int, str]] = []
     seen: set[str] = set()
     for line, row in records.rows:
-        if limit is not None and len(samples) >= limit:
+        if limit is not None and per_level is None and len(samples) >= limit:
             break
         if isinstance(row, str):
             skipped.append((line, row))
@@ -99,6 +113,10 @@ def load_dataset(task: str, data: str | None = None, *, limit: int | None = None
             s.kind = kind  # type: ignore[assignment]
             if kind == "choice":
                 s.target = s.target.strip("()")
+    if per_level and samples:
+        samples = first_per_level(samples, per_level)[:limit]
+        if not samples:
+            raise UsageError(f"--per-level: no sample of {records.source} has a difficulty level")
     if skipped:
         first_line, first_reason = skipped[0]
         sys.stderr.write(f"warning: skipped {len(skipped)} malformed record(s) in {records.source} "

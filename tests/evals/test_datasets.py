@@ -44,6 +44,18 @@ def test_math500_keeps_metadata_and_uses_unique_id():
     assert len(ds) == 3 and ds.skipped == [(4, "missing answer field 'answer'")]
 
 
+def test_per_level_takes_the_first_of_each_level_then_the_limit():
+    """The selection an eval's manifest records (EvalSpec.per_level) is made by the loader, so the
+    same (task, data, limit, per_level) always gives the same samples."""
+    path = str(FIXTURES / "math500_small.jsonl")
+    every = load_dataset("math500", path).samples  # levels 2, 1, 1 (the fourth record is skipped)
+    assert [s.metadata["level"] for s in load_dataset("math500", path, per_level=1).samples] == [2, 1]
+    assert load_dataset("math500", path, per_level=1, limit=1).samples[0].id == every[0].id
+    assert [s.id for s in load_dataset("math500", path, per_level=2).samples] == [s.id for s in every]
+    with pytest.raises(UsageError, match="--per-level: no sample"):
+        load_dataset("gsm8k", str(FIXTURES / "gsm8k_small.jsonl"), per_level=1)
+
+
 def test_math500_gold_solutions_grade_correct_against_answers():
     from evals.grading.math import grade_math
 
