@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from agent.answers import answer_key
-from agent.scaling.strategies import PARALLEL, SEQUENTIAL, STRATEGIES, method_split
+from agent.scaling.strategies import PARALLEL, SEQUENTIAL, method_split
 from agent.scaling.voting import logprob_weight
 from agent.types import Sample
 from evals.compare.estimators import Vote, vote_value, weighted_at_k
@@ -90,7 +90,8 @@ def derive_points(samples: list[Sample], steps: dict[str, dict[str, list[Step]]]
     one-method stopping rule on the pal samples where they are stored."""
     threshold = spec.adaptive_threshold if threshold is None else threshold
     par, pal = steps[PARALLEL], steps[PAL_SAMPLES]
-    chosen = [STRATEGIES[n] for n in STRATEGIES if n in spec.strategies]
+    chosen = spec.chosen()
+    pal_stored = PAL_SAMPLES in spec.runs()
     votes = [s for s in chosen if not s.stops and s.split is None]
     split_votes = [s for s in chosen if not s.stops and s.split is not None]
     stopping = [s for s in chosen if s.stops]
@@ -130,7 +131,7 @@ def derive_points(samples: list[Sample], steps: dict[str, dict[str, list[Step]]]
                     continue
                 if len(par.get(q, [])) >= b:
                     put(st.name, b, q, stopping_point(par[q], b, batch=spec.adaptive_batch, threshold=threshold))
-                if PAL_SAMPLES in spec.runs() and len(pal.get(q, [])) >= b:
+                if pal_stored and len(pal.get(q, [])) >= b:
                     put(on_pal(st.name), b, q, stopping_point(pal[q], b, batch=spec.adaptive_batch,
                                                               threshold=threshold))
     return points
@@ -195,7 +196,7 @@ def adaptive_sweep(done: list[Sample], steps: dict[str, dict[str, list[Step]]], 
     adaptive on the cot samples (against parallel's vote), on the pal samples where stored
     (against parallel-pal's), cascade (pal, then cot: against parallel's)."""
     pal = PAL_SAMPLES in spec.runs()
-    stopping = [st for st in STRATEGIES.values() if st.stops and st.name in spec.strategies]
+    stopping = [st for st in spec.chosen() if st.stops]
     sub = CompareSpec(**{**asdict(spec), "budgets": (spec.largest,), "strategies": (
         PARALLEL, *(st.name for st in stopping), *((PAL_SAMPLES,) if pal else ()))})
     rules = []  # (the samples it draws, the rule's points, the vote over all of them)
@@ -243,6 +244,6 @@ def analyse(samples: list[Sample], store: ResultStore, spec: CompareSpec) -> tup
             for b in spec.budgets}
     extra["revision_transitions"] = [t.to_dict() for name in chained(spec.strategies)
                                      for t in count_transitions(name, [steps[name][s.id] for s in done])]
-    if any(STRATEGIES[n].stops for n in spec.strategies if n in STRATEGIES) and done:
+    if any(st.stops for st in spec.chosen()) and done:
         extra["adaptive_sweep_at_largest_budget"] = adaptive_sweep(done, steps, spec)
     return curve, extra

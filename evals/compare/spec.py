@@ -59,6 +59,10 @@ class CompareSpec:
     def __post_init__(self) -> None:
         self.strategies = tuple(self.strategies) or default_strategies()
 
+    def chosen(self) -> list[Strategy]:
+        """The registered strategies compared, in the registry's order (parallel-pal is none)."""
+        return [s for s in STRATEGIES.values() if s.name in self.strategies]
+
     @property
     def largest(self) -> int:
         return max(self.budgets)
