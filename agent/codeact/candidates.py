@@ -5,8 +5,9 @@ one reply at a time often has a working variant among a few samples; the
 sandbox, not the model, says which.
 
 A quarter of the k replies (at least one) repair (sampled from the whole
-conversation); the rest are fresh attempts at the task (system prompt + task only): asked to repair, a
-small model mostly copies its failed reply, even when sampled.
+conversation); the rest are fresh attempts at the task (system prompt + task only, with the mistakes
+the run's observations named so far: fresh_start): asked to repair, a small model mostly copies its
+failed reply, even when sampled, and a fresh attempt told nothing makes the first reply's mistakes again.
 
 The copy: a fresh session in a copy of the work dir, with final_answer() and the
 code cells that succeeded so far replayed, so a candidate that uses earlier
@@ -31,6 +32,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from time import perf_counter
 
+import prompts
 from agent.codeact.code_blocks import FINAL_ANSWER_PRELUDE, parse_reply
 from agent.codeact.continuation import continue_codeless
 from agent.codeact.outcome import judge
@@ -127,7 +129,7 @@ def sample_candidates(model: Model, cfg: AgentConfig, step: StepRecord, messages
                       task_messages: list[Message], max_new: int) -> list[tuple[Completion, str]]:
     """The k replies of a best-of-k step, sampled in one batch, as (completion, kind): a quarter (at
     least one) repairs from the whole conversation `messages` (failure included), the rest fresh
-    attempts from `task_messages` (system + task only), interleaved. A sampled reply that stops
+    attempts from `task_messages` (system + task: fresh_start), interleaved. A sampled reply that stops
     before its code is continued (agent/codeact/continuation.py). Tokens and time go on `step`."""
     k_fresh = cfg.candidates - max(1, cfg.candidates // 4)
     temperature = max(cfg.temperature, cfg.retry_temperature)
@@ -158,6 +160,21 @@ def sample_candidates(model: Model, cfg: AgentConfig, step: StepRecord, messages
     if fresh:
         step.tokens.prompt += fresh[0][0].prompt_tokens
     return completions
+
+
+MAX_LESSONS = 4
+"""The most recent mistakes a fresh attempt is told about."""
+
+
+def fresh_start(system: Message, task: str, lessons: list[str]) -> list[Message]:
+    """The conversation a fresh attempt starts from: the system prompt and the task, with the last
+    MAX_LESSONS of the mistakes named so far in the run (prompts/agent.yaml task)."""
+    return [system, Message("user", prompts.render("agent", "task", task=task, lessons=lessons[-MAX_LESSONS:]))]
+
+
+def learned(lessons: list[str], observed: list[str]) -> list[str]:
+    """`lessons` with the mistakes an observation just named added, each once, the newest last."""
+    return [*(x for x in lessons if x not in observed), *dict.fromkeys(observed)]
 
 
 def _tree_bytes(root: Path) -> int:

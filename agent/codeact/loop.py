@@ -21,9 +21,9 @@ from pathlib import Path
 from time import perf_counter
 
 import prompts
-from agent.codeact.candidates import ScratchChecker, pick, sample_candidates
+from agent.codeact.candidates import ScratchChecker, fresh_start, learned, pick, sample_candidates
 from agent.codeact.code_blocks import FINAL_ANSWER_PRELUDE, parse_reply
-from agent.codeact.observation import render_observation
+from agent.codeact.observation import error_hints, render_observation
 from agent.codeact.outcome import asked_size, judge, refuted_pictures, wants_image
 from agent.codeact.transcript import RunTranscript
 from agent.codeact.types import (
@@ -73,18 +73,16 @@ class CodeAgent:
         self._wants_size: tuple[int, int] | None = None
         self._self_checked = False
         self._refuted: set[str] = set()  # pictures that do not count (outcome.refuted_pictures)
+        self._task, self._lessons = "", []  # the mistakes named so far, told to fresh attempts
 
     # ------------------------------------------------------------------ run
     def run(self, task: str) -> AgentResult:
         cfg = self.config
         key = "native_tools.system" if cfg.native_tools else "system"
-        self.messages = [Message("system", prompts.render("agent", key)),
-                         Message("user", prompts.render("agent", "task", task=task))]
-        self.steps, self.files, self.figures = [], [], []
-        self._format_errors, self._last_exec_ok, self._self_checked = 0, None, False
-        self._refuted: set[str] = set()
-        self._wants_image = wants_image(task)
-        self._wants_size = asked_size(task)
+        self.messages = fresh_start(Message("system", prompts.render("agent", key)), task, [])
+        self.steps, self.files, self.figures, self._task, self._lessons = [], [], [], task, []
+        self._format_errors, self._last_exec_ok, self._self_checked, self._refuted = 0, None, False, set()
+        self._wants_image, self._wants_size = wants_image(task), asked_size(task)
         workdir = str(self.session.workdir)
         transcript = RunTranscript(
             self.transcript_path, task=task, config={"agent": cfg.model_dump(), **self.metadata},
@@ -206,6 +204,7 @@ class CodeAgent:
                                         refuted=sorted(self._refuted - set(result.files)),
                                         dropped_tool=parsed.dropped_tool)
         self._refuted = refuted_pictures(self._refuted, result, bad_image)
+        self._lessons = learned(self._lessons, ([] if result.ok else error_hints(result.stderr)) + step.pitfalls)
         if missing or defines_only or no_image or bad_image:  # nothing was done, or the claim is not true
             self._last_exec_ok, final = False, None
         elif final is not None and result.ok and self.config.self_check and not self._self_checked:
@@ -259,7 +258,8 @@ class CodeAgent:
         session; the best becomes the step's reply. Returns whether the chosen reply was cut at max_new,
         and its scratch run when that finished the task (adopted instead of running the code again)."""
         cfg = self.config
-        completions = sample_candidates(self.model, cfg, step, messages, self.messages[:2], max_new)
+        start = fresh_start(self.messages[0], self._task, self._lessons if cfg.lessons else [])
+        completions = sample_candidates(self.model, cfg, step, messages, start, max_new)
         history = [s.code for s in self.steps if s.code and s.exec_result is not None and s.exec_result.ok]
         tried = [s.code for s in self.steps if s.code]  # re-running any earlier code verbatim gets nowhere
         t0 = perf_counter()

@@ -98,7 +98,8 @@ class Outcome:
     """The task names a picture size and no PNG in the work dir has it: what the observation says."""
     pitfalls: list[str] = field(default_factory=list)
     """Silent mistakes read from the code of a picture task (agent/codeact/pitfalls.py), one hint each:
-    the code ran, but what it drew is not what it meant (an array filled [x, y] shown by imshow)."""
+    the code ran, but what it drew is not what it meant (an array filled [x, y] shown by imshow). For code
+    that failed, the mistakes read from its text alone, which a fix of the error alone would keep."""
 
 
 def judge(code: str, result: ExecResult, workdir: str | Path, want_image: bool,
@@ -110,12 +111,15 @@ def judge(code: str, result: ExecResult, workdir: str | Path, want_image: bool,
     stdout, final = split_final_answer(result.stdout)
     missing = [f for f in mentioned_files(final) if not (Path(workdir) / f).exists()] if final is not None else []
     wrong = size_problems(workdir, want_size) if want_size and result.ok else []
-    silent = _silent_mistakes(code, result) if pitfalls and want_image and result.ok else []
+    look = pitfalls and want_image
+    silent = _silent_mistakes(code, result) if look and result.ok else []
+    # failed code: the mistakes it would still make once it runs, told beside the error
+    ahead = [p.render() for p in find_pitfalls(code)] if look and not result.ok else []
     return Outcome(final_answer=final, printed=bool(stdout.strip()),
                    defines_only=result.ok and only_defines(code), missing_files=missing,
                    no_image=want_image and not has_image(workdir, refuted - set(result.files)),
                    bad_image=(list(result.plot_warnings) if want_image and result.ok else []) + wrong + silent,
-                   wrong_size=wrong, pitfalls=silent)
+                   wrong_size=wrong, pitfalls=silent or ahead)
 
 
 def _silent_mistakes(code: str, result: ExecResult) -> list[str]:

@@ -4,8 +4,12 @@ do not finish a later step; the mechanisms can be switched off; the self-check c
 
 from __future__ import annotations
 
+from agent.codeact.loop import CodeAgent
+from agent.codeact.types import AgentConfig
+from agent.models.scripted import ScriptedModel
 from tests.agent.codeact.conftest import code
 from tests.agent.codeact.test_loop import run_agent
+from tools.session import PythonSession
 
 XY_PICTURE = """import numpy as np
 import matplotlib.pyplot as plt
@@ -110,3 +114,28 @@ def test_images_whose_cells_are_not_square_either_way_are_not_judged(session, tm
     _, agent = run_agent(session, tmp_path, [code(heat)])
     result = agent.run("Draw a heatmap and save it")
     assert result.stop_reason == "final_answer" and result.steps[0].pitfalls == []
+
+
+def test_failed_code_is_told_its_silent_mistake_too_and_fresh_attempts_learn_both(tmp_path):
+    """Code that fails and would also draw the picture on its side: the observation names the error's
+    hint and the silent mistake at once, so one fix can mend both; the fresh best-of-k attempts of the
+    next step see the task with those mistakes named (AgentConfig.lessons), the repair sees the
+    conversation; with lessons off they see the task alone."""
+    failing = code(XY_PICTURE.replace("img[x, y] = x", "img[x, y] = x if img[x] > 0 else 0"))
+    fixed = code(XY_PICTURE.replace("plt.imshow(img,", "plt.imshow(img.T, origin='lower',"))
+    for lessons in (True, False):
+        model = ScriptedModel(rule=lambda request, i: failing if request.params.temperature == 0 else fixed)
+        with PythonSession(tmp_path / f"work-{lessons}") as work:
+            agent = CodeAgent(model, work, AgentConfig(candidates=2, cell_timeout_s=30, lessons=lessons))
+            result = agent.run("Draw a picture of x over the plane and save it")
+        first = result.steps[0]
+        assert "truth value of an array" in first.observation and "Hint: A function written for one number" in first.observation
+        assert "Also wrong in this code, and still wrong once the error is fixed: img is filled as img[x, y]" in first.observation
+        assert "Problem with the picture" not in first.observation  # no picture was drawn
+        assert result.success and len(result.steps) == 2
+        repair, fresh = model.calls[1], model.calls[2]
+        assert len(repair.messages) == 4 and [m.role for m in fresh.messages] == ["system", "user"]
+        task = fresh.messages[1].content
+        assert task.startswith("Task: Draw a picture of x over the plane and save it")
+        assert ("Earlier attempts at this task made these mistakes" in task) is lessons
+        assert ("- A function written for one number" in task and "- img is filled as img[x, y]" in task) is lessons
