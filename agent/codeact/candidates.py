@@ -9,9 +9,10 @@ conversation); the rest are fresh attempts at the task (system prompt + task onl
 the run's observations named so far: fresh_start): asked to repair, a small model mostly copies its
 failed reply, even when sampled, and a fresh attempt told nothing makes the first reply's mistakes again.
 
-The copy: a fresh session in a copy of the work dir, with final_answer() and the
-code cells that succeeded so far replayed, so a candidate that uses earlier
-variables is judged fairly. Nothing a candidate does reaches the real work dir
+The copy: a fresh session in a copy of the work dir, with final_answer() and, when the
+candidate reads a name they bind (cell_names.py), the code cells that succeeded so far
+replayed, so a candidate that uses earlier variables is judged fairly and one that does
+not is not kept waiting for them. Nothing a candidate does reaches the real work dir
 by itself. The chosen code then runs in the real session like any reply, except
 when its scratch run finished the task (top score and a final answer): then
 that run is adopted, its files copied to the real work dir, instead of running
@@ -33,6 +34,7 @@ from pathlib import Path
 from time import perf_counter
 
 import prompts
+from agent.codeact.cell_names import needs_history
 from agent.codeact.code_blocks import FINAL_ANSWER_PRELUDE, parse_reply
 from agent.codeact.continuation import continue_codeless
 from agent.codeact.outcome import judge
@@ -72,6 +74,9 @@ class CandidateCheck:
     error: str = ""
     """The last line of stderr when the code failed."""
     exec_s: float = 0.0
+    replayed: bool = False
+    """The earlier successful cells ran first in its scratch session: its code reads a name they bind
+    (agent/codeact/cell_names.py); otherwise they are not run again for it."""
     score: int = -1
 
     def to_dict(self) -> dict:
@@ -251,7 +256,8 @@ class ScratchChecker:
                 shutil.copytree(self._copy_from, work, dirs_exist_ok=True, symlinks=True)
             session = self.session.fresh(work)
             try:
-                for cell in [FINAL_ANSWER_PRELUDE, *self.history]:
+                c.replayed = needs_history(parsed.code, self.history)
+                for cell in [FINAL_ANSWER_PRELUDE, *(self.history if c.replayed else [])]:
                     session.run(cell, timeout_s=self.timeout_s)
                 t0 = perf_counter()
                 result = session.run(parsed.code, timeout_s=self.timeout_s)

@@ -149,6 +149,25 @@ def test_scratch_checker_copies_the_work_dir(tmp_path):
     assert sorted(p.name for p in work.iterdir()) == ["data.csv"]
 
 
+def test_earlier_cells_are_replayed_only_for_a_candidate_that_reads_their_names(tmp_path):
+    """The earlier cell appends to a file once in the real session; a candidate that reads only the
+    file (no name the cell binds) sees one mark, so the cell was not run again for it; one that reads
+    the cell's variable sees the cell run again in its scratch session (two marks) and its value."""
+    work = tmp_path / "work"
+    earlier = "import numpy as np\nopen('marks.txt', 'a').write('x')\nlimit = 7"
+    with PythonSession(workdir=work) as s:
+        assert s.run(earlier, timeout_s=30).ok
+        checker = ScratchChecker(s, history=[earlier], timeout_s=30)
+        alone = checker.check(0, code("import numpy as np\nprint(open('marks.txt').read(), np.pi > 3)"))
+        assert alone.ok and not alone.replayed
+        uses = checker.check(1, code("print(open('marks.txt').read(), limit)\nfinal_answer(limit)"))
+        assert uses.ok and uses.replayed and uses.final_answer == "7"
+        assert checker.adopt(1).stdout.startswith("xx 7")
+        assert checker.adopt(0) is None  # it gave no final answer
+        checker.close()
+    assert (work / "marks.txt").read_text() == "x"  # nothing reached the real work dir
+
+
 def test_score_and_pick_on_crafted_checks():
     ran_silently = CandidateCheck(index=0, reply="r", code="x = 1", ok=True)
     printed = CandidateCheck(index=1, reply="r", code="print(1)", ok=True, printed=True)
