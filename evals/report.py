@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from agent.scaling import Attempt
 from agent.scaling.strategies import SINGLE
 from agent.types import Sample, evaluated_share, known_sum
 from evals.stats import pass_at_k, wilson_interval
@@ -68,7 +69,7 @@ def summarize(results: list[StoredResult], attempts: list[dict[str, Any]], error
 
 
 def _is_code(attempts: list[dict[str, Any]]) -> bool:
-    return any(a["extra"].get("kind") == "code" for a in attempts)
+    return any(Attempt.from_record(a["extra"]).kind == "code" for a in attempts)
 
 
 def _pipelines(results: list[StoredResult], by_sample: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
@@ -76,7 +77,7 @@ def _pipelines(results: list[StoredResult], by_sample: dict[str, list[dict[str, 
     counts: dict[str, dict[str, int]] = {}
     for r in results:
         first = (by_sample.get(r.sample_id) or [{}])[0]
-        for name, value in (first.get("extra", {}).get("pipeline_scores") or {}).items():
+        for name, value in (Attempt.from_record(first.get("extra", {})).pipeline_scores or {}).items():
             c = counts.setdefault(name, {"n": 0, "correct": 0, "no_answer": 0})
             c["n"] += 1
             c["correct"] += value == "correct"

@@ -186,7 +186,7 @@ def _solve_code(model: Model, samples: list[Sample], spec: SolveSpec,
     for s, req, comps in zip(samples, requests, completions, strict=True):
         attempts = [Attempt.from_solution(code_solution(s, req.messages, c, prefill=req.prefill), index=i, chain=i,
                                           duration_s=gen_s / max(1, len(comps)), score=next(graded),
-                                          extra={"kind": "code"})
+                                          kind="code")
                     for i, c in enumerate(comps)]
         out.append(_single_result(s, attempts, spec.n))
     return out
@@ -207,10 +207,9 @@ def _solve_math(model: Model, samples: list[Sample], spec: SolveSpec) -> list[St
             score = grade_answer(sol.answer, s.target, s.kind)
             pipelines: dict[str, Any] = dict(sol.pipelines or {})
             pipeline_scores = {p: grade_math(sol.text, s.target, s.kind, pipeline=p).value for p in pipelines}
-            extra = {"pipelines": pipelines, "pipeline_scores": pipeline_scores, "method": spec.method,
-                     "kind": s.kind}
             attempts.append(Attempt.from_solution(sol, index=i, chain=i, duration_s=gen_s / max(1, len(sols)),
-                                                  score=score, extra=extra))
+                                                  score=score, pipelines=pipelines, pipeline_scores=pipeline_scores,
+                                                  method=spec.method, kind=s.kind))
         out.append(_single_result(s, attempts, spec.n))
     return out
 

@@ -210,7 +210,7 @@ class ResultStore:
 
     def load_attempts(self, run_id: str, sample_id: str) -> list[Attempt]:
         """The stored attempts of one sample, as Attempts again (the inverse of `_attempt_row`)."""
-        return [_attempt_from_row(r) for r in self.attempts(run_id, sample_id)]
+        return [attempt_from_row(r) for r in self.attempts(run_id, sample_id)]
 
     def errors(self, run_id: str) -> list[dict[str, Any]]:
         rows = self.conn.execute("SELECT sample_id, position, reason FROM errors WHERE run_id = ? ORDER BY position",
@@ -235,24 +235,21 @@ class _Transaction:
 
 def _attempt_row(run_id: str, sample_id: str, a: Attempt) -> tuple:
     score = a.score
-    prompt = {"messages": a.messages, **({"prefill": a.extra["prefill"]} if "prefill" in a.extra else {})}
-    extra = {k: v for k, v in a.extra.items() if k != "prefill"}
-    if a.mean_logprob is not None:
-        extra["mean_logprob"] = a.mean_logprob
+    prompt = {"messages": a.messages, **({"prefill": a.prefill} if a.prefill is not None else {})}
     return (run_id, sample_id, a.index, a.chain, a.step, _dumps(prompt), a.text, a.prompt_tokens,
             a.completion_tokens, a.finish_reason, a.answer, score.value if score else None,
-            score.explanation if score else None, a.duration_s, _dumps(extra), a.prompt_tokens_evaluated)
+            score.explanation if score else None, a.duration_s, _dumps(a.extra_record(stored=True)),
+            a.prompt_tokens_evaluated)
 
 
-def _attempt_from_row(row: dict[str, Any]) -> Attempt:
-    extra = dict(row["extra"])
-    if "prefill" in row["prompt"]:
-        extra["prefill"] = row["prompt"]["prefill"]
+def attempt_from_row(row: dict[str, Any]) -> Attempt:
+    """A stored attempt row (`ResultStore.attempts`) as an Attempt again (the inverse of `_attempt_row`):
+    its `extra` record read by `Attempt.from_record`, the prefill from its prompt."""
     score = Score(row["score"], row["answer"], row["explanation"] or "") if row["score"] else None
-    return Attempt(index=row["idx"], chain=row["chain"], step=row["step"], text=row["completion"],
-                   answer=row["answer"], prompt_tokens=row["prompt_tokens"],
-                   completion_tokens=row["completion_tokens"],
-                   prompt_tokens_evaluated=row.get("prompt_tokens_evaluated"),
-                   finish_reason=row["finish_reason"] or "stop",
-                   mean_logprob=extra.pop("mean_logprob", None), score=score,
-                   messages=row["prompt"].get("messages", []), duration_s=row["duration"] or 0.0, extra=extra)
+    return Attempt.from_record(row["extra"], prefill=row["prompt"].get("prefill"), index=row["idx"],
+                               chain=row["chain"], step=row["step"], text=row["completion"],
+                               answer=row["answer"], prompt_tokens=row["prompt_tokens"],
+                               completion_tokens=row["completion_tokens"],
+                               prompt_tokens_evaluated=row.get("prompt_tokens_evaluated"),
+                               finish_reason=row["finish_reason"] or "stop", score=score,
+                               messages=row["prompt"].get("messages", []), duration_s=row["duration"] or 0.0)

@@ -4,7 +4,7 @@ The model writes a short Python program that prints the answer; the sandbox runs
 (tools.sandbox.run with PROGRAM_LIMITS: a few seconds, modest memory, no network) and the
 answer is the last non-empty line it printed, normalised for the kind. A reply without a
 program, a program that fails, times out or prints nothing gives no answer (None), never a
-guess. The program, its output and how it ended are kept in Solution.extra["program"];
+guess. The program, its output and how it ended are kept in Solution.program;
 Solution.text is the reply followed by what the program printed (prompts/reasoning.yaml
 pal.result). The program is the last python (or unlabelled) block of the one code-fence
 parser (agent.answers.fenced_blocks).
@@ -110,7 +110,7 @@ def pal_solution(started: Started, completion: Completion, answer: str | None, r
     return Solution(started.question, started.method, started.kind, text, answer, {},
                     [stage_record(started.messages, "", completion)], completion.prompt_tokens,
                     completion.completion_tokens, mean_logprob([completion]),
-                    extra={"program": {**record, "reply": reply}})
+                    program={**record, "reply": reply})
 
 
 def finish_pal(model: Model, started: list[Started], params: SamplingParams) -> list[list[Solution]]:

@@ -26,8 +26,8 @@ class Solution:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     mean_logprob: float | None = None
-    extra: dict = field(default_factory=dict)
-    """Method-specific records, e.g. pal's program, its output and how it ended (extra["program"])."""
+    program: dict | None = None
+    """pal's program run: the program, its output, how it ended, the reply (agent/reasoning/pal.py)."""
 
     @property
     def rationale(self) -> str:
@@ -51,7 +51,8 @@ class Solution:
         return {"question": self.question, "method": self.method, "kind": self.kind, "text": self.text,
                 "answer": self.answer, "pipelines": dict(self.pipelines), "stages": list(self.stages),
                 "prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
-                "prompt_tokens_evaluated": self.prompt_tokens_evaluated, "mean_logprob": self.mean_logprob, "extra": dict(self.extra)}
+                "prompt_tokens_evaluated": self.prompt_tokens_evaluated, "mean_logprob": self.mean_logprob,
+                "extra": {} if self.program is None else {"program": self.program}}
 
 
 def _evaluated(completion: dict) -> int | None:

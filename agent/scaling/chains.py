@@ -45,10 +45,10 @@ def revision_messages(base: list[Message], chain: list[Attempt], kind: str, hist
     messages = list(base)
     fmt = answer_format(kind)
     for a in shown:
-        run = a.extra.get("program")
+        run = a.program
         messages.append(Message("assistant", run["reply"] if run else a.text))
         if kind == "code":
-            v = a.extra.get("verifier") or {}
+            v = a.verifier or {}
             messages.append(Message("user", prompts.render(
                 "scaling", "revise.code", feedback=v.get("feedback", ""), passed=bool(v.get("passed")),
                 answer_format=fmt)))
@@ -65,9 +65,9 @@ def revision_messages(base: list[Message], chain: list[Attempt], kind: str, hist
 def program_revision(first: Attempt, a: Attempt, kind: str, execution: bool) -> str:
     """The revision request after a program: with execution feedback, its run and, when the chain
     began with a reasoned answer (no program), whether the program's answer agrees with it."""
-    run = a.extra["program"]
-    printed = None if a.extra.get("kept_previous") else a.answer
-    reasoned = first.answer if execution and "program" not in first.extra else None
+    run = a.program or {}
+    printed = None if a.kept_previous else a.answer
+    reasoned = first.answer if execution and first.program is None else None
     agree = reasoned is not None and answer_key(reasoned, kind) == answer_key(printed, kind)
     return prompts.render("scaling", "revise.program", feedback=run_report(run) if execution else "",
                           ok=run["status"] == "ok", reasoned=reasoned, printed=printed, agree=agree,
@@ -101,7 +101,7 @@ def _add_attempt(job: Job, sol: Solution, chain: int, step: int, duration_s: flo
     a = Attempt.from_solution(sol, index=len(job.attempts), chain=chain, step=step, duration_s=duration_s)
     if job.sample.kind == "code":
         verdict = verify_code(a.answer, job.sample, options.code_timeout_s)
-        a.extra["verifier"] = {"passed": verdict.passed, "feedback": verdict.feedback()}
+        a.verifier = {"passed": verdict.passed, "feedback": verdict.feedback()}
     job.attempts.append(a)
     return a
 
@@ -139,10 +139,10 @@ def extend_chains(model: Model, jobs: list[Job], chain_ids: list[list[int]], par
     for (job, cid, _), (sol,) in zip(todo, sols, strict=True):
         chain = job.chains[cid]
         a = _add_attempt(job, sol, cid, len(chain), dt / len(todo), options)
-        if job.revise_as == "pal" and a.answer is None and "program" in a.extra and chain[-1].answer is not None:
+        if job.revise_as == "pal" and a.answer is None and a.program is not None and chain[-1].answer is not None:
             # an execution revision that wrote no runnable program (prose, an error, nothing printed)
             # did not revise: the chain's answer stands, and the next round still sees what happened
-            a.answer, a.extra["kept_previous"] = chain[-1].answer, True
+            a.answer, a.kept_previous = chain[-1].answer, True
         chain.append(a)
 
 
@@ -166,12 +166,12 @@ def grow_chains(model: Model, plans: list[tuple[list[Job], list[int]]], params: 
 
 
 def self_check(model: Model, jobs: list[Job], params: SamplingParams) -> None:
-    """One generate call: the model checks every chain's final attempt (yes/no) -> extra["verifier"]."""
+    """One generate call: the model checks every chain's final attempt (yes/no) -> Attempt.verifier."""
     finals = [(j, c[-1]) for j in jobs for c in j.chains]
     outs = model.generate([self_check_request(j.sample.input, a.text, params) for j, a in finals]) if finals else []
     for (j, a), comps in zip(finals, outs, strict=True):
         c = comps[0]
-        a.extra["verifier"] = {"passed": parse_self_check(c.text), "reply": c.text}
+        a.verifier = {"passed": parse_self_check(c.text), "reply": c.text}
         j.verifier_tokens = j.verifier_tokens or {"prompt_tokens": 0, "completion_tokens": 0}
         j.verifier_tokens["prompt_tokens"] += c.prompt_tokens
         j.verifier_tokens["completion_tokens"] += c.completion_tokens

@@ -11,7 +11,7 @@
   settled (agent/scaling/adaptive.py); the budget is the cap.
 - mixed: N samples split between cot and pal (agent/scaling/budgets.py: half_and_half),
   drawn in one generate call; answer by a vote over all their answers (each attempt's
-  method in extra["method"]). Self-consistency over programs is parallel with method pal.
+  method in Attempt.method). Self-consistency over programs is parallel with method pal.
 - cascade: adaptive over two methods, cheap first: up to 2 pal programs (a quarter of a cot
   sample's tokens each), then cot samples up to the budget, stopping once the vote over all
   the answers drawn is settled (agent/scaling/budgets.py: pal_first). Answer: that vote.
@@ -20,7 +20,7 @@
   feedback); after a reasoned first answer (cot...), the first revision checks it with a
   program and later ones see whether the program agrees with it. Answer: the last attempt's;
   a revision that writes no runnable program (prose, an error, nothing printed) keeps the
-  chain's answer (extra["kept_previous"]): it did not revise. The 1.5B model, shown a program
+  chain's answer (Attempt.kept_previous): it did not revise. The 1.5B model, shown a program
   that ran and agreed, often replies in prose ("the program is correct ... \\boxed{460}").
 
 A new strategy is one `Strategy` (how it grows its chains at a budget, its chain shape and
@@ -83,7 +83,7 @@ def _adopt(job: Job, chains: list[list[Attempt]], method: str) -> None:
     """Move first attempts generated under another method's prompt into `job` as new chains."""
     for (a,) in chains:
         a.index, a.chain = len(job.attempts), len(job.chains)
-        a.extra["method"] = method
+        a.method = method
         job.chains.append([a])
         job.attempts.append(a)
 

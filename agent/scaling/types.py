@@ -4,8 +4,8 @@ chosen answer), the options of the strategies and the state of one sample while 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from agent.reasoning.types import Solution
@@ -41,26 +41,72 @@ class Attempt:
     messages: list[dict] = field(default_factory=list)
     """The prompt as chat messages (role/content dicts)."""
     duration_s: float = 0.0
+    kind: str | None = None
+    """The answer kind (number, math, choice, code): from_solution (its solution's), evals/solvers.py."""
+    prefill: str | None = None
+    """The first stage's prefill (the reply's start the model continued): from_solution, when there is one."""
+    stages: list[dict] | None = None
+    """Every stage's record (Solution.stages) of a method with several (cot2): from_solution."""
+    program: dict | None = None
+    """pal's program run (agent/reasoning/pal.py: program, stdout, stderr, status, reply...): from_solution."""
+    pipelines: dict[str, str | None] | None = None
+    """What each extraction pipeline read on the text (evals/solvers.py _solve_math)."""
+    pipeline_scores: dict[str, str] | None = None
+    """Each extraction pipeline's score value (evals/solvers.py _solve_math)."""
+    verifier: dict | None = None
+    """The verifier's verdict: {"passed", "feedback"} of a code attempt's public examples (chains.py
+    _add_attempt) or {"passed", "reply"} of a self-check (chains.py self_check); voting.py reads it."""
+    kept_previous: bool = False
+    """A revision that wrote no runnable program and kept its chain's answer (chains.py extend_chains)."""
+    method: str | None = None
+    """The reasoning method of an attempt of a strategy that mixes methods (strategies.py _adopt) or of an
+    eval run (evals/solvers.py _solve_math)."""
+    shared_from: str | None = None
+    """"parallel:<index>": a copy of that stored parallel attempt starting a chain (evals/compare/run.py)."""
     extra: dict[str, Any] = field(default_factory=dict)
-    """Strategy-specific data: extraction per pipeline, verifier result, stages of cot2, ..."""
+    """Only keys no field knows (a store written by another version has them): kept to be written back."""
 
     @classmethod
     def from_solution(cls, sol: Solution, *, index: int, chain: int = 0, step: int = 0, duration_s: float = 0.0,
-                      score: Score | None = None, extra: dict[str, Any] | None = None) -> Attempt:
-        """The attempt of one solution: its first stage's prompt (and prefill, in `extra`), its kind
-        (in `extra`), every stage's tokens, the last stage's finish reason; the stages when there are several."""
+                      score: Score | None = None, **fields: Any) -> Attempt:
+        """The attempt of one solution: its first stage's prompt and prefill, its kind, every stage's
+        tokens, the last stage's finish reason, the stages when there are several, pal's program;
+        `fields` set (or override) further fields (evals/solvers.py: pipelines, method...)."""
         stages = sol.stages
-        more: dict[str, Any] = {"kind": sol.kind}
-        if stages and stages[0]["prefill"]:
-            more["prefill"] = stages[0]["prefill"]
-        if len(stages) > 1:
-            more["stages"] = list(stages)
-        more.update(sol.extra)
+        typed: dict[str, Any] = {"kind": sol.kind, "prefill": (stages[0]["prefill"] or None) if stages else None,
+                                 "stages": list(stages) if len(stages) > 1 else None, "program": sol.program}
         return cls(index=index, chain=chain, step=step, text=sol.text, answer=sol.answer,
                    prompt_tokens=sol.prompt_tokens, completion_tokens=sol.completion_tokens,
                    prompt_tokens_evaluated=sol.prompt_tokens_evaluated, finish_reason=sol.finish_reason, mean_logprob=sol.mean_logprob, score=score,
                    messages=list(stages[0]["messages"]) if stages else [], duration_s=duration_s,
-                   extra={**more, **(extra or {})})
+                   **{**typed, **fields})
+
+    def extra_record(self, stored: bool = False) -> dict[str, Any]:
+        """The typed fields of EXTRA_FIELDS that are set (kept_previous: when true) and the unknown keys
+        of `extra`, as one dict: what `extra` held before those fields were typed. `stored`: as the
+        store's `extra` column keeps it (evals/store.py): no prefill (the prompt column has it), the
+        mean logprob last. The inverse of `from_record`."""
+        order = EXTRA_FIELDS if self.kind == "code" else _ANSWER_ORDER
+        record = {k: getattr(self, k) for k in order if getattr(self, k) is not None and getattr(self, k) is not False}
+        record.update(self.extra)
+        if stored:
+            record.pop("prefill", None)
+            if self.mean_logprob is not None:
+                record["mean_logprob"] = self.mean_logprob
+        return record
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any], **fields: Any) -> Attempt:
+        """An attempt whose typed extra fields (and mean_logprob) come from an extra record (`extra_record`,
+        a stored row's `extra`), its other keys kept in `extra`; `fields` the rest (index 0 unless given)."""
+        typed = {k: v for k, v in record.items() if k in EXTRA_FIELDS or k == "mean_logprob"}
+        return cls(**{"index": 0, **fields, **typed, "extra": {k: v for k, v in record.items() if k not in typed}})
+
+    def to_dict(self) -> dict[str, Any]:
+        """As `dataclasses.asdict` gave it before the extra fields were typed: those in "extra"."""
+        d = {k: v for k, v in asdict(self).items() if k not in EXTRA_FIELDS}
+        d["extra"] = self.extra_record()
+        return d
 
     @property
     def graded_text(self) -> str:
@@ -68,10 +114,18 @@ class Attempt:
         answer printed by a program (pal: never a number of its code) and for an answer attempt
         cut off by max_tokens (its answer was read only from what it states: never a number of
         the unfinished working)."""
-        cut_off = self.finish_reason == "length" and self.extra.get("kind", "code") != "code"
-        if "program" not in self.extra and not cut_off:
+        cut_off = self.finish_reason == "length" and (self.kind or "code") != "code"
+        if self.program is None and not cut_off:
             return self.text
         return "" if self.answer is None else f"\\boxed{{{self.answer}}}"
+
+
+EXTRA_FIELDS = ("kind", "prefill", "stages", "program", "pipelines", "pipeline_scores", "verifier",
+                "kept_previous", "method", "shared_from")
+"""The fields of an Attempt kept in its extra record (`Attempt.extra_record`), in the order their
+writers set them, so records read as they did before the fields were typed: a code attempt's
+verifier is set with the attempt, a self-check's (answers) after every other write."""
+_ANSWER_ORDER = (*(k for k in EXTRA_FIELDS if k != "verifier"), "verifier")
 
 
 @dataclass
@@ -87,6 +141,10 @@ class StrategyResult:
     """The strategy's final answer (after voting / selection)."""
     score: Score | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """As `dataclasses.asdict`, each attempt as `Attempt.to_dict` (`playground ask --json`)."""
+        return {**asdict(self), "attempts": [a.to_dict() for a in self.attempts]}
 
     @property
     def prompt_tokens(self) -> int:

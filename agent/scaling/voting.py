@@ -76,7 +76,7 @@ def logprob_weights(candidates: Sequence[Attempt]) -> list[float] | None:
 
 def verified(a: Attempt) -> bool | None:
     """The verifier's verdict stored on an attempt (code examples or self-check)."""
-    v = a.extra.get("verifier")
+    v = a.verifier
     return None if v is None else v.get("passed")
 
 

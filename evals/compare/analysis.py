@@ -10,7 +10,8 @@ from dataclasses import asdict, dataclass
 
 from agent.answers import answer_key
 from agent.scaling.strategies import PARALLEL, SEQUENTIAL, method_split
-from agent.scaling.voting import logprob_weight
+from agent.scaling.types import Attempt
+from agent.scaling.voting import logprob_weight, verified
 from agent.types import Sample
 from evals.compare.estimators import Vote, vote_value, weighted_at_k
 from evals.compare.points import (
@@ -59,8 +60,9 @@ def load_steps(store: ResultStore, samples: list[Sample]) -> dict[str, dict[str,
         for r in store.attempts(run_id(name)) if run_id(name) in known else []:
             if r["sample_id"] not in kinds:
                 continue
-            passed = (r["extra"].get("verifier") or {}).get("passed") is True
-            lp = r["extra"].get("mean_logprob")
+            a = Attempt.from_record(r["extra"])
+            passed = verified(a) is True
+            lp = a.mean_logprob
             vote = Vote(answer_key(r["answer"], kinds[r["sample_id"]]), r["score"] == "correct", passed,
                         None if lp is None else logprob_weight(lp))
             by_q.setdefault(r["sample_id"], []).append(

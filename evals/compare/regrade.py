@@ -5,7 +5,7 @@ working) reaches finished results without generating anything again.
 
 Programs: only attempts whose program ran and printed (status "ok") are re-read, from their
 stored output. Reasoned answers: every one-stage attempt of an answer task, from its text and
-finish reason. A revision that kept its chain's answer (extra["kept_previous"]) keeps it. The
+finish reason. A revision that kept its chain's answer (Attempt.kept_previous) keeps it. The
 curve reads the attempts, so the report rebuilt after a regrade uses the new scores."""
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ def regrade_programs(store: ResultStore, samples: list[Sample], run_ids: list[st
     for run_id in run_ids:
         for s in samples:
             for a in store.load_attempts(run_id, s.id):
-                record = a.extra.get("program") or {}
-                if record.get("status") != "ok" or a.extra.get("kept_previous"):
+                record = a.program or {}
+                if record.get("status") != "ok" or a.kept_previous:
                     continue
                 answer = output_answer(record.get("stdout", ""), s.kind)
                 if answer == a.answer:
@@ -46,7 +46,7 @@ def regrade_answers(store: ResultStore, samples: list[Sample], run_ids: list[str
             if s.kind == "code":
                 continue
             for a in store.load_attempts(run_id, s.id):
-                if "program" in a.extra or "stages" in a.extra or a.extra.get("kept_previous"):
+                if a.program is not None or a.stages is not None or a.kept_previous:
                     continue
                 answer = extract_answer(a.text, s.kind, a.finish_reason)
                 if answer == a.answer:

@@ -83,7 +83,7 @@ def _chains_from(parallel: list[Attempt], starts: int, base: list, sample: Sampl
     for i, a in enumerate(parallel[:starts]):
         c = copy.deepcopy(a)
         c.index, c.chain, c.step = i, i, 0
-        c.extra["shared_from"] = f"parallel:{a.index}"
+        c.shared_from = f"parallel:{a.index}"
         job.chains.append([c])
         job.attempts.append(c)
     return job

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import asdict
 
 from agent import reasoning
 from agent.answers import KINDS
@@ -116,7 +115,7 @@ def _ask_with_strategy(model, args: argparse.Namespace, strategy: str, method: s
     res = solve_with_strategy(model, args.question, strategy, args.n, method, args.kind, params)
     if args.json:
         _print_json({"question": args.question, "method": method, "kind": args.kind,
-                     "model": model.name, "backend": model.backend, **asdict(res),
+                     "model": model.name, "backend": model.backend, **res.to_dict(),
                      "prompt_tokens": res.prompt_tokens, "completion_tokens": res.completion_tokens,
                      "prompt_tokens_evaluated": known_sum(*(a.prompt_tokens_evaluated for a in res.attempts))})
         return 0

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import replace
 from typing import Any
 
 from agent.answers import answer_key
+from agent.scaling import Attempt
 from agent.types import evaluated_share
 from playground.view.evalrun import FILTERS, EvalRun, SampleDetail, select
 from playground.view.layout import (
@@ -88,8 +90,8 @@ def run_page(run: EvalRun, status: str = "all", number: int = 1, *, query: str =
     return page(title, body, root=root, crumbs=[(run.ref.label, "")])
 
 
-def _pipelines(extra: dict[str, Any]) -> str:
-    read, scores = extra.get("pipelines") or {}, extra.get("pipeline_scores") or {}
+def _pipelines(at: Attempt) -> str:
+    read, scores = at.pipelines or {}, at.pipeline_scores or {}
     if not read:
         return ""
     return table(["pipeline", "read", "score"], [[esc(k), esc(v if v is not None else "(nothing)"),
@@ -104,17 +106,18 @@ def _stage_text(stage: dict[str, Any]) -> str:
 
 
 def _attempt(a: dict[str, Any]) -> str:
-    extra = {k: v for k, v in a["extra"].items() if k not in ("pipelines", "pipeline_scores", "stages")}
+    at = Attempt.from_record(a["extra"])
+    extra = replace(at, pipelines=None, pipeline_scores=None, stages=None).extra_record(stored=True)
     stages = "".join(f"<details><summary>stage {i + 1}: {esc(s.get('name', ''))}</summary>"
                      f"{render_markdown(_stage_text(s))}</details>"
-                     for i, s in enumerate(a["extra"].get("stages") or []))
+                     for i, s in enumerate(at.stages or []))
     return (f'<section class="attempt {esc(a["score"] or "")}" id="attempt-{a["idx"]}">'
             f'<h3>attempt {a["idx"]} · chain {a["chain"]} · step {a["step"]} {status_badge(a["score"] or "none")}</h3>'
             + facts([("extracted answer", a["answer"]), ("grader", a["explanation"]),
                      ("tokens", f'completion {a["completion_tokens"]}; prompt '
                       + evaluated_share(a["prompt_tokens"], a.get("prompt_tokens_evaluated"))),
                      ("seconds", f'{a["duration"] or 0:.3f}'), ("finish", a["finish_reason"])])
-            + _pipelines(a["extra"]) + f'<div class="response">{render_markdown(a["completion"])}</div>' + stages
+            + _pipelines(at) + f'<div class="response">{render_markdown(a["completion"])}</div>' + stages
             + (f"<details><summary>more</summary>{plain(json.dumps(extra, indent=1, default=str))}</details>"
                if extra else "") + "</section>")
 
@@ -156,7 +159,7 @@ def attempts_html(attempts: list[dict[str, Any]], kind: str) -> str:
 def sample_page(run: EvalRun, detail: SampleDetail) -> str:
     root = "../../../"
     r = detail.row
-    kind = next((a["extra"].get("kind") for a in detail.attempts if a["extra"].get("kind")), "number")
+    kind = next((k for k in (Attempt.from_record(a["extra"]).kind for a in detail.attempts) if k), "number")
     first = detail.attempts[0] if detail.attempts else None
     prompt = "".join(f'<div class="msg {esc(m.get("role"))}"><b>{esc(m.get("role"))}</b>{plain(m.get("content"))}</div>'
                      for m in ((first or {}).get("prompt") or {}).get("messages") or [])

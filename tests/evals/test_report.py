@@ -14,13 +14,13 @@ from evals.store import ResultStore
 
 def _code_result(sid: str, values: list[str]) -> StrategyResult:
     attempts = [Attempt(index=i, chain=i, text="code", answer="code", prompt_tokens=10, completion_tokens=3,
-                        score=Score(v), extra={"kind": "code"}) for i, v in enumerate(values)]
+                        score=Score(v), kind="code") for i, v in enumerate(values)]
     return StrategyResult(sid, "single", len(values), attempts, answer="code", score=Score(values[0]))
 
 
 def _math_result(sid: str, value: str, pipelines: dict[str, str]) -> StrategyResult:
     a = Attempt(index=0, text="t", answer="1", prompt_tokens=7, completion_tokens=4, score=Score(value),
-                extra={"pipeline_scores": pipelines, "kind": "number"})
+                pipeline_scores=pipelines, kind="number")
     return StrategyResult(sid, "single", 1, [a], answer="1", score=Score(value))
 
 
@@ -92,7 +92,7 @@ def test_prompt_tokens_sent_and_evaluated_are_summed_and_reported(tmp_path):
                             "model": {"id": "m", "backend": "llamacpp"}})
     for pos, evaluated in enumerate([100, 4, 4]):  # the first question read the shared prefix, the rest reused it
         a = Attempt(index=0, text="The answer is 1.", answer="1", prompt_tokens=100, completion_tokens=5,
-                    prompt_tokens_evaluated=evaluated, score=Score("correct"), extra={"kind": "number"})
+                    prompt_tokens_evaluated=evaluated, score=Score("correct"), kind="number")
         store.write_result(run, StrategyResult(f"q{pos}", "single", 1, [a], answer="1", score=Score("correct")),
                            position=pos, target="1")
     samples = [Sample(f"q{i}", "?", "1") for i in range(3)]
@@ -129,7 +129,7 @@ def test_a_store_written_before_the_count_existed_reads_back_and_says_it_was_not
     assert store.load_attempts("r", "q0")[0].prompt_tokens == 100
     assert store.prompt_tokens(["r"]) == (100, None)
     a = Attempt(index=1, text="t", answer="1", prompt_tokens=50, completion_tokens=5, prompt_tokens_evaluated=9,
-                score=Score("correct"), extra={"kind": "number"})
+                score=Score("correct"), kind="number")
     store.write_result("r", StrategyResult("q1", "single", 1, [a], answer="1", score=Score("correct")),
                        position=1, target="1")
     assert store.load_attempts("r", "q1")[0].prompt_tokens_evaluated == 9

@@ -18,7 +18,7 @@ from evals.store import ResultStore
 def _result(sample_id: str, n: int = 2, value: str = "correct") -> StrategyResult:
     attempts = [Attempt(index=i, chain=i, text=f"reply {i}", answer="42", prompt_tokens=10, completion_tokens=5 + i,
                         score=Score(value, "42", "why"), messages=[{"role": "user", "content": "q"}],
-                        duration_s=0.5, extra={"prefill": "```python\n", "kind": "code"})
+                        duration_s=0.5, prefill="```python\n", kind="code")
                 for i in range(n)]
     return StrategyResult(sample_id, "single", n, attempts, answer="42", score=Score(value, "42", "why"),
                           extra={"n_correct": n})

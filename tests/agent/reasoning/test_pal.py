@@ -103,8 +103,8 @@ def test_pal_solutions_keep_program_output_and_give_no_answer_when_it_fails():
     model = ScriptedModel([fenced("print(6 * 7)"), fenced("print(1 / 0)"), "Just 42."])
     sols = reasoning.solve(model, "What is 6*7?", "pal", "number", SamplingParams(n=3))
     assert [s.answer for s in sols] == ["42", None, None]
-    assert [s.extra["program"]["status"] for s in sols] == ["ok", "error", "no_program"]
+    assert [s.program["status"] for s in sols] == ["ok", "error", "no_program"]
     assert sols[0].text.endswith("The program printed:\n42")
-    assert "ZeroDivisionError" in sols[1].text and sols[1].extra["program"]["program"] == "print(1 / 0)\n"
+    assert "ZeroDivisionError" in sols[1].text and sols[1].program["program"] == "print(1 / 0)\n"
     assert sols[0].to_dict()["extra"]["program"]["stdout"] == "42\n"
     assert sols[0].pipelines == {} and len(model.calls) == 1  # no second model call

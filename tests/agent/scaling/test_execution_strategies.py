@@ -52,7 +52,7 @@ def test_parallel_with_pal_is_self_consistency_over_program_outputs():
     assert (r.answer, r.score.value) == ("5", "correct")
     # a failed program is no answer, not the number written in its code
     assert [a.score.value for a in r.attempts] == ["correct", "correct", "incorrect", "no_answer", "no_answer"]
-    assert r.attempts[3].extra["program"]["status"] == "error"
+    assert r.attempts[3].program["status"] == "error"
 
 
 def test_pal_with_no_program_answering_gives_no_answer():
@@ -87,7 +87,7 @@ def test_mixed_votes_over_cot_and_pal_answers_in_one_call_with_exact_budget():
     for r in results:
         assert len(r.attempts) == 5 and [a.index for a in r.attempts] == [0, 1, 2, 3, 4]
         assert [a.chain for a in r.attempts] == [0, 1, 2, 3, 4]
-        assert [a.extra["method"] for a in r.attempts] == ["cot", "cot", "pal", "pal", "pal"]
+        assert [a.method for a in r.attempts] == ["cot", "cot", "pal", "pal", "pal"]
         assert [a.answer for a in r.attempts] == ["11", "12", "12", "12", None]
         assert (r.answer, r.score.value) == ("12", "correct")
         assert r.completion_tokens == sum(a.completion_tokens for a in r.attempts)
@@ -116,8 +116,8 @@ def test_cascade_stops_on_agreeing_programs_and_goes_on_to_cot_when_they_disagre
     samples = [Sample("a", "Question alpha?", "12"), Sample("b", "Question beta?", "12")]
     a, b = run_strategy(model, samples, "cascade", 8, method="cot", params=PARAMS, grader=boxed_grader,
                         options=ScalingOptions(adaptive_threshold=0.8))
-    assert [x.extra["method"] for x in a.attempts] == ["pal", "pal"] and a.answer == "12"
-    assert [x.extra["method"] for x in b.attempts] == ["pal", "pal", "cot", "cot"]
+    assert [x.method for x in a.attempts] == ["pal", "pal"] and a.answer == "12"
+    assert [x.method for x in b.attempts] == ["pal", "pal", "cot", "cot"]
     assert [x.answer for x in b.attempts] == ["12", "7", "12", "12"]
     assert [x.index for x in b.attempts] == [0, 1, 2, 3] and [x.chain for x in b.attempts] == [0, 1, 2, 3]
     assert (b.answer, b.score.value) == ("12", "correct")
@@ -173,7 +173,7 @@ def test_revise_exec_after_cot_checks_the_answer_with_a_program_and_shows_the_di
                      grader=boxed_grader)[0]
     assert model.rounds == 3 and len(r.attempts) == 3 and r.extra["chain_lengths"] == [3]
     assert PAL_ASK not in model.calls[0].messages[-1].content  # the first attempt is the method's (cot)
-    assert ["program" in a.extra for a in r.attempts] == [False, True, True]
+    assert [a.program is not None for a in r.attempts] == [False, True, True]
     assert [a.answer for a in r.attempts] == ["40", "41", "41"]
     assert (r.answer, r.score.value) == ("41", "correct")
 
@@ -195,8 +195,8 @@ def test_a_revision_without_a_runnable_program_keeps_the_chains_answer():
     r = run_strategy(model, [Sample("q", "Q?", "41")], "revise-exec", 5, method="cot", params=PARAMS,
                      grader=boxed_grader)[0]
     assert [a.answer for a in r.attempts] == ["41", "41", "41", "41", "42"]
-    assert [bool(a.extra.get("kept_previous")) for a in r.attempts] == [False, False, True, True, False]
-    assert [a.extra["program"]["status"] for a in r.attempts[1:]] == ["ok", "no_program", "error", "ok"]
+    assert [a.kept_previous for a in r.attempts] == [False, False, True, True, False]
+    assert [a.program["status"] for a in r.attempts[1:]] == ["ok", "no_program", "error", "ok"]
     assert [a.score.value for a in r.attempts[2:4]] == ["correct", "correct"]
     after_prose, after_error = model.calls[3].messages[-1].content, model.calls[4].messages[-1].content
     assert "no ```python block" in after_prose and "the program gave no answer" in after_prose
@@ -213,7 +213,7 @@ def test_a_revision_without_a_runnable_program_keeps_the_chains_answer():
 def test_the_disagreement_is_shown_only_when_there_is_one(reasoned, printed, shown):
     first = Attempt(index=0, answer=reasoned)
     run = {"status": "ok" if printed else "error", "stdout": f"{printed}\n", "stderr": "Traceback", "reply": ""}
-    text = program_revision(first, Attempt(index=1, answer=printed, extra={"program": run}), "number", True)
+    text = program_revision(first, Attempt(index=1, answer=printed, program=run), "number", True)
     assert (shown in text) if shown else ("reasoning gave" not in text)
 
 

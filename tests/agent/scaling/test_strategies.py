@@ -156,13 +156,13 @@ def test_code_verifier_runs_public_examples_and_feeds_back(tmp_path):
                     metadata={"test_list": ["assert add(2, 3) == 5", "assert add(0, 0) == 0"]})
     model = ScriptedModel(rule=lambda req, i: [wrong, right, wrong][i])
     r = run_strategy(model, [sample], "parallel", 3, params=PARAMS)[0]
-    assert [a.extra["verifier"]["passed"] for a in r.attempts] == [False, True, False]
+    assert [a.verifier["passed"] for a in r.attempts] == [False, True, False]
     assert r.answer.strip().endswith("return a + b")
     seq_model = ScriptedModel(rule=lambda req, i: right if len(req.messages) > 1 else wrong)
     s = run_strategy(seq_model, [sample], "sequential", 2, params=PARAMS)[0]
     feedback = s.attempts[1].messages[-1]["content"]
     assert "failed the example tests" in feedback and "assert add(2, 3) == 5" in feedback
-    assert s.attempts[1].extra["verifier"]["passed"] is True
+    assert s.attempts[1].verifier["passed"] is True
 
 
 @pytest.mark.parametrize("kind", ["number", "math", "choice"])
@@ -187,6 +187,6 @@ def test_cot2_attempts_of_a_strategy_run_their_second_stage(strategy):
     assert len(stage2) == 3 and model.rounds == 2 * (1 if strategy == "parallel" else 3)
     assert all(c.prefill.endswith(reasoning.answer_trigger("number")) and c.params.temperature == 0 for c in stage2)
     assert [a.answer for a in r.attempts] == ["56"] * 3 and r.answer == "56"
-    assert all(len(a.extra["stages"]) == 2 for a in r.attempts)
+    assert all(len(a.stages) == 2 for a in r.attempts)
     a = r.attempts[0]
     assert a.completion_tokens == count_text_tokens("Seven eights, minus 2, is 54.") + count_text_tokens(" 56.")

@@ -45,7 +45,7 @@ def test_tally_and_leaders():
 
 def test_verifier_selection_votes_among_the_passing_attempts():
     attempts = [Attempt(0, answer="3"), Attempt(1, answer="3"),
-                Attempt(2, answer="5", extra={"verifier": {"passed": True}})]
+                Attempt(2, answer="5", verifier={"passed": True})]
     assert select(attempts, "number", "majority").answer == "3"
     chosen = select(attempts, "number", "verifier")
     assert (chosen.answer, chosen.chosen) == ("5", 2)

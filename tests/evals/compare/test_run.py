@@ -13,7 +13,7 @@ from agent.types import Sample, SamplingParams, Score
 from evals.compare import CompareSpec, run_compare
 from evals.compare.estimators import Vote, majority_at_k
 from evals.compare.run import _minutes
-from evals.store import ResultStore
+from evals.store import ResultStore, attempt_from_row
 
 
 def test_math_questions_are_reported_per_level(tmp_path):
@@ -177,11 +177,11 @@ def test_mixed_parallel_pal_and_revise_exec_are_generated_once_and_derived(tmp_p
     assert pts[("mixed", 4)] == pytest.approx((1 + 0.5 + 4) / 6)
     assert all(pts[("revise-exec", k)] == 1.0 for k in (1, 2, 4))
     with ResultStore.in_dir(tmp_path) as store:
-        chain = store.attempts("compare-revise-exec")
+        chain = [attempt_from_row(a) for a in store.attempts("compare-revise-exec")]
     # the revisions saw the program's run (execution feedback) and were programs themselves
     revision_prompts = [r.messages[-1].content for r in model.calls[4:]]
     assert "printed" in revision_prompts[1].lower() and len(chain) == 4
-    assert all(a["extra"].get("program", {}).get("status") == "ok" for a in chain[1:])
+    assert all((a.program or {}).get("status") == "ok" for a in chain[1:])
 
 
 def test_mixed_needs_cot_as_the_method():

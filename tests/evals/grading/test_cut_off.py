@@ -98,8 +98,8 @@ def test_a_cut_off_single_eval_sample_is_no_answer():
 
 
 def test_graded_text_of_a_cut_off_answer_attempt_is_its_answer_alone():
-    cut = Attempt(index=0, text=CUT_REPLY, answer="18", finish_reason="length", extra={"kind": "number"})
+    cut = Attempt(index=0, text=CUT_REPLY, answer="18", finish_reason="length", kind="number")
     assert cut.graded_text == "\\boxed{18}"
-    code = Attempt(index=0, text="def f():\n    return 1", finish_reason="length", extra={"kind": "code"})
+    code = Attempt(index=0, text="def f():\n    return 1", finish_reason="length", kind="code")
     assert code.graded_text == code.text  # a program is graded by its tests, cut or not
-    assert Attempt(index=0, text=CUT_REPLY, finish_reason="stop", extra={"kind": "number"}).graded_text == CUT_REPLY
+    assert Attempt(index=0, text=CUT_REPLY, finish_reason="stop", kind="number").graded_text == CUT_REPLY
