@@ -5,7 +5,7 @@ fresh session and work dir.
 
     python bench/agent_tasks.py --out bench-out/agent-tasks [--seeds 3] [--suite tracked|...]
         [--only mandelbrot,primes] [--max-steps 10] [--max-tokens 1024] [--candidates 4 | 1,4]
-        [--no-figure-facts] [--no-pitfalls] [--no-lessons] [--self-check] [--resume] [--backend ... --model ...]
+        [--no-figure-facts] [--no-pitfalls] [--lessons] [--self-check] [--resume] [--backend ... --model ...]
 
 `--suite` picks the tasks (the yaml's `suites`); the default, `tracked`, is the count the
 project follows: the ten tasks plus five other phrasings of the Mandelbrot task. `--only`
@@ -18,7 +18,7 @@ the sampled replies after a failure change with it). The picture is judged after
 too (not only at the end), so the table says how often the first reply was already right and
 which mechanism rescued the others: a silent-mistake hint (agent/codeact/pitfalls.py), an
 error hint, a repair or a fresh best-of-k candidate. `--no-figure-facts`, `--no-pitfalls`,
-`--no-lessons` and `--self-check` switch the loop's mechanisms for an ablation (AgentConfig). `--resume` keeps the
+`--lessons` and `--self-check` switch the loop's mechanisms for an ablation (AgentConfig). `--resume` keeps the
 runs already in OUT/results.json and runs the rest.
 
 The defaults are `playground run`'s (10 steps, 1024 tokens per reply, best-of-4 after a
@@ -94,8 +94,8 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=1, help="run every task with seeds 0..K-1 (default 1)")
     ap.add_argument("--no-figure-facts", action="store_true", help="ablation: no picture facts in the observation")
     ap.add_argument("--no-pitfalls", action="store_true", help="ablation: no silent-mistake checks of the code")
-    ap.add_argument("--no-lessons", action="store_true",
-                    help="ablation: fresh best-of-k attempts see the task alone, not the mistakes named so far")
+    ap.add_argument("--lessons", action="store_true",
+                    help="ablation: fresh best-of-k attempts see the task with the mistakes named so far (off by default)")
     ap.add_argument("--self-check", action="store_true", help="ask the model to test its result before final_answer")
     ap.add_argument("--resume", action="store_true", help="keep the runs in OUT/results.json, run the rest")
     ap.add_argument("--summary-only", action="store_true",
@@ -129,7 +129,7 @@ def main() -> None:
     model = load_model(mcfg)
     print(f"model {model.name} ({model.backend}) loaded in {time.perf_counter() - t_load:.1f}s", flush=True)
     mechanisms = {"figure_facts": not args.no_figure_facts, "pitfall_checks": not args.no_pitfalls,
-                  "lessons": not args.no_lessons, "self_check": args.self_check}
+                  "lessons": args.lessons, "self_check": args.self_check}
     for k in settings:
         for seed in range(args.seeds):
             for task in tasks:

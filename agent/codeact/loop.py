@@ -204,7 +204,7 @@ class CodeAgent:
                                         refuted=sorted(self._refuted - set(result.files)),
                                         dropped_tool=parsed.dropped_tool)
         self._refuted = refuted_pictures(self._refuted, result, bad_image)
-        self._lessons = learned(self._lessons, ([] if result.ok else error_hints(result.stderr)) + step.pitfalls)
+        self._lessons = learned(self._lessons, ([] if result.ok else error_hints(result.stderr)) + done.lessons)
         if missing or defines_only or no_image or bad_image:  # nothing was done, or the claim is not true
             self._last_exec_ok, final = False, None
         elif final is not None and result.ok and self.config.self_check and not self._self_checked:

@@ -100,6 +100,8 @@ class Outcome:
     """Silent mistakes read from the code of a picture task (agent/codeact/pitfalls.py), one hint each:
     the code ran, but what it drew is not what it meant (an array filled [x, y] shown by imshow). For code
     that failed, the mistakes read from its text alone, which a fix of the error alone would keep."""
+    lessons: list[str] = field(default_factory=list)
+    """The same mistakes in general words (Pitfall.lesson), for fresh attempts (AgentConfig.lessons)."""
 
 
 def judge(code: str, result: ExecResult, workdir: str | Path, want_image: bool,
@@ -112,22 +114,25 @@ def judge(code: str, result: ExecResult, workdir: str | Path, want_image: bool,
     missing = [f for f in mentioned_files(final) if not (Path(workdir) / f).exists()] if final is not None else []
     wrong = size_problems(workdir, want_size) if want_size and result.ok else []
     look = pitfalls and want_image
-    silent = _silent_mistakes(code, result) if look and result.ok else []
-    # failed code: the mistakes it would still make once it runs, told beside the error
-    ahead = [p.render() for p in find_pitfalls(code)] if look and not result.ok else []
+    silent, lessons = _silent_mistakes(code, result) if look and result.ok else ([], [])
+    if look and not result.ok:  # failed code: the mistakes it would still make once it runs, told beside the error
+        found = find_pitfalls(code)
+        silent, lessons = [p.render() for p in found], [p.lesson() for p in found]
     return Outcome(final_answer=final, printed=bool(stdout.strip()),
                    defines_only=result.ok and only_defines(code), missing_files=missing,
                    no_image=want_image and not has_image(workdir, refuted - set(result.files)),
                    bad_image=(list(result.plot_warnings) if want_image and result.ok else []) + wrong + silent,
-                   wrong_size=wrong, pitfalls=silent or ahead)
+                   wrong_size=wrong, pitfalls=silent, lessons=lessons)
 
 
-def _silent_mistakes(code: str, result: ExecResult) -> list[str]:
+def _silent_mistakes(code: str, result: ExecResult) -> tuple[list[str], list[str]]:
     """The hints of the pitfalls read from the code, then of the pictures drawn transposed (read from the
-    figures' facts) unless the code's own reading already said so."""
+    figures' facts) unless the code's own reading already said so; and the same mistakes as lessons."""
     found = find_pitfalls(code)
-    told = any(p.key == "image_xy" for p in found)
-    return [p.render() for p in found] + ([] if told else swapped_images(result.figure_facts))
+    told = any(p.key in ("image_xy", "image_yx_transposed") for p in found)
+    swapped = [] if told else swapped_images(result.figure_facts)
+    lessons = [p.lesson() for p in found] + ([prompts.render("agent", "pitfall_lessons.swapped_cells")] if swapped else [])
+    return [p.render() for p in found] + swapped, lessons
 
 
 def refuted_pictures(refuted: set[str], result: ExecResult, refused: bool) -> set[str]:

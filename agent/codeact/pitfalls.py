@@ -14,6 +14,9 @@ what in this code is wrong. Pure functions.
   A store that copies another array at the same indices (a[i, j] = f(c[i, j])) takes c's
   orientation instead. Code that transposes anything (`.T`, transpose, swapaxes, rot90) is left alone, and so is
   PIL's pixel access (`img.load()[x, y]`, which is x-first by design).
+- `image_yx_transposed`: the other way round: an array made or filled y-first (shape (height,
+  width), a[y, x] in loops over the height and the width), which is how imshow draws it, then
+  shown transposed (`imshow(a.T)`, np.transpose(a), or of what is computed from it): on its side.
 - `coords_extent`: a loop maps its index to a coordinate over another window than the imshow
   extent it is drawn with says, so the axes lie (agent/codeact/coordinate_maps.py);
   `coords_window`: with no extent to say it, over another window than the pair of bounds it is
@@ -50,6 +53,11 @@ class Pitfall:
 
     def render(self) -> str:
         return prompts.render("agent", f"pitfall_hints.{self.key}", array=self.array, **dict(self.facts))
+
+    def lesson(self) -> str:
+        """The mistake in general words, for an attempt that has not seen this code (prompts/agent.yaml
+        pitfall_lessons): no names of this code, no remedy that only fits it (".T" mends only its array)."""
+        return prompts.render("agent", f"pitfall_lessons.{self.key}")
 
 
 def _name(node: ast.AST | None) -> str:
@@ -138,6 +146,44 @@ def _x_first_arrays(tree: ast.AST) -> list[str]:
     return [name for name in dict.fromkeys(found) if name not in copies]
 
 
+def _y_first_arrays(tree: ast.AST) -> list[str]:
+    """Names of arrays made (shape (height, width)) or filled (a[y, x] in loops over the height, then
+    the width) y-first: the way imshow draws them."""
+    axes, found = _loop_axes(tree), []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and len(node.targets) == 1:
+            shape = node.value.args[0] if node.value.args else None
+            if _name(node.value.func) in ("zeros", "ones", "empty", "full") and isinstance(shape, ast.Tuple) \
+                    and len(shape.elts) == 2 and _Y_SIZE.match(_name(shape.elts[0])) \
+                    and _X_SIZE.match(_name(shape.elts[1])) and _name(node.targets[0]):
+                found.append(_name(node.targets[0]))
+        if isinstance(node, ast.Assign | ast.AugAssign):
+            for t in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                if isinstance(t, ast.Subscript) and isinstance(t.slice, ast.Tuple) and len(t.slice.elts) == 2 \
+                        and [axes.get(_name(e)) for e in t.slice.elts] == ["y", "x"] and _name(t.value):
+                    found.append(_name(t.value))
+    return list(dict.fromkeys(found))
+
+
+def _shown_transposed(tree: ast.AST) -> list[str]:
+    """Names drawn transposed: the first argument of imshow/imsave/... is `a.T`, `a.transpose()` or
+    `np.transpose(a)`."""
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and _name(node.func) in _SHOW and node.args:
+            arg = node.args[0]
+            if isinstance(arg, ast.Call) and _name(arg.func) == "transpose":
+                arg = arg.func.value if isinstance(arg.func, ast.Attribute) and not arg.args else (
+                    arg.args[0] if arg.args else arg)
+            elif isinstance(arg, ast.Attribute) and arg.attr == "T":
+                arg = arg.value
+            else:
+                continue
+            if isinstance(arg, ast.Name):
+                out.append(arg.id)
+    return out
+
+
 def _copies_at(value: ast.AST, first: str, second: str) -> bool:
     """Does the value read another array at the same indices (a[i, j] = f(c[i, j]))? Then the
     stored array has that array's orientation, whatever the loop bounds are named."""
@@ -206,6 +252,10 @@ def find_pitfalls(code: str) -> list[Pitfall]:
                      (("index", m.index), ("size", m.size), ("start", _fmt(m.start)), ("end", _fmt(m.end)),
                       ("lo", _fmt(m.lo)), ("hi", _fmt(m.hi)), ("bounds", m.bounds)))
              for m in find_mismatches(tree)]
+    yx = _derived(tree, _y_first_arrays(tree))
+    flipped = next((name for name in _shown_transposed(tree) if name in yx), None)
+    if flipped:
+        return [Pitfall("image_yx_transposed", yx[flipped]), *found]
     if _transposes(tree):
         return found
     origin = _derived(tree, _x_first_arrays(tree))

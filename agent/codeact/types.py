@@ -81,10 +81,12 @@ class AgentConfig(BaseModel):
     pitfall_checks: bool = True
     """Read the code of a picture task for silent mistakes (agent/codeact/pitfalls.py: an array filled
     [x, y] and drawn by imshow); one found refuses the final answer like an error, with a hint."""
-    lessons: bool = True
+    lessons: bool = False
     """Fresh best-of-k attempts (agent/codeact/candidates.py) see the task with the mistakes this run's
-    observations have named so far (error hints and silent mistakes), so a new attempt does not make them
-    again; False: the task alone."""
+    observations have named so far (error hints, silent mistakes in general words), so a new attempt does
+    not make them again; False: the task alone. Off: measured over ten seeds of the README's task at
+    ac67326 (RESULTS.md), fresh attempts told the mistakes ran more often and drew wrong pictures the
+    checks cannot see (random points, another window): 3/10 correct against 9/10 without."""
     self_check: bool = False
     """The first time the code calls final_answer, ask the model to test its result in code first
     (prompts/agent.yaml self_check); a failed check goes back to it like an error. Costs a step."""

@@ -96,6 +96,8 @@ def test_saved_figures_are_not_saved_twice_and_bad_pictures_are_noted(tmp_path):
         assert r.figures == ["blank.png", "figure_1.png"] and r.files == ["blank.png", "figure_1.png"]
         assert ["all 0.0" in w for w in r.plot_warnings] == [True, False]
         assert "blank.png is empty" in r.plot_warnings[1]
+        r = s.run("plt.figure()\nplt.imshow(np.ones((30, 40)) <= 2)\nplt.savefig('flat.png')")
+        assert len(r.plot_warnings) == 1 and "all True" in r.plot_warnings[0]  # a mask of one value too
         r = s.run("x, y = np.meshgrid(np.linspace(-2, 1, 60), np.linspace(-1.5, 1.5, 60))\n"
                   "c = x + 1j * y\nz = np.zeros_like(c)\nn = np.zeros(c.shape)\n"
                   "for _ in range(20):\n    z = np.where(abs(z) <= 2, z * z + c, z)\n    n += abs(z) <= 2\n"

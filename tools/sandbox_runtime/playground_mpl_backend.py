@@ -154,7 +154,7 @@ def image_data_problem(data, aspect=None) -> str | None:
                 f"grid of pixel values, so the picture shows stripes, not the shape. Pass imshow a 2-D "
                 f"array with one value per pixel, e.g. counts = np.zeros((height, width)) filled in "
                 f"a loop over rows and columns.")
-    if array.ndim == 2 and array.size > 1 and np.issubdtype(array.dtype, np.number):
+    if array.ndim == 2 and array.size > 1 and (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
         finite = array[np.isfinite(array)] if np.issubdtype(array.dtype, np.floating) else array.ravel()
         if finite.size == 0:
             return "imshow was given an array with no finite values (all NaN or inf), so the picture is blank."

@@ -182,3 +182,43 @@ plt.imshow(image)
 plt.savefig('out.png')
 """
     assert [(p.key, p.array) for p in find_pitfalls(code)] == [("image_xy", "X")]
+
+
+YX_SHOWN_T = """import numpy as np
+import matplotlib.pyplot as plt
+
+def escape(z, max_iter):
+    return max_iter
+
+width, height = 400, 400
+c = np.zeros((height, width))
+for y in range(height):
+    for x in range(width):
+        z = complex(x / width * 4 - 2, y / height * 3 - 1.5)
+        c[y, x] = escape(z, 256)
+
+plt.imshow(c.T, cmap='hot', extent=(-2, 2, -1.5, 1.5), origin='lower')
+plt.savefig('out.png')
+"""
+
+
+@pytest.mark.parametrize(("code", "array"), [
+    (YX_SHOWN_T, "c"),
+    (YX_SHOWN_T.replace("plt.imshow(c.T,", "m = c > 3\nplt.imshow(np.transpose(m),"), "c"),
+    (YX_SHOWN_T.replace("c = np.zeros((height, width))\n", "c = np.zeros((height, width))\nd = c\n")
+               .replace("plt.imshow(c.T,", "plt.imshow(d.transpose(),"), "c"),
+], ids=["filled [y, x], shown c.T (seed 3 at ac67326)", "a mask of it, np.transpose", "a copy, .transpose()"])
+def test_an_array_filled_y_first_and_shown_transposed_is_found(code, array):
+    """Told "or show c.T" for an array filled [x, y], the model transposed arrays it had filled right."""
+    found = find_pitfalls(code)
+    assert [(p.key, p.array) for p in found] == [("image_yx_transposed", array)]
+    assert "without .T" in found[0].render() and "on its side" in found[0].lesson()
+    assert array not in found[0].lesson().split()
+
+
+def test_y_first_shown_as_it_is_or_x_first_shown_transposed_is_right():
+    assert find_pitfalls(YX_SHOWN_T.replace("plt.imshow(c.T,", "plt.imshow(c,")) == []
+    x_first_t = YX_SHOWN_T.replace("np.zeros((height, width))", "np.zeros((width, height))").replace(
+        "for y in range(height):\n    for x in range(width):", "for x in range(width):\n    for y in range(height):"
+    ).replace("c[y, x]", "c[x, y]")
+    assert find_pitfalls(x_first_t) == []

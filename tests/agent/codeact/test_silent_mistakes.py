@@ -138,4 +138,5 @@ def test_failed_code_is_told_its_silent_mistake_too_and_fresh_attempts_learn_bot
         task = fresh.messages[1].content
         assert task.startswith("Task: Draw a picture of x over the plane and save it")
         assert ("Earlier attempts at this task made these mistakes" in task) is lessons
-        assert ("- A function written for one number" in task and "- img is filled as img[x, y]" in task) is lessons
+        assert ("- A function written for one number" in task and "- An image array has shape (height, width)" in task) is lessons
+        assert "img" not in task and ".T" not in task  # in general words: no names, no remedy that fits one array
