@@ -10,6 +10,10 @@ evaluated is judged: numbers assigned at the top of the code, names looked up by
 function's parameter takes the top-level number of the same name), + - * / // ** and unary
 minus. Anything else is left alone.
 
+A point made by `complex(re, im)` in such a loop is read the same way, its real part against the
+extent's x axis and its imaginary part against its y axis (the complex plane's own axes), even when
+the bounds are written as numbers.
+
 Without an extent (imsave, or imshow with pixel axes) the window is the one the code names: a
 map computed from both numbers of a pair of bounds (`x_min`/`x_max`, `xlo`/`xhi`,
 `start_re`/`end_re`: names alike but for min/max, lo/hi, low/high, start/end, begin/end,
@@ -157,6 +161,34 @@ def _close(a: float, b: float, span: float) -> bool:
     return abs(a - b) <= TOLERANCE * span
 
 
+_PARTS = ("the real part passed to complex()", "the imaginary part passed to complex()")
+
+
+def _complex_parts(loop: ast.For, index: str, size: int, env: dict[str, float],
+                   extents: list[list[tuple[float, float, set[str]]]]) -> list[tuple[int, Mismatch]]:
+    """`complex(re, im)` computed in the loop from its index: the real part is the picture's x, the
+    imaginary part its y (the complex plane's own axes), so each must run over the extent's axis,
+    whether the bounds are named or written as numbers."""
+    out = []
+    for call in ast.walk(loop):
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "complex"
+                and len(call.args) == 2):
+            continue
+        for axis, part in enumerate(call.args):
+            if index not in {n.id for n in ast.walk(part) if isinstance(n, ast.Name)}:
+                continue
+            ends = [_value(part, {**env, index: float(i)}) for i in (0, size, size - 1)]
+            if None in ends or ends[0] == ends[1]:
+                continue
+            start, end, last = ends
+            windows = [ax[axis][:2] for ax in extents if ax[axis][0] != ax[axis][1]]
+            if windows and not any(_close(start, a, abs(hi - lo)) and (_close(end, b, abs(hi - lo))
+                                                                       or _close(last, b, abs(hi - lo)))
+                                   for lo, hi in windows for a, b in ((lo, hi), (hi, lo))):
+                out.append((call.lineno, Mismatch(_PARTS[axis], index, size, start, end, *windows[0])))
+    return out
+
+
 def find_mismatches(tree: ast.Module) -> list[Mismatch]:
     """The loop coordinates of `tree` that run over another interval than the extent axis whose
     bounds they are computed from (see the module doc), once each, in the order of the code."""
@@ -168,6 +200,8 @@ def find_mismatches(tree: ast.Module) -> list[Mismatch]:
     sizes = {n.id for loop, _, _ in loops for n in ast.walk(loop.iter) if isinstance(n, ast.Name)}
     found = []
     for loop, index, size in loops:
+        if extents:
+            found += _complex_parts(loop, index, size, env, extents)
         for stmt in ast.walk(loop):
             if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
                 continue

@@ -252,7 +252,8 @@ def find_pitfalls(code: str) -> list[Pitfall]:
                      (("index", m.index), ("size", m.size), ("start", _fmt(m.start)), ("end", _fmt(m.end)),
                       ("lo", _fmt(m.lo)), ("hi", _fmt(m.hi)), ("bounds", m.bounds)))
              for m in find_mismatches(tree)]
-    yx = _derived(tree, _y_first_arrays(tree))
+    x_first = set(_x_first_arrays(tree))  # its stores say x-first, whatever its shape's names say: .T mends it
+    yx = _derived(tree, [name for name in _y_first_arrays(tree) if name not in x_first])
     flipped = next((name for name in _shown_transposed(tree) if name in yx), None)
     if flipped:
         return [Pitfall("image_yx_transposed", yx[flipped]), *found]

@@ -222,3 +222,50 @@ def test_y_first_shown_as_it_is_or_x_first_shown_transposed_is_right():
         "for y in range(height):\n    for x in range(width):", "for x in range(width):\n    for y in range(height):"
     ).replace("c[y, x]", "c[x, y]")
     assert find_pitfalls(x_first_t) == []
+
+
+def test_shape_named_height_width_but_filled_x_first_and_shown_transposed_is_right():
+    """Seed 0 at 3a8f0c4, a right picture: np.zeros((height, width)) filled with the row index computing
+    the x values, then shown .T. Its stores say x-first, so the .T mends it; the shape's names do not decide."""
+    code = """import numpy as np
+import matplotlib.pyplot as plt
+
+def escape(c):
+    return 1
+
+def make(x, y, x_start=-2, x_end=2, y_start=-2, y_end=2):
+    width, height = len(x), len(y)
+    fractal_set = np.zeros((height, width), dtype=int)
+    for i, j in np.ndindex((height, width)):
+        x_val = x_start + (x_end - x_start) * i / (width - 1)
+        y_val = y_start + (y_end - y_start) * j / (height - 1)
+        fractal_set[i, j] = escape(complex(x_val, y_val))
+    return fractal_set
+
+fractal_set = make(np.linspace(-2, 2, 100), np.linspace(-2, 2, 100))
+plt.imshow(fractal_set.T, cmap='hot', extent=(-2, 2, -2, 2), origin='lower')
+plt.savefig('out.png')
+"""
+    assert find_pitfalls(code) == []
+
+
+@pytest.mark.parametrize(("extent", "flagged"), [
+    ("(-1, 1, -1, 1)", ["the real part passed to complex()"]),   # seed 5 at ac67326: x runs -2..1
+    ("(-2, 1, -1, 1)", []),
+    ("(1, -2, 1, -1)", []),                                        # either way round
+])
+def test_complex_points_in_a_loop_must_run_over_the_extent(extent, flagged):
+    code = f"""import numpy as np
+import matplotlib.pyplot as plt
+height, width = 64, 64
+img = np.zeros((height, width))
+for y in range(height):
+    for x in range(width):
+        img[y, x] = abs(complex(x / width * 3 - 2, y / height * 2 - 1))
+plt.imshow(img, extent={extent}, origin='lower')
+plt.savefig('out.png')
+"""
+    found = find_pitfalls(code)
+    assert [p.array for p in found] == flagged and all(p.key == "coords_extent" for p in found)
+    if found:
+        assert "runs from -2 (at x = 0) to 1 (at x = 64)" in found[0].render()
