@@ -49,12 +49,16 @@ def free_names(tree: ast.AST) -> set[str] | None:
 
 
 def needs_history(code: str, history: list[str]) -> bool:
-    """Does `code` read a name that one of the earlier cells `history` binds? (True when either
-    cannot be parsed or the code reads names in ways its text does not show.)"""
+    """Does `code` read a name that one of the earlier cells `history` binds? (False when `code`
+    cannot be parsed: it fails the same either way; True when a cell of `history` cannot be, or the
+    code reads names in ways its text does not show.)"""
     if not history:
         return False
     try:
         free = free_names(ast.parse(code))
+    except SyntaxError:
+        return False
+    try:
         bound = set().union(*(bound_names(ast.parse(cell)) for cell in history))
     except SyntaxError:
         return True

@@ -23,7 +23,7 @@ HISTORY = ["import numpy as np\nwidth, height = 80, 60\ndef escape(c):\n    retu
     ("print(len('abc'), final_answer)", False),                         # builtins and the session's tool
     ("print(globals()['width'])", True),                                # the text cannot say
     ("from math import *\nprint(pi)", True),
-    ("print(", True),                                                   # cannot be parsed
+    ("print(", False),                                                  # cannot be parsed: fails either way
 ])
 def test_needs_history(code, needs):
     assert needs_history(code, HISTORY) is needs
@@ -31,5 +31,6 @@ def test_needs_history(code, needs):
 
 def test_nothing_to_replay_and_the_names_read():
     assert not needs_history("print(width)", [])
+    assert needs_history("print(width)", ["width = (", *HISTORY])  # an earlier cell the text cannot say of
     tree = ast.parse("import os.path\ntry:\n    pass\nexcept OSError as err:\n    print(err, total)\nclass K: pass")
     assert {"os", "err", "K"} <= bound_names(tree) and free_names(tree) == {"total"}
