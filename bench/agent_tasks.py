@@ -37,6 +37,7 @@ from pathlib import Path
 import yaml
 from picture_checks import check_pictures  # bench/ is this script's folder, on sys.path
 
+from agent.codeact.code_blocks import mentioned_files
 from agent.codeact.loop import CodeAgent
 from agent.codeact.transcript import write_json_atomic
 from agent.codeact.types import AgentConfig, CodeExecuted
@@ -60,7 +61,7 @@ def check(task: dict, result, workdir: Path) -> tuple[bool, str]:
         if needle not in stdout:
             return False, f"output lacks {needle!r}"
     if task.get("check"):
-        return check_pictures(task, workdir)
+        return check_pictures(task, workdir, mentioned_files(result.final_answer or ""))
     return True, "ok"
 
 

@@ -87,7 +87,8 @@ class Outcome:
     defines_only: bool
     """The code ran but only defined functions (nothing was computed)."""
     missing_files: list[str] = field(default_factory=list)
-    """Files the final answer names that are not in the work dir."""
+    """Files the final answer names that are not in the work dir, or are pictures found wrong before
+    (`refuted`) that this cell did not write again: a claim that rests on them is not true."""
     no_image: bool = False
     """The task asks for an image and the work dir holds none."""
     bad_image: list[str] = field(default_factory=list)
@@ -111,7 +112,9 @@ def judge(code: str, result: ExecResult, workdir: str | Path, want_image: bool,
     `pitfalls`: look for silent mistakes in the code of a picture task; `refuted`: pictures an earlier
     cell left that were found wrong (they do not count as the task's image unless this cell rewrote them)."""
     stdout, final = split_final_answer(result.stdout)
-    missing = [f for f in mentioned_files(final) if not (Path(workdir) / f).exists()] if final is not None else []
+    # a named file that is not there, or a picture found wrong before that this cell did not draw again
+    missing = [f for f in mentioned_files(final) if not (Path(workdir) / f).exists()
+               or (f in refuted and f not in result.files)] if final is not None else []
     wrong = size_problems(workdir, want_size) if want_size and result.ok else []
     look = pitfalls and want_image
     silent, lessons = _silent_mistakes(code, result) if look and result.ok else ([], [])

@@ -61,12 +61,20 @@ def check_file(path: Path, check: str, size: tuple[int, int] | None = None, **ar
     return CHECKS[check](img, facts=read_png_facts(path), **args)
 
 
-def check_pictures(task: dict, workdir: Path) -> Verdict:
+def check_pictures(task: dict, workdir: Path, named: list[str] | None = None) -> Verdict:
     """The task's check on its image files (its `files` patterns, default *.png): ok when one
-    passes; else the reasons, picture by picture (newest first, at most three)."""
+    passes; else the reasons, picture by picture (newest first, at most three). `named`: the files the
+    final answer names; when it names pictures that are there, those are what a person opens, so each
+    of them must pass (a right figure_1.png does not excuse the sideways mandelbrot.png it names)."""
     patterns = task.get("files") or ["*.png"]
     paths = {p for pattern in patterns for p in workdir.glob(pattern)
              if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES}
+    claimed = [workdir / f for f in named or [] if (workdir / f).is_file() and (workdir / f).suffix.lower() in IMAGE_SUFFIXES]
+    if claimed:
+        args = dict(task.get("check_args") or {})
+        verdicts = [(p.name, check_file(p, task["check"], **args)) for p in claimed]
+        bad = [f"{name}: {v.reason}" for name, v in verdicts if not v.ok]
+        return Verdict(not bad, "; ".join(bad) if bad else "; ".join(f"{name}: {v.reason}" for name, v in verdicts))
     if not paths:
         return Verdict(False, f"no picture matching {', '.join(patterns)}")
     args = dict(task.get("check_args") or {})

@@ -140,3 +140,17 @@ def test_failed_code_is_told_its_silent_mistake_too_and_fresh_attempts_learn_bot
         assert ("Earlier attempts at this task made these mistakes" in task) is lessons
         assert ("- A function written for one number" in task and "- An image array has shape (height, width)" in task) is lessons
         assert "img" not in task and ".T" not in task  # in general words: no names, no remedy that fits one array
+
+
+def test_a_final_answer_that_names_a_picture_found_wrong_is_not_accepted(session, tmp_path):
+    """Seed 2 at bd2d468: pic.png was refused as sideways; a later cell drew the picture right but saved it
+    as figure_1.png and claimed pic.png, the file a person would open. That claim is refused; the cell that
+    writes pic.png again ends the run."""
+    right = XY_PICTURE.replace("plt.imshow(img,", "plt.imshow(img.T, origin='lower',")
+    elsewhere = right.replace("plt.savefig('pic.png')", "plt.savefig('figure_1.png')")
+    _, agent = run_agent(session, tmp_path, [code(XY_PICTURE), code(elsewhere), code(right)])
+    result = agent.run("Draw a picture of x over the plane and save it")
+    assert [s.final_answer for s in result.steps] == [None, None, "Saved pic.png"]
+    assert "names pic.png, but that picture was found wrong before and this code did not draw it again" \
+        in result.steps[1].observation
+    assert result.success
