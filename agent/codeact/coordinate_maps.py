@@ -161,6 +161,13 @@ def _close(a: float, b: float, span: float) -> bool:
     return abs(a - b) <= TOLERANCE * span
 
 
+def _runs_over(start: float, end: float, last: float, windows: list[tuple[float, float]]) -> bool:
+    """Does a map from `start` (index 0) to `end` (index N; `last` at N - 1) run over one of the
+    windows, either way round?"""
+    return any(_close(start, a, abs(hi - lo)) and (_close(end, b, abs(hi - lo)) or _close(last, b, abs(hi - lo)))
+               for lo, hi in windows for a, b in ((lo, hi), (hi, lo)))
+
+
 _PARTS = ("the real part passed to complex()", "the imaginary part passed to complex()")
 
 
@@ -182,9 +189,7 @@ def _complex_parts(loop: ast.For, index: str, size: int, env: dict[str, float],
                 continue
             start, end, last = ends
             windows = [ax[axis][:2] for ax in extents if ax[axis][0] != ax[axis][1]]
-            if windows and not any(_close(start, a, abs(hi - lo)) and (_close(end, b, abs(hi - lo))
-                                                                       or _close(last, b, abs(hi - lo)))
-                                   for lo, hi in windows for a, b in ((lo, hi), (hi, lo))):
+            if windows and not _runs_over(start, end, last, windows):
                 out.append((call.lineno, Mismatch(_PARTS[axis], index, size, start, end, *windows[0])))
     return out
 
@@ -221,9 +226,8 @@ def find_mismatches(tree: ast.Module) -> list[Mismatch]:
                 said_by = " and ".join(pairs[0][2]) if pairs else ""
             if not axes:
                 continue
-            if any(_close(start, a, abs(hi - lo)) and (_close(end, b, abs(hi - lo)) or _close(last, b, abs(hi - lo)))
-                   for lo, hi, _ in axes for a, b in ((lo, hi), (hi, lo))):
-                continue  # runs over one of them, either way round
+            if _runs_over(start, end, last, [(lo, hi) for lo, hi, _ in axes]):
+                continue
             lo, hi, _ = max(axes, key=lambda a: a[2])
             found.append((stmt.lineno, Mismatch(stmt.targets[0].id, index, size, start, end, lo, hi, said_by)))
     first = {}

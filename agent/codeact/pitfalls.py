@@ -123,9 +123,7 @@ def _x_first_arrays(tree: ast.AST) -> list[str]:
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
             call, func = node.value, _name(node.value.func)
             target = _name(node.targets[0]) if len(node.targets) == 1 else ""
-            shape = call.args[0] if call.args else None
-            if func in ("zeros", "ones", "empty", "full") and isinstance(shape, ast.Tuple) and len(shape.elts) >= 2 \
-                    and _X_SIZE.match(_name(shape.elts[0])) and _Y_SIZE.match(_name(shape.elts[1])) and target:
+            if target and _made_as(call, _X_SIZE, _Y_SIZE):
                 found.append(target)
             if func == "meshgrid" and call.args and _X_COORD.match(_name(call.args[0])) and any(
                     k.arg == "indexing" and isinstance(k.value, ast.Constant) and k.value.value == "ij"
@@ -146,17 +144,23 @@ def _x_first_arrays(tree: ast.AST) -> list[str]:
     return [name for name in dict.fromkeys(found) if name not in copies]
 
 
+def _made_as(call: ast.Call, first: re.Pattern, second: re.Pattern, exact: bool = False) -> bool:
+    """Is `call` np.zeros/ones/empty/full of a shape whose first two sizes are named as `first` and
+    `second` say (exactly two with `exact`)?"""
+    shape = call.args[0] if call.args else None
+    return (_name(call.func) in ("zeros", "ones", "empty", "full") and isinstance(shape, ast.Tuple)
+            and (len(shape.elts) == 2 if exact else len(shape.elts) >= 2)
+            and bool(first.match(_name(shape.elts[0]))) and bool(second.match(_name(shape.elts[1]))))
+
+
 def _y_first_arrays(tree: ast.AST) -> list[str]:
     """Names of arrays made (shape (height, width)) or filled (a[y, x] in loops over the height, then
     the width) y-first: the way imshow draws them."""
     axes, found = _loop_axes(tree), []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and len(node.targets) == 1:
-            shape = node.value.args[0] if node.value.args else None
-            if _name(node.value.func) in ("zeros", "ones", "empty", "full") and isinstance(shape, ast.Tuple) \
-                    and len(shape.elts) == 2 and _Y_SIZE.match(_name(shape.elts[0])) \
-                    and _X_SIZE.match(_name(shape.elts[1])) and _name(node.targets[0]):
-                found.append(_name(node.targets[0]))
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and len(node.targets) == 1 \
+                and _name(node.targets[0]) and _made_as(node.value, _Y_SIZE, _X_SIZE, exact=True):
+            found.append(_name(node.targets[0]))
         if isinstance(node, ast.Assign | ast.AugAssign):
             for t in node.targets if isinstance(node, ast.Assign) else [node.target]:
                 if isinstance(t, ast.Subscript) and isinstance(t.slice, ast.Tuple) and len(t.slice.elts) == 2 \

@@ -69,15 +69,14 @@ def check_pictures(task: dict, workdir: Path, named: list[str] | None = None) ->
     patterns = task.get("files") or ["*.png"]
     paths = {p for pattern in patterns for p in workdir.glob(pattern)
              if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES}
+    args = dict(task.get("check_args") or {})
     claimed = [workdir / f for f in named or [] if (workdir / f).is_file() and (workdir / f).suffix.lower() in IMAGE_SUFFIXES]
     if claimed:
-        args = dict(task.get("check_args") or {})
         verdicts = [(p.name, check_file(p, task["check"], **args)) for p in claimed]
         bad = [f"{name}: {v.reason}" for name, v in verdicts if not v.ok]
         return Verdict(not bad, "; ".join(bad) if bad else "; ".join(f"{name}: {v.reason}" for name, v in verdicts))
     if not paths:
         return Verdict(False, f"no picture matching {', '.join(patterns)}")
-    args = dict(task.get("check_args") or {})
     reasons = []
     for path in sorted(paths, key=lambda p: p.stat().st_mtime, reverse=True):
         verdict = check_file(path, task["check"], **args)
