@@ -63,9 +63,28 @@ Grow = Callable[["Strategy", Model, list[Job], int, SamplingParams, ScalingOptio
 def grow_shaped(strategy: Strategy, model: Model, jobs: list[Job], budget: int, params: SamplingParams,
                 options: ScalingOptions) -> None:
     """Start every chain of the strategy's shape at `budget` in one call, then revise them in rounds."""
-    shape = strategy.shape(budget, options.hybrid_k)
-    start_chains(model, jobs, [len(shape)] * len(jobs), params, options)
-    grow_chains(model, [(jobs, shape)], params, options)
+    grow_jobs(model, [(strategy, jobs, budget)], params, options)
+
+
+Plan = tuple["Strategy", list[Job], int]
+"""(strategy, jobs, budget): jobs to grow under a strategy at a budget."""
+
+
+def grow_jobs(model: Model, plans: list[Plan], params: SamplingParams, options: ScalingOptions,
+              on_round: Callable[[int, int], None] | None = None) -> None:
+    """The one orchestrator (run_strategy; `playground compare`, evals/compare/run.py): grow every plan's
+    jobs. The plans of strategies that grow their shape (grow_shaped) are batched together: one generate
+    call starts the chains each job still lacks (a job may come with chains started, as compare's start
+    from its stored parallel samples), then one call per revision round for every chain of every such plan
+    still growing, `on_round(r, rounds)` after each; every other strategy grows its plan its own way."""
+    shaped = [(jobs, s.shape(budget, options.hybrid_k)) for s, jobs, budget in plans if s.grow is grow_shaped]
+    if shaped:
+        start_chains(model, [j for jobs, _ in shaped for j in jobs],
+                     [max(0, len(shape) - len(j.chains)) for jobs, shape in shaped for j in jobs], params, options)
+        grow_chains(model, shaped, params, options, on_round)
+    for s, jobs, budget in plans:
+        if s.grow is not grow_shaped:
+            s.grow(s, model, jobs, budget, params, options)
 
 
 def grow_mixed(strategy: Strategy, model: Model, jobs: list[Job], budget: int, params: SamplingParams,
@@ -240,7 +259,7 @@ def run_strategy(model: Model, samples: list[Sample], strategy: str, budget: int
     if chosen.answer != "last" or options.selection == "weighted":
         params = replace(params, logprobs=True)  # the weighted vote (voting.py: logprob_weights) needs them
     jobs = [chosen.job(s, initial_messages(s, method), method) for s in samples]
-    chosen.grow(chosen, model, jobs, budget, params, options)
+    grow_jobs(model, [(chosen, jobs, budget)], params, options)
     if options.selection == "verifier" and options.math_verifier == "self_check":
         self_check(model, [j for j in jobs if j.sample.kind != "code"], params)
     return [finish(j, strategy, budget, options, grader, f"{rng_seed}:{j.sample.id}") for j in jobs]

@@ -1,7 +1,9 @@
 """Compute-matched comparison of test-time strategies (`playground compare`).
 
 Generation happens once, at the largest budget N, each strategy growing the chains
-of `chain_shape(strategy, N)` (agent/scaling/strategies.py), and every smaller budget b
+of `chain_shape(strategy, N)` through the orchestrator eval, ask and the REPL run strategies
+with (agent/scaling/strategies.py: grow_jobs, handed jobs whose chains start from the stored
+parallel samples), and every smaller budget b
 is derived from them (never regenerated), its chains `chain_shape(strategy, b)` being
 prefixes of the stored ones (evals/compare/points.py: budget_point):
 - parallel: N samples; maj@k for k < N exact over all k-subsets (best-of-k by
@@ -41,9 +43,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from agent.scaling.chains import grow_chains, initial_messages, start_chains
+from agent.scaling.chains import initial_messages
 from agent.scaling.sampling import strategy_params
-from agent.scaling.strategies import PARALLEL, STRATEGIES, finish
+from agent.scaling.strategies import PARALLEL, STRATEGIES, finish, grow_jobs
 from agent.scaling.types import Attempt, Grader, Job, ScalingOptions
 from agent.types import Model, Sample, SamplingParams, evaluated_share
 from evals.compare.analysis import analyse, run_id
@@ -113,6 +115,7 @@ def generate(model: Model, samples: list[Sample], spec: CompareSpec, params: Sam
     store.start_session(run_id("session"))
     n_par, seed = spec.parallel_count(), str(spec.seed)
     greedy = replace(params, temperature=0.0, top_p=1.0)
+    parallel = STRATEGIES[PARALLEL]
     began = time.perf_counter()
     for start in range(0, len(todo), spec.chunk_size):
         chunk = todo[start:start + spec.chunk_size]
@@ -128,15 +131,15 @@ def generate(model: Model, samples: list[Sample], spec: CompareSpec, params: Sam
                if PAL_SAMPLES in runs and s.id not in done[PAL_SAMPLES]]
         if fresh or pal:
             # with token logprobs: the weighted vote (evals/compare/analysis.py: WEIGHTED) needs them
-            start_chains(model, fresh + pal, [n_par] * (len(fresh) + len(pal)), replace(params, logprobs=True),
-                         options)
+            grow_jobs(model, [(parallel, fresh, n_par), (parallel, pal, n_par)], replace(params, logprobs=True),
+                      options)
             _store(store, PARALLEL, fresh, PARALLEL, n_par, options, grader, seed, samples)
             _store(store, PAL_SAMPLES, pal, PARALLEL, n_par, options, grader, seed, samples)
             phase(f"{n_par} samples each" + (" (cot and pal)" if pal else ""))
         ref = [Job(s, initial_messages(s, spec.method), spec.method) for s in chunk if s.id not in done[GREEDY]]
         if ref:
             t1 = time.perf_counter()
-            start_chains(model, ref, [1] * len(ref), greedy, options)
+            grow_jobs(model, [(parallel, ref, 1)], greedy, options)
             _store(store, GREEDY, ref, PARALLEL, 1, options, grader, seed, samples)
             phase("greedy reference", t1)
         for j in jobs:
@@ -146,9 +149,10 @@ def generate(model: Model, samples: list[Sample], spec: CompareSpec, params: Sam
         growing = {name: [_chains_from(j.attempts, len(spec.shape(name)), j.base, j.sample, j.method, name)
                           for j in jobs if j.sample.id not in done[name]] for name in revised}
         t1 = time.perf_counter()
-        # one generate call per round for every chain of every strategy still growing
-        grow_chains(model, [(growing[name], spec.shape(name)) for name in revised], params, options,
-                    on_round=lambda r, rounds, t1=t1: phase(f"revision round {r}/{rounds}", t1))
+        # their chains started (from the stored parallel samples): one generate call per round for every
+        # chain of every strategy still growing
+        grow_jobs(model, [(STRATEGIES[name], growing[name], spec.largest) for name in revised], params, options,
+                  on_round=lambda r, rounds, t1=t1: phase(f"revision round {r}/{rounds}", t1))
         for name in revised:
             _store(store, name, growing[name], name, spec.largest, options, grader, seed, samples)
         store.touch_session(len(chunk))
