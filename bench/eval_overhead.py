@@ -34,22 +34,18 @@ def main() -> None:
 
     from agent.config import ModelConfig, PlaygroundConfig, SamplingConfig
     from agent.models import load_model
-    from agent.reasoning import build_messages
-    from agent.types import Request, SamplingParams
+    from agent.scaling.chains import first_request, new_job
+    from agent.types import SamplingParams
     from evals.datasets import load_dataset
     from evals.manifest import build_manifest
     from evals.runner import EvalSpec, run_eval
-    from evals.solvers import code_request
 
     mc = ModelConfig(backend=args.backend, **({"model": args.model} if args.model else {}))
     config = PlaygroundConfig(model=mc, sampling=SamplingConfig(max_tokens=args.max_tokens))
     dataset = load_dataset(args.task, args.data, limit=args.limit)
     samples = dataset.samples
     params = SamplingParams(max_tokens=args.max_tokens)
-    if samples[0].kind == "code":
-        requests = [code_request(s, params) for s in samples]
-    else:
-        requests = [Request(build_messages(s.input, args.method, s.kind), params) for s in samples]
+    requests = [first_request(new_job(s, args.method), params) for s in samples]
     chunks = [requests[i:i + args.chunk_size] for i in range(0, len(requests), args.chunk_size)]
     spec = EvalSpec(task=args.task, data=args.data, limit=args.limit, method=args.method,
                     chunk_size=args.chunk_size)

@@ -61,9 +61,9 @@ class EvalSpec:
         return asdict(self)
 
     def solving(self, params: SamplingParams) -> SolveSpec:
-        """How each chunk is solved: this spec's method, strategy, budget, n and code timeout,
+        """How each chunk is solved: this spec's method, strategy, budget and code timeout,
         sampling with `params` (the one place an eval's spec becomes a solver's)."""
-        return SolveSpec(method=self.method, strategy=self.strategy, budget=self.budget, n=self.n, params=params,
+        return SolveSpec(method=self.method, strategy=self.strategy, budget=self.budget, params=params,
                          code_timeout_s=self.code_timeout_s)
 
 

@@ -14,31 +14,26 @@ caller can store every answer when it is done:
   the order samples finish. Code is graded at most `grade_workers` at a time.
 `solve_chunk` is the same, as a list in the order of `samples`.
 
-- strategy "single", code task: the code prompt (prompts/code.yaml), `spec.n`
-  completions per sample (n > 1 for pass@k at temperature > 0), each graded by
-  its tests in the sandbox.
-- strategy "single", math task: `agent.reasoning.solve_batch` with the method,
-  graded by `grade_math`, and by each extraction pipeline for the report.
-- other strategies: `agent.scaling.run_strategy` at the budget.
+Every sample is solved by `agent.scaling.run_strategy` with the spec's strategy at its budget
+(`single`, the default: the method's own attempts, --n of them for pass@k, the first the answer;
+code samples get prompts/code.yaml's prompt under every strategy); every attempt graded (code:
+by its tests in the sandbox, a chunk's programs in parallel), the first also by each extraction
+pipeline for the report.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import nullcontext
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, field
 
-import prompts
 from agent.errors import BackendLostError
-from agent.reasoning import code_solution, solve_batch
-from agent.scaling import Attempt, StrategyResult, run_strategy
+from agent.scaling import StrategyResult, run_strategy
 from agent.scaling.strategies import SINGLE
-from agent.types import Message, Model, Request, Sample, SamplingParams, Score
-from evals.grading import grade, grade_answer, grade_code_many, grade_math
+from agent.types import Model, Sample, SamplingParams, Score
+from evals.grading import grade, grade_code_many, grade_math
 
 
 @dataclass(frozen=True)
@@ -47,8 +42,7 @@ class SolveSpec:
     """Reasoning method for answer tasks (agent.reasoning.METHODS)."""
     strategy: str = SINGLE
     budget: int = 1
-    n: int = 1
-    """strategy single: completions per sample (pass@k, at temperature > 0)."""
+    """Attempts per sample (single: completions, for pass@k at temperature > 0)."""
     params: SamplingParams = field(default_factory=SamplingParams)
     code_timeout_s: float = 10.0
     grade_workers: int = 2
@@ -137,87 +131,31 @@ def _reason(e: BaseException) -> str:
 def _solve(model: Model, samples: list[Sample], spec: SolveSpec,
            grade_slots: threading.Semaphore | None = None) -> list[StrategyResult | SampleError]:
     """`grade_slots`: code grading waits for one (samples solved concurrently share the CPU)."""
-    if spec.strategy != SINGLE:
-        def grader(text: str, sample: Sample) -> Score:
-            with grade_slots if grade_slots and sample.kind == "code" else nullcontext():
-                return grade(text, sample, spec.code_timeout_s)
-
-        return list(run_strategy(model, samples, spec.strategy, spec.budget, method=spec.method,
-                                 params=spec.params, grader=grader))
-    if all(s.kind == "code" for s in samples):
-        return _solve_code(model, samples, spec, grade_slots)
-    if any(s.kind == "code" for s in samples):
+    if any(s.kind == "code" for s in samples) and not all(s.kind == "code" for s in samples):
         raise ValueError("a chunk mixes code and math samples")
-    return _solve_math(model, samples, spec)
 
+    def grader(text: str, sample: Sample) -> Score:
+        with grade_slots if grade_slots and sample.kind == "code" else nullcontext():
+            return grade(text, sample, spec.code_timeout_s)
 
-# ---------------------------------------------------------------------- code
-def code_request(sample: Sample, params: SamplingParams) -> Request:
-    """The prompt of a code sample: HumanEval completes the given function, MBPP writes one."""
-    task = "mbpp" if "test_list" in sample.metadata else "humaneval"
-    if task == "humaneval":
-        variables = {"prompt": sample.metadata.get("prompt", sample.input)}
-    else:
-        variables = {"question": sample.input}
-    messages = [Message("system", prompts.render("code", "system")),
-                Message("user", prompts.render("code", f"{task}.user", **variables))]
-    prefill = prompts.render("code", f"{task}.prefill", **variables)
-    if task == "humaneval":
-        prefill += "\n"  # render() strips: the body starts on a new line after the docstring
-    stop = tuple(dict.fromkeys([*params.stop, *prompts.get("code", "stop")]))
-    return Request(messages, replace(params, stop=stop), prefill=prefill)
-
-
-def _solve_code(model: Model, samples: list[Sample], spec: SolveSpec,
-                grade_slots: threading.Semaphore | None = None) -> list[StrategyResult | SampleError]:
-    params = replace(spec.params, n=spec.n)
-    requests = [code_request(s, params) for s in samples]
-    t0 = time.perf_counter()
-    completions = model.generate(requests)
-    gen_s = (time.perf_counter() - t0) / max(1, len(samples))
-    items = [(c.text, s) for s, comps in zip(samples, completions, strict=True) for c in comps]
-    if grade_slots is None:
-        scores = grade_code_many(items, spec.code_timeout_s, spec.grade_workers)
-    else:
+    def grade_many(items: list[tuple[str, Sample]]) -> list[Score]:
+        if not items or items[0][1].kind != "code":
+            return [grader(text, sample) for text, sample in items]
+        if grade_slots is None:  # a chunk's programs run in parallel sandboxes
+            return grade_code_many(items, spec.code_timeout_s, spec.grade_workers)
         with grade_slots:
-            scores = grade_code_many(items, spec.code_timeout_s, 1)
-    out: list[StrategyResult | SampleError] = []
-    graded = iter(scores)
-    for s, req, comps in zip(samples, requests, completions, strict=True):
-        attempts = [Attempt.from_solution(code_solution(s, req.messages, c, prefill=req.prefill), index=i, chain=i,
-                                          duration_s=gen_s / max(1, len(comps)), score=next(graded),
-                                          kind="code")
-                    for i, c in enumerate(comps)]
-        out.append(_single_result(s, attempts, spec.n))
-    return out
+            return grade_code_many(items, spec.code_timeout_s, 1)
+
+    results = run_strategy(model, samples, spec.strategy, spec.budget, method=spec.method, params=spec.params,
+                           grader=grader, grade_many=grade_many)
+    for r, s in zip(results, samples, strict=True):
+        _score_pipelines(r, s)
+    return list(results)
 
 
-# ---------------------------------------------------------------------- math
-def _solve_math(model: Model, samples: list[Sample], spec: SolveSpec) -> list[StrategyResult | SampleError]:
-    params = replace(spec.params, n=spec.n)
-    t0 = time.perf_counter()
-    solutions = solve_batch(model, [s.input for s in samples], spec.method, [s.kind for s in samples], params)
-    gen_s = (time.perf_counter() - t0) / max(1, len(samples))
-    out: list[StrategyResult | SampleError] = []
-    for s, sols in zip(samples, solutions, strict=True):
-        attempts = []
-        for i, sol in enumerate(sols):
-            # the method's own answer: for cot2 that is the stage-2 answer, for the others
-            # the same as extract_answer(text); the per-pipeline scores below read the text
-            score = grade_answer(sol.answer, s.target, s.kind)
-            pipelines: dict[str, Any] = dict(sol.pipelines or {})
-            pipeline_scores = {p: grade_math(sol.text, s.target, s.kind, pipeline=p).value for p in pipelines}
-            attempts.append(Attempt.from_solution(sol, index=i, chain=i, duration_s=gen_s / max(1, len(sols)),
-                                                  score=score, pipelines=pipelines, pipeline_scores=pipeline_scores,
-                                                  method=spec.method, kind=s.kind))
-        out.append(_single_result(s, attempts, spec.n))
-    return out
-
-
-def _single_result(sample: Sample, attempts: list[Attempt], n: int) -> StrategyResult:
-    """One attempt per sample (or n for pass@k): the first attempt is the answer."""
-    first = attempts[0]
-    n_correct = sum(1 for a in attempts if a.score and a.score.correct)
-    return StrategyResult(sample_id=sample.id, strategy=SINGLE, budget=n, attempts=attempts,
-                          answer=first.answer, score=first.score,
-                          extra={"n": len(attempts), "n_correct": n_correct})
+def _score_pipelines(result: StrategyResult, sample: Sample) -> None:
+    """Each extraction pipeline's score on the result's first attempt (the report's pipeline table)."""
+    first = result.attempts[0] if result.attempts else None
+    if first is not None and first.pipelines and first.pipeline_scores is None:
+        first.pipeline_scores = {p: grade_math(first.text, sample.target, sample.kind, pipeline=p).value
+                                 for p in first.pipelines}

@@ -26,12 +26,46 @@ from agent.scaling.verifiers import parse_self_check, self_check_request, verify
 from agent.types import Completion, Message, Model, Request, Sample, SamplingParams
 
 
-def initial_messages(sample: Sample, method: str = "cot") -> list[Message]:
-    """The first prompt: the reasoning method's for answers, prompts/scaling.yaml's for code."""
+def code_prompt(sample: Sample) -> tuple[list[Message], str, tuple[str, ...]]:
+    """The first prompt of a code sample (prompts/code.yaml), its prefill and stop strings: HumanEval
+    completes the given function (the prefill holds its signature and docstring), MBPP writes one; the
+    prefill opens a ```python block and the reply stops at the closing fence."""
+    task = "mbpp" if "test_list" in sample.metadata else "humaneval"
+    if task == "humaneval":
+        variables = {"prompt": sample.metadata.get("prompt", sample.input)}
+    else:
+        variables = {"question": sample.input}
+    messages = [Message("system", prompts.render("code", "system")),
+                Message("user", prompts.render("code", f"{task}.user", **variables))]
+    prefill = prompts.render("code", f"{task}.prefill", **variables)
+    if task == "humaneval":
+        prefill += "\n"  # render() strips: the body starts on a new line after the docstring
+    return messages, prefill, tuple(prompts.get("code", "stop"))
+
+
+def new_job(sample: Sample, method: str = "cot", **fields) -> Job:
+    """A sample's job with its first prompt: the reasoning method's for answers, `code_prompt` for code;
+    `fields` the rest of the Job (revise_as, feedback, checks_code)."""
     if sample.kind == "code":
-        return [Message("user", prompts.render("scaling", "code_task", problem=sample.input,
-                                               answer_format=answer_format("code")))]
-    return build_messages(sample.input, method=method, kind=sample.kind)
+        messages, prefill, stop = code_prompt(sample)
+        return Job(sample, messages, method, prefill=prefill, stop=stop, **fields)
+    return Job(sample, build_messages(sample.input, method=method, kind=sample.kind), method, **fields)
+
+
+def initial_messages(sample: Sample, method: str = "cot") -> list[Message]:
+    """The first prompt's messages (`new_job`)."""
+    return new_job(sample, method).base
+
+
+def shown_reply(a: Attempt) -> str:
+    """An attempt as the model's reply a revision sees: pal's reply; a reply begun by a prefill with
+    it, and the code block the prefill opened closed where the stop string cut it."""
+    if a.program:
+        return a.program["reply"]
+    if not a.prefill:
+        return a.text
+    reply = a.prefill + a.text
+    return reply.rstrip("\n") + "\n```" if a.prefill.lstrip().startswith("```") else reply
 
 
 def revision_messages(base: list[Message], chain: list[Attempt], kind: str, history: str = "last",
@@ -46,7 +80,7 @@ def revision_messages(base: list[Message], chain: list[Attempt], kind: str, hist
     fmt = answer_format(kind)
     for a in shown:
         run = a.program
-        messages.append(Message("assistant", run["reply"] if run else a.text))
+        messages.append(Message("assistant", shown_reply(a)))
         if kind == "code":
             v = a.verifier or {}
             messages.append(Message("user", prompts.render(
@@ -85,7 +119,7 @@ def solutions(model: Model, items: list[tuple[Job, list[Message], list[Completio
     out: dict[int, list[Solution]] = {}
     for i, (job, messages, comps) in enumerate(items):
         if job.sample.kind == "code":
-            out[i] = [code_solution(job.sample, messages, c) for c in comps]
+            out[i] = [code_solution(job.sample, messages, c, prefill="" if revision else job.prefill) for c in comps]
     for method in dict.fromkeys(method_of(job) for job, _, _ in items if job.sample.kind != "code"):
         idx = [i for i, (job, _, _) in enumerate(items) if i not in out and method_of(job) == method]
         jobs = [items[i][0] for i in idx]
@@ -99,11 +133,19 @@ def _add_attempt(job: Job, sol: Solution, chain: int, step: int, duration_s: flo
                  options: ScalingOptions) -> Attempt:
     """The attempt of one solution, its code run on the public examples (agent/scaling/verifiers.py)."""
     a = Attempt.from_solution(sol, index=len(job.attempts), chain=chain, step=step, duration_s=duration_s)
-    if job.sample.kind == "code":
+    if job.sample.kind == "code" and job.checks_code:
         verdict = verify_code(a.answer, job.sample, options.code_timeout_s)
         a.verifier = {"passed": verdict.passed, "feedback": verdict.feedback()}
     job.attempts.append(a)
     return a
+
+
+def first_request(job: Job, params: SamplingParams) -> Request:
+    """The request of a job's first attempts (params.n of them): its first prompt, prefill and stop strings."""
+    if not (job.prefill or job.stop):
+        return Request(job.base, params)
+    return Request(job.base, replace(params, stop=tuple(dict.fromkeys([*params.stop, *job.stop]))),
+                   prefill=job.prefill)
 
 
 def _solve(model: Model, todo: list[tuple[Job, list[Message], int]], params: SamplingParams,
@@ -112,7 +154,8 @@ def _solve(model: Model, todo: list[tuple[Job, list[Message], int]], params: Sam
     if not todo:
         return [], 0.0
     t0 = time.perf_counter()
-    outs = model.generate([Request(msgs, replace(params, n=n)) for _, msgs, n in todo])
+    outs = model.generate([Request(msgs, replace(params, n=n)) if revision else first_request(job, replace(params, n=n))
+                           for job, msgs, n in todo])
     sols = solutions(model, [(job, msgs, comps[:n]) for (job, msgs, n), comps in zip(todo, outs, strict=True)],
                      params, revision)
     return sols, time.perf_counter() - t0

@@ -1,5 +1,7 @@
 """Test-time scaling strategies, batched across samples (the registry: STRATEGIES).
 
+- single: no test-time strategy: the method's own N attempts in one request at the temperature
+  asked (N > 1: pass@k), the first one the answer; its code is graded, not checked on the examples.
 - parallel: N samples in one request (n=N); answer by majority vote, weighted
   vote (mean token logprob) or best-of-N by a verifier (agent/scaling/voting.py).
 - sequential: one chain of N attempts; each revision sees the previous attempt
@@ -36,9 +38,9 @@ from dataclasses import dataclass, replace
 from agent.answers import answer_key
 from agent.scaling.adaptive import vote_settled
 from agent.scaling.budgets import chains_of_k, half_and_half, independent, one_chain, pal_first
-from agent.scaling.chains import grow_chains, initial_messages, self_check, start_chains
+from agent.scaling.chains import grow_chains, new_job, self_check, start_chains
 from agent.scaling.sampling import strategy_params
-from agent.scaling.types import Attempt, Grader, Job, ScalingOptions, StrategyResult
+from agent.scaling.types import Attempt, GradeMany, Grader, Job, ScalingOptions, StrategyResult
 from agent.scaling.voting import all_selections, select
 from agent.types import Model, Sample, SamplingParams, Score
 
@@ -47,8 +49,8 @@ MIXED, CASCADE, REVISE_EXEC = "mixed", "cascade", "revise-exec"
 """The names, for the code that singles one out: parallel is every comparison's baseline (its
 samples start every chain), sequential the study's contrast."""
 SINGLE = "single"
-"""`playground eval --strategy single`: no test-time strategy, the method's own attempts (n of
-them: pass@k; evals/solvers.py). Not in STRATEGIES."""
+"""No test-time strategy: the method's own attempts at the temperature asked (`playground eval`'s
+default; --n of them for pass@k), the first one the answer."""
 
 Shape = Callable[[int, int], list[int]]
 """(budget, hybrid_k) -> chain lengths, longest first (agent/scaling/budgets.py)."""
@@ -91,7 +93,7 @@ def grow_mixed(strategy: Strategy, model: Model, jobs: list[Job], budget: int, p
                options: ScalingOptions) -> None:
     """The strategy's split of samples of each method for every job, in one generate call."""
     split = method_split(strategy.name, budget)
-    parts = {m: [Job(j.sample, initial_messages(j.sample, m), m) for j in jobs] for m in split}
+    parts = {m: [new_job(j.sample, m) for j in jobs] for m in split}
     start_chains(model, [p for m in split for p in parts[m]], [split[m] for m in split for _ in jobs], params, options)
     for m in split:
         for job, part in zip(jobs, parts[m], strict=True):
@@ -123,7 +125,7 @@ def grow_cascade(strategy: Strategy, model: Model, jobs: list[Job], budget: int,
     """The strategy's split in order (cheap first: pal programs, then cot samples) as caps, drawn
     in adaptive's batches while the vote over every answer drawn so far is not settled."""
     for method, cap in method_split(strategy.name, budget).items():
-        parts = [Job(j.sample, initial_messages(j.sample, method), method) for j in jobs]
+        parts = [new_job(j.sample, method) for j in jobs]
         while True:
             counts = [0 if _settled(j, options) else min(options.adaptive_batch, cap - len(p.chains))
                       for j, p in zip(jobs, parts, strict=True)]
@@ -145,7 +147,13 @@ class Strategy:
     split: Split | None = None
     """The samples per reasoning method of a strategy that mixes methods (None: one method)."""
     answer: str = "auto"
-    """The selection its answer comes from unless options say otherwise ("last": the last attempt's)."""
+    """The selection its answer comes from unless options say otherwise ("last": the last attempt's,
+    "first": the first attempt's)."""
+    samples: bool = True
+    """It draws several answers, so temperature 0 becomes SAMPLING_TEMPERATURE (agent/scaling/sampling.py);
+    False: it runs at the temperature asked."""
+    checks_code: bool = True
+    """Its code attempts are run on the public examples (for the verifier's vote and the revisions)."""
     revises: bool = False
     """Its chains are revised (the chains' own majority and lengths are recorded; compare stores
     its chains as a run of their own, each starting from a stored parallel sample)."""
@@ -161,9 +169,10 @@ class Strategy:
     compared_by_default: bool = False
     """In `playground compare`'s default --strategies."""
 
-    def job(self, sample: Sample, base: list, method: str) -> Job:
-        """A sample's job under this strategy (its revisions' method and feedback set)."""
-        return Job(sample, base, method, revise_as=self.revise_as, feedback=self.feedback)
+    def job(self, sample: Sample, method: str) -> Job:
+        """A sample's job under this strategy: its first prompt (chains.py new_job), its revisions' method
+        and feedback, whether its code is checked."""
+        return new_job(sample, method, revise_as=self.revise_as, feedback=self.feedback, checks_code=self.checks_code)
 
 
 STRATEGIES: dict[str, Strategy] = {}
@@ -177,6 +186,7 @@ def register(strategy: Strategy) -> Strategy:
 
 
 for _s in (
+    Strategy(SINGLE, answer="first", samples=False, checks_code=False, derivable=False),
     Strategy(PARALLEL, compared_by_default=True),
     Strategy(SEQUENTIAL, shape=one_chain, answer="last", revises=True, compared_by_default=True),
     Strategy(HYBRID, shape=chains_of_k, revises=True, compared_by_default=True),
@@ -220,8 +230,8 @@ def finish(job: Job, strategy: str, budget: int, options: ScalingOptions, grader
     method = options.selection
     if method == "auto":
         method = STRATEGIES[strategy].answer
-    if method == "last":
-        chosen: Attempt | None = finals[-1] if finals else None
+    if method in ("last", "first"):
+        chosen: Attempt | None = (finals[-1] if method == "last" else finals[0]) if finals else None
         answer = chosen.answer if chosen else None
     else:
         sel = select(finals, kind, method, seed=seed)
@@ -246,22 +256,28 @@ def finish(job: Job, strategy: str, budget: int, options: ScalingOptions, grader
 
 
 def run_strategy(model: Model, samples: list[Sample], strategy: str, budget: int, *, method: str = "cot",
-                 params: SamplingParams, grader: Grader | None = None, rng_seed: int = 0,
-                 options: ScalingOptions | None = None) -> list[StrategyResult]:
+                 params: SamplingParams, grader: Grader | None = None, grade_many: GradeMany | None = None,
+                 rng_seed: int = 0, options: ScalingOptions | None = None) -> list[StrategyResult]:
     """Run one strategy at `budget` attempts per sample, batched across samples
-    (one generate call per round), sampling as strategies do (agent/scaling/sampling.py).
-    `rng_seed` seeds the tie-breaks of the votes."""
+    (one generate call per round), sampling as the strategy does (agent/scaling/sampling.py).
+    `grade_many`: grades every attempt in one call (e.g. code in parallel sandboxes) before `grader`
+    would grade them one by one. `rng_seed` seeds the tie-breaks of the votes."""
     chosen = strategy_named(strategy)
     if budget < 1:
         raise ValueError(f"budget must be >= 1, got {budget}")
     options = options or ScalingOptions()
-    params = strategy_params(params)
-    if chosen.answer != "last" or options.selection == "weighted":
+    if chosen.samples:
+        params = strategy_params(params)
+    if chosen.answer not in ("last", "first") or options.selection == "weighted":
         params = replace(params, logprobs=True)  # the weighted vote (voting.py: logprob_weights) needs them
-    jobs = [chosen.job(s, initial_messages(s, method), method) for s in samples]
+    jobs = [chosen.job(s, method) for s in samples]
     grow_jobs(model, [(chosen, jobs, budget)], params, options)
     if options.selection == "verifier" and options.math_verifier == "self_check":
         self_check(model, [j for j in jobs if j.sample.kind != "code"], params)
+    if grade_many is not None:
+        todo = [(a, j.sample) for j in jobs for a in j.attempts if a.score is None]
+        for (a, _), score in zip(todo, grade_many([(a.graded_text, smp) for a, smp in todo]), strict=True):
+            a.score = score
     return [finish(j, strategy, budget, options, grader, f"{rng_seed}:{j.sample.id}") for j in jobs]
 
 

@@ -14,6 +14,8 @@ from agent.types import Message, Sample, Score
 
 Grader = Callable[[str, Sample], Score]
 """(response text, sample) -> its score."""
+GradeMany = Callable[[list[tuple[str, Sample]]], list[Score]]
+"""[(response text, sample)] -> their scores, in one call."""
 
 
 @dataclass
@@ -50,17 +52,17 @@ class Attempt:
     program: dict | None = None
     """pal's program run (agent/reasoning/pal.py: program, stdout, stderr, status, reply...): from_solution."""
     pipelines: dict[str, str | None] | None = None
-    """What each extraction pipeline read on the text (evals/solvers.py _solve_math)."""
+    """What each extraction pipeline read on the text (Solution.pipelines): from_solution."""
     pipeline_scores: dict[str, str] | None = None
-    """Each extraction pipeline's score value (evals/solvers.py _solve_math)."""
+    """Each extraction pipeline's score value, on a result's first attempt (evals/solvers.py)."""
     verifier: dict | None = None
     """The verifier's verdict: {"passed", "feedback"} of a code attempt's public examples (chains.py
     _add_attempt) or {"passed", "reply"} of a self-check (chains.py self_check); voting.py reads it."""
     kept_previous: bool = False
     """A revision that wrote no runnable program and kept its chain's answer (chains.py extend_chains)."""
     method: str | None = None
-    """The reasoning method of an attempt of a strategy that mixes methods (strategies.py _adopt) or of an
-    eval run (evals/solvers.py _solve_math)."""
+    """The reasoning method of an attempt of a strategy that mixes methods (strategies.py _adopt); stores of
+    eval runs made before single was a strategy have it on every attempt."""
     shared_from: str | None = None
     """"parallel:<index>": a copy of that stored parallel attempt starting a chain (evals/compare/run.py)."""
     extra: dict[str, Any] = field(default_factory=dict)
@@ -74,7 +76,8 @@ class Attempt:
         `fields` set (or override) further fields (evals/solvers.py: pipelines, method...)."""
         stages = sol.stages
         typed: dict[str, Any] = {"kind": sol.kind, "prefill": (stages[0]["prefill"] or None) if stages else None,
-                                 "stages": list(stages) if len(stages) > 1 else None, "program": sol.program}
+                                 "stages": list(stages) if len(stages) > 1 else None, "program": sol.program,
+                                 "pipelines": dict(sol.pipelines) if sol.pipelines else None}
         return cls(index=index, chain=chain, step=step, text=sol.text, answer=sol.answer,
                    prompt_tokens=sol.prompt_tokens, completion_tokens=sol.completion_tokens,
                    prompt_tokens_evaluated=sol.prompt_tokens_evaluated, finish_reason=sol.finish_reason, mean_logprob=sol.mean_logprob, score=score,
@@ -134,7 +137,7 @@ class StrategyResult:
 
     sample_id: str
     strategy: str
-    """single | parallel | sequential | hybrid | adaptive"""
+    """Its name in STRATEGIES (agent/scaling/strategies.py)."""
     budget: int
     attempts: list[Attempt] = field(default_factory=list)
     answer: str | None = None
@@ -189,6 +192,12 @@ class Job:
     """The method its revisions are solutions of (revise-exec: pal); None: `method`."""
     feedback: Literal["prompt", "exec"] | None = None
     """How its program revisions are asked (ScalingOptions.feedback); None: the options'."""
+    prefill: str = ""
+    """The start of every first attempt's reply (code: the ```python block it opens; chains.py new_job)."""
+    stop: tuple[str, ...] = ()
+    """Where every first attempt stops, besides the params' stop strings (code: the block's closing fence)."""
+    checks_code: bool = True
+    """Its code attempts are run on the public examples (the verifier's vote and the revisions' feedback)."""
     chains: list[list[Attempt]] = field(default_factory=list)
     attempts: list[Attempt] = field(default_factory=list)
     verifier_tokens: dict[str, int] | None = None

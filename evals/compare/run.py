@@ -43,7 +43,6 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from agent.scaling.chains import initial_messages
 from agent.scaling.sampling import strategy_params
 from agent.scaling.strategies import PARALLEL, STRATEGIES, finish, grow_jobs
 from agent.scaling.types import Attempt, Grader, Job, ScalingOptions
@@ -78,10 +77,9 @@ def _ensure_runs(store: ResultStore, spec: CompareSpec, meta: dict) -> None:
             store.create_run(manifest, rid)
 
 
-def _chains_from(parallel: list[Attempt], starts: int, base: list, sample: Sample, method: str,
-                 strategy: str) -> Job:
+def _chains_from(parallel: list[Attempt], starts: int, sample: Sample, method: str, strategy: str) -> Job:
     """A job of `strategy` whose chains start from copies of the first `starts` parallel samples."""
-    job = STRATEGIES[strategy].job(sample, base, method)
+    job = STRATEGIES[strategy].job(sample, method)
     for i, a in enumerate(parallel[:starts]):
         c = copy.deepcopy(a)
         c.index, c.chain, c.step = i, i, 0
@@ -125,9 +123,9 @@ def generate(model: Model, samples: list[Sample], spec: CompareSpec, params: Sam
         def phase(what: str, since: float = t0, where: str = where) -> None:
             progress(f"{where}: {what} ({time.perf_counter() - since:.0f} s)")
 
-        jobs = [Job(s, initial_messages(s, spec.method), spec.method) for s in chunk]
+        jobs = [parallel.job(s, spec.method) for s in chunk]
         fresh = [j for j in jobs if j.sample.id not in done[PARALLEL]]
-        pal = [Job(s, initial_messages(s, "pal"), "pal") for s in chunk
+        pal = [parallel.job(s, "pal") for s in chunk
                if PAL_SAMPLES in runs and s.id not in done[PAL_SAMPLES]]
         if fresh or pal:
             # with token logprobs: the weighted vote (evals/compare/analysis.py: WEIGHTED) needs them
@@ -136,7 +134,7 @@ def generate(model: Model, samples: list[Sample], spec: CompareSpec, params: Sam
             _store(store, PARALLEL, fresh, PARALLEL, n_par, options, grader, seed, samples)
             _store(store, PAL_SAMPLES, pal, PARALLEL, n_par, options, grader, seed, samples)
             phase(f"{n_par} samples each" + (" (cot and pal)" if pal else ""))
-        ref = [Job(s, initial_messages(s, spec.method), spec.method) for s in chunk if s.id not in done[GREEDY]]
+        ref = [parallel.job(s, spec.method) for s in chunk if s.id not in done[GREEDY]]
         if ref:
             t1 = time.perf_counter()
             grow_jobs(model, [(parallel, ref, 1)], greedy, options)
@@ -146,7 +144,7 @@ def generate(model: Model, samples: list[Sample], spec: CompareSpec, params: Sam
             if j.sample.id in done[PARALLEL]:
                 j.attempts = store.load_attempts(run_id(PARALLEL), j.sample.id)
         revised = chained(spec.strategies)
-        growing = {name: [_chains_from(j.attempts, len(spec.shape(name)), j.base, j.sample, j.method, name)
+        growing = {name: [_chains_from(j.attempts, len(spec.shape(name)), j.sample, j.method, name)
                           for j in jobs if j.sample.id not in done[name]] for name in revised}
         t1 = time.perf_counter()
         # their chains started (from the stored parallel samples): one generate call per round for every

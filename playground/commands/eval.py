@@ -46,7 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_dataset_arguments(parser)
     parser.add_argument("--method", default="cot", choices=list(METHODS),
                         help="reasoning method for answer tasks (default cot)")
-    parser.add_argument("--strategy", default=SINGLE, choices=[SINGLE, *STRATEGIES],
+    parser.add_argument("--strategy", default=SINGLE, choices=list(STRATEGIES),
                         help="test-time strategy (default single: one attempt, or --n for pass@k)")
     parser.add_argument("--budget", type=positive_int, help="attempts per sample for --strategy (required with it)")
     parser.add_argument("--n", type=positive_int, default=1,
@@ -91,10 +91,10 @@ def resume_command(argv: list[str]) -> str:
 
 def main(args: argparse.Namespace) -> int:
     config = config_from_args(args)
-    if args.strategy != SINGLE:
+    if STRATEGIES[args.strategy].samples:
         config = strategy_sampling(config, "eval")
-    if args.n > 1 and config.sampling.temperature == 0:
-        raise UsageError("--n > 1 samples the same greedy completion: set --temperature > 0")
+    if (args.budget or args.n) > 1 and config.sampling.temperature == 0:
+        raise UsageError("--strategy single: more than one completion at temperature 0 is the same greedy one: set --temperature > 0")
     out = Path(args.out)
     dataset = load_cli_dataset(args)
     chunk = args.chunk_size or (256 if config.model.backend == "openai" else 64)
