@@ -22,6 +22,7 @@ from urllib.request import urlopen
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from agent.scaling.strategies import SINGLE  # noqa: E402
 from agent.scaling.types import Attempt, StrategyResult  # noqa: E402
 from agent.types import Score  # noqa: E402
 from evals.store import ResultStore  # noqa: E402
@@ -34,7 +35,7 @@ REPLY = ("Let me think step by step. " * 50) + "The answer is {n}."
 
 def make_run(folder: Path, samples: int) -> None:
     with ResultStore.in_dir(folder) as store:
-        rid = store.create_run({"eval": {"task": "jsonl", "method": "cot", "strategy": "single"},
+        rid = store.create_run({"eval": {"task": "jsonl", "method": "cot", "strategy": SINGLE},
                                 "dataset": {"samples": samples}, "model": {"name": "bench", "backend": "scripted"}})
         for i in range(samples):
             answer = str(i % 7)
@@ -42,7 +43,7 @@ def make_run(folder: Path, samples: int) -> None:
                               completion_tokens=400,
                               messages=[{"role": "user", "content": f"Question {i}: how many?"}])
             score = Score("correct" if i % 3 else "incorrect", "numeric")
-            store.write_result(rid, StrategyResult(f"q{i}", "single", 1, answer=answer, score=score,
+            store.write_result(rid, StrategyResult(f"q{i}", SINGLE, 1, answer=answer, score=score,
                                                    attempts=[attempt]),
                                position=i, target=answer if i % 3 else "x")
 

@@ -50,16 +50,16 @@ class Mismatch:
     """"": the bounds are an imshow extent's; else the pair of names they are ("x_min and x_max")."""
 
 
-def _value(node: ast.AST, env: dict[str, float]) -> float | None:
+def value_of(node: ast.AST, env: dict[str, float]) -> float | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, int | float) and not isinstance(node.value, bool):
         return float(node.value)
     if isinstance(node, ast.Name):
         return env.get(node.id)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-        v = _value(node.operand, env)
+        v = value_of(node.operand, env)
         return None if v is None else (-v if isinstance(node.op, ast.USub) else v)
     if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
-        a, b = _value(node.left, env), _value(node.right, env)
+        a, b = value_of(node.left, env), value_of(node.right, env)
         if a is None or b is None or (isinstance(node.op, ast.Pow) and abs(b) > 64):
             return None
         try:
@@ -70,7 +70,7 @@ def _value(node: ast.AST, env: dict[str, float]) -> float | None:
     return None
 
 
-def _constants(tree: ast.Module) -> dict[str, float]:
+def constants(tree: ast.Module) -> dict[str, float]:
     """The numbers the code's top level assigns (`width = 800`, `x_min, x_max = -2.5, 1.5`), in order."""
     env: dict[str, float] = {}
     for stmt in tree.body:
@@ -83,7 +83,7 @@ def _constants(tree: ast.Module) -> dict[str, float]:
                 pairs = list(zip(target.elts, stmt.value.elts, strict=True))
             for t, v in pairs:
                 if isinstance(t, ast.Name):
-                    value = _value(v, env)
+                    value = value_of(v, env)
                     if value is None:
                         env.pop(t.id, None)
                     else:
@@ -91,7 +91,7 @@ def _constants(tree: ast.Module) -> dict[str, float]:
     for node in ast.walk(tree):  # then numbers computed inside functions (dx = (x_max - x_min) / width)
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
                 and node.targets[0].id not in env:
-            value = _value(node.value, env)
+            value = value_of(node.value, env)
             if value is not None:
                 env[node.targets[0].id] = value
     return env
@@ -114,7 +114,7 @@ def _extents(tree: ast.AST, env: dict[str, float]) -> list[list[tuple[float, flo
             extent = named.get(extent.id)
         if not isinstance(extent, ast.Tuple | ast.List) or len(extent.elts) != 4:
             continue
-        values = [_value(e, env) for e in extent.elts]
+        values = [value_of(e, env) for e in extent.elts]
         if None in values:
             continue
         names = [{n.id for n in ast.walk(e) if isinstance(n, ast.Name)} for e in extent.elts]
@@ -151,7 +151,7 @@ def _loops(tree: ast.AST, env: dict[str, float]) -> list[tuple[ast.For, str, int
     for node in ast.walk(tree):
         if isinstance(node, ast.For) and isinstance(node.target, ast.Name) and isinstance(node.iter, ast.Call) \
                 and isinstance(node.iter.func, ast.Name) and node.iter.func.id == "range" and len(node.iter.args) == 1:
-            n = _value(node.iter.args[0], env)
+            n = value_of(node.iter.args[0], env)
             if n is not None and n >= 2 and float(n).is_integer():
                 out.append((node, node.target.id, int(n)))
     return out
@@ -184,7 +184,7 @@ def _complex_parts(loop: ast.For, index: str, size: int, env: dict[str, float],
         for axis, part in enumerate(call.args):
             if index not in {n.id for n in ast.walk(part) if isinstance(n, ast.Name)}:
                 continue
-            ends = [_value(part, {**env, index: float(i)}) for i in (0, size, size - 1)]
+            ends = [value_of(part, {**env, index: float(i)}) for i in (0, size, size - 1)]
             if None in ends or ends[0] == ends[1]:
                 continue
             start, end, last = ends
@@ -197,7 +197,7 @@ def _complex_parts(loop: ast.For, index: str, size: int, env: dict[str, float],
 def find_mismatches(tree: ast.Module) -> list[Mismatch]:
     """The loop coordinates of `tree` that run over another interval than the extent axis whose
     bounds they are computed from (see the module doc), once each, in the order of the code."""
-    env = _constants(tree)
+    env = constants(tree)
     extents, windows = _extents(tree, env), _named_windows(env)
     if not extents and not windows:
         return []
@@ -213,8 +213,8 @@ def find_mismatches(tree: ast.Module) -> list[Mismatch]:
             used = {n.id for n in ast.walk(stmt.value) if isinstance(n, ast.Name)}
             if index not in used:
                 continue
-            start, end = _value(stmt.value, {**env, index: 0.0}), _value(stmt.value, {**env, index: float(size)})
-            last = _value(stmt.value, {**env, index: float(size - 1)})
+            start, end = value_of(stmt.value, {**env, index: 0.0}), value_of(stmt.value, {**env, index: float(size)})
+            last = value_of(stmt.value, {**env, index: float(size - 1)})
             if start is None or end is None or last is None or start == end:
                 continue
             bounds = used - sizes  # a loop's size in a pixel extent (0, width) makes no coordinate of i * width

@@ -1,0 +1,144 @@
+"""A silent mistake of pictures of the complex plane: pixels that span unequal lengths of its two
+axes. Read from the code (its syntax tree), no task knowledge. Pure functions.
+
+Points of the plane made from two grids, `x + 1j * y` or `complex(x, y)` (directly, through
+`np.meshgrid` or broadcast as `x[:, None]`), with `x = np.linspace(x0, x1, nx)` and `y =
+np.linspace(y0, y1, ny)`, are one pixel each. Drawn with pixel axes (imshow without an extent,
+imsave, Image.fromarray), each pixel is square on screen, so one unit of the real axis is drawn
+(ny - 1) / (y1 - y0) / ((nx - 1) / (x1 - x0)) times as long as one unit of the imaginary axis: the
+picture is stretched unless the two spans are in proportion to the two pixel counts. The plane's
+own axes have one unit, so that is wrong whatever is drawn. Only what can be evaluated is judged
+(agent/codeact/coordinate_maps.py: numbers the code assigns, and here also the numbers a function's
+parameters default to); an imshow given an extent or an aspect decides its units itself and is left alone.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from agent.codeact.coordinate_maps import constants, value_of
+
+STRETCH = 1.15
+"""Units are square within this factor (a person sees a stretch beyond it)."""
+
+
+@dataclass(frozen=True)
+class Stretch:
+    name: str
+    """The array of points, as the code names it (or the expression's first grid)."""
+    x: tuple[float, float, int]
+    """The real axis: (from, to, points)."""
+    y: tuple[float, float, int]
+    """The imaginary axis: (from, to, points)."""
+
+    @property
+    def ratio(self) -> float:
+        """How many times as long one unit of x is drawn as one unit of y."""
+        return _per_unit(self.x) / _per_unit(self.y)
+
+    def square_y(self) -> tuple[float, float]:
+        """The imaginary axis's range about its middle that makes the units square at these pixel counts."""
+        mid, half = (self.y[0] + self.y[1]) / 2, abs(self.x[1] - self.x[0]) / (self.x[2] - 1) * (self.y[2] - 1) / 2
+        return mid - half, mid + half
+
+
+def _per_unit(axis: tuple[float, float, int]) -> float:
+    lo, hi, n = axis
+    return (n - 1) / abs(hi - lo)
+
+
+def _defaults(tree: ast.AST) -> dict[str, float]:
+    """The numbers functions' parameters default to (`def plot(width=800, x_min=-2.0)`)."""
+    env: dict[str, float] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef):
+            args = node.args.args[len(node.args.args) - len(node.args.defaults):]
+            pairs = [*zip(args, node.args.defaults, strict=True), *zip(node.args.kwonlyargs, node.args.kw_defaults,
+                                                                          strict=True)]
+            for arg, default in pairs:
+                value = None if default is None else value_of(default, {})
+                if value is not None:
+                    env.setdefault(arg.arg, value)
+    return env
+
+
+def _call_name(node: ast.AST) -> str:
+    if isinstance(node, ast.Call):
+        f = node.func
+        return f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+    return ""
+
+
+def _grids(tree: ast.AST, env: dict[str, float]) -> dict[str, tuple[float, float, int]]:
+    """Names bound to an evaluable np.linspace(from, to, points), and the meshgrid outputs made of them."""
+    grids: dict[str, tuple[float, float, int]] = {}
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
+            continue
+        target, value = node.targets[0], node.value
+        if isinstance(target, ast.Name) and _call_name(value) == "linspace" and len(value.args) >= 3:
+            lo, hi, n = (value_of(a, env) for a in value.args[:3])
+            if None not in (lo, hi, n) and lo != hi and n >= 2 and float(n).is_integer():
+                grids[target.id] = (lo, hi, int(n))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Tuple) \
+                and _call_name(node.value) == "meshgrid" and len(node.value.args) == 2 \
+                and not any(k.arg == "indexing" for k in node.value.keywords):
+            for out, source in zip(node.targets[0].elts, node.value.args, strict=False):
+                if isinstance(out, ast.Name) and isinstance(source, ast.Name) and source.id in grids:
+                    grids[out.id] = grids[source.id]
+    return grids
+
+
+def _grid_of(node: ast.AST, grids: dict[str, tuple[float, float, int]]) -> str | None:
+    """The grid an operand is: a name (`x`) or one broadcast (`x[:, None]`, `x[np.newaxis, :]`)."""
+    if isinstance(node, ast.Subscript):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) and node.id in grids else None
+
+
+def _imaginary(node: ast.AST, grids: dict[str, tuple[float, float, int]]) -> str | None:
+    """The grid of `1j * y` or `y * 1j`."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+        for unit, other in ((node.left, node.right), (node.right, node.left)):
+            if isinstance(unit, ast.Constant) and unit.value == 1j:
+                return _grid_of(other, grids)
+    return None
+
+
+def _planes(tree: ast.AST, grids: dict[str, tuple[float, float, int]]) -> list[tuple[int, str, str, str]]:
+    """(line, name, real grid, imaginary grid) of each point array the code makes from two grids."""
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            name, value = node.targets[0].id, node.value
+            pair = None
+            if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
+                for re_, im in ((value.left, value.right), (value.right, value.left)):
+                    if _grid_of(re_, grids) and _imaginary(im, grids):
+                        pair = (_grid_of(re_, grids), _imaginary(im, grids))
+            elif _call_name(value) == "complex" and len(value.args) == 2:
+                pair = (_grid_of(value.args[0], grids), _grid_of(value.args[1], grids))
+            if pair and None not in pair:
+                out.append((node.lineno, name, *pair))
+    return out
+
+
+def _units_set_by_imshow(tree: ast.AST) -> bool:
+    return any(_call_name(n) == "imshow" and any(k.arg in ("extent", "aspect") for k in n.keywords)
+               for n in ast.walk(tree))
+
+
+def find_stretches(tree: ast.Module) -> list[Stretch]:
+    """The point arrays of `tree` drawn with unequal units on the plane's two axes (see the module doc)."""
+    if _units_set_by_imshow(tree):
+        return []
+    env = {**_defaults(tree), **constants(tree)}
+    grids = _grids(tree, env)
+    found = []
+    for _, name, re_, im in sorted(_planes(tree, grids)):
+        s = Stretch(name, grids[re_], grids[im])
+        if max(s.ratio, 1 / s.ratio) > STRETCH:
+            found.append(s)
+    return found[:1]
