@@ -165,7 +165,7 @@ class ResultStore:
             self.conn.execute(
                 "INSERT INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (run_id, result.sample_id, position, result.strategy, result.budget, result.answer,
-                 score.value, score.explanation, target, _dumps(result.extra)))
+                 score.value, score.explanation, target, _dumps(result.extra_record())))
             self.conn.execute("DELETE FROM errors WHERE run_id = ? AND sample_id = ?", (run_id, result.sample_id))
 
     def rescore_attempt(self, run_id: str, sample_id: str, idx: int, answer: str | None, score: Score) -> None:

@@ -15,8 +15,8 @@ from agent.scaling.strategies import (
     run_strategy,
     solve_with_strategy,
 )
-from agent.scaling.types import Attempt, Grader, Job, ScalingOptions, StrategyResult
+from agent.scaling.types import Attempt, Choice, Grader, Job, ScalingOptions, StrategyResult
 
-__all__ = ["SAMPLING_TEMPERATURE", "STRATEGIES", "Attempt", "Grader", "Job", "ScalingOptions", "Strategy",
+__all__ = ["SAMPLING_TEMPERATURE", "STRATEGIES", "Attempt", "Choice", "Grader", "Job", "ScalingOptions", "Strategy",
            "StrategyResult", "chain_shape", "method_split", "register", "run_strategy", "solve_with_strategy", "strategy_params",
            "strategy_temperature"]

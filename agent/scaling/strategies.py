@@ -6,7 +6,7 @@
   vote (mean token logprob) or best-of-N by a verifier (agent/scaling/voting.py).
 - sequential: one chain of N attempts; each revision sees the previous attempt
   (and, for code, the execution feedback of its public examples). Answer: the
-  last attempt's; the chain's majority is recorded in extra["chain_majority"].
+  last attempt's; the chain's majority is recorded in its Choice (chain_majority).
 - hybrid: chains of k steps (agent/scaling/budgets.py: chains_of_k); answer by
   majority over the chains' final answers.
 - adaptive: parallel samples drawn in small batches, stopping once the vote is
@@ -40,7 +40,7 @@ from agent.scaling.adaptive import vote_settled
 from agent.scaling.budgets import chains_of_k, half_and_half, independent, one_chain, pal_first
 from agent.scaling.chains import grow_chains, new_job, self_check, start_chains
 from agent.scaling.sampling import strategy_params
-from agent.scaling.types import Attempt, GradeMany, Grader, Job, ScalingOptions, StrategyResult
+from agent.scaling.types import Attempt, Choice, GradeMany, Grader, Job, ScalingOptions, StrategyResult
 from agent.scaling.voting import all_selections, select
 from agent.types import Model, Sample, SamplingParams, Score
 
@@ -237,10 +237,10 @@ def finish(job: Job, strategy: str, budget: int, options: ScalingOptions, grader
         sel = select(finals, kind, method, seed=seed)
         chosen = None if sel.chosen is None else finals[sel.chosen]
         answer = sel.answer
-    extra: dict = {"selection": method, "answers": all_selections(finals, kind, seed)}
+    choice = Choice(method, all_selections(finals, kind, seed))
     if STRATEGIES[strategy].revises:
-        extra["chain_majority"] = [select(c, kind, "majority", seed=seed).answer for c in job.chains]
-        extra["chain_lengths"] = [len(c) for c in job.chains]
+        choice.chain_majority = [select(c, kind, "majority", seed=seed).answer for c in job.chains]
+        choice.chain_lengths = [len(c) for c in job.chains]
     if grader is not None:
         for a in job.attempts:
             if a.score is None:  # attempts shared from another run keep their score
@@ -249,10 +249,9 @@ def finish(job: Job, strategy: str, budget: int, options: ScalingOptions, grader
     if grader is not None:
         score = chosen.score if chosen is not None and answer is not None else Score("no_answer")
     if chosen is not None:
-        extra["chosen_attempt"] = chosen.index
-    if job.verifier_tokens:
-        extra["verifier_tokens"] = job.verifier_tokens
-    return StrategyResult(job.sample.id, strategy, budget, job.attempts, answer, score, extra)
+        choice.chosen_attempt = chosen.index
+    choice.verifier_tokens = job.verifier_tokens or None
+    return StrategyResult(job.sample.id, strategy, budget, job.attempts, answer, score, choice=choice)
 
 
 def run_strategy(model: Model, samples: list[Sample], strategy: str, budget: int, *, method: str = "cot",

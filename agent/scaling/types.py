@@ -132,6 +132,28 @@ _ANSWER_ORDER = (*(k for k in EXTRA_FIELDS if k != "verifier"), "verifier")
 
 
 @dataclass
+class Choice:
+    """How a strategy chose its answer (strategies.py finish): stored as its result's extra record."""
+
+    selection: str
+    """The selection the answer came from (majority, weighted, verifier, last, first)."""
+    answers: dict[str, str | None] = field(default_factory=dict)
+    """Every selection's answer over the chains' final attempts, side by side (voting.py all_selections)."""
+    chain_majority: list[str | None] | None = None
+    """A strategy that revises: each chain's own majority answer."""
+    chain_lengths: list[int] | None = None
+    """A strategy that revises: each chain's length."""
+    chosen_attempt: int | None = None
+    """The index of the attempt whose answer was chosen."""
+    verifier_tokens: dict[str, int] | None = None
+    """Tokens of self-check calls (ScalingOptions.math_verifier "self_check")."""
+
+    def record(self) -> dict[str, Any]:
+        """The fields that are set, in this order: the extra record results were stored with before it was typed."""
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+@dataclass
 class StrategyResult:
     """Everything one strategy did for one sample, and the answer it chose."""
 
@@ -144,10 +166,19 @@ class StrategyResult:
     """The strategy's final answer (after voting / selection)."""
     score: Score | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    """Only keys no field knows (a result rewritten from a store keeps its stored record here)."""
+    choice: Choice | None = None
+    """How the answer was chosen (strategies.py finish)."""
+
+    def extra_record(self) -> dict[str, Any]:
+        """The choice's record and the unknown keys, as one dict: what the store keeps (evals/store.py)."""
+        return {**(self.choice.record() if self.choice else {}), **self.extra}
 
     def to_dict(self) -> dict[str, Any]:
-        """As `dataclasses.asdict`, each attempt as `Attempt.to_dict` (`playground ask --json`)."""
-        return {**asdict(self), "attempts": [a.to_dict() for a in self.attempts]}
+        """As `dataclasses.asdict` gave it before the choice was typed: the choice in "extra", each attempt as
+        `Attempt.to_dict` (`playground ask --json`)."""
+        d = {k: v for k, v in asdict(self).items() if k != "choice"}
+        return {**d, "extra": self.extra_record(), "attempts": [a.to_dict() for a in self.attempts]}
 
     @property
     def prompt_tokens(self) -> int:

@@ -119,7 +119,7 @@ def _ask_with_strategy(model, args: argparse.Namespace, strategy: str, method: s
                      "prompt_tokens": res.prompt_tokens, "completion_tokens": res.completion_tokens,
                      "prompt_tokens_evaluated": known_sum(*(a.prompt_tokens_evaluated for a in res.attempts))})
         return 0
-    chosen = res.extra.get("chosen_attempt")
+    chosen = res.choice.chosen_attempt if res.choice else None
     shown = next((a for a in res.attempts if a.index == chosen), res.attempts[-1] if res.attempts else None)
     if shown is not None:
         _write(shown.text.rstrip() + "\n")

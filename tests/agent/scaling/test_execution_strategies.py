@@ -132,7 +132,7 @@ def test_weighted_vote_works_with_pal_logprobs():
     r = run_strategy(model, [Sample("q", "Q?", "5")], "parallel", 4, method="pal", params=params,
                      options=ScalingOptions(selection="weighted"))[0]
     assert all(a.mean_logprob is not None for a in r.attempts)
-    assert r.answer == "5" and r.extra["answers"]["majority"] == "3"
+    assert r.answer == "5" and r.choice.answers["majority"] == "3"
 
 
 def test_revise_exec_shows_each_revision_what_the_program_did():
@@ -148,7 +148,7 @@ def test_revise_exec_shows_each_revision_what_the_program_did():
     model = Counting(rule)
     r = run_strategy(model, [Sample("q", "Q?", "42")], "revise-exec", 3, method="pal", params=PARAMS,
                      grader=boxed_grader)[0]
-    assert model.rounds == 3 and len(r.attempts) == 3 and r.extra["chain_lengths"] == [3]
+    assert model.rounds == 3 and len(r.attempts) == 3 and r.choice.chain_lengths == [3]
     assert [a.answer for a in r.attempts] == [None, "41", "42"]
     assert (r.answer, r.score.value) == ("42", "correct")
     revision = model.calls[1].messages
@@ -171,7 +171,7 @@ def test_revise_exec_after_cot_checks_the_answer_with_a_program_and_shows_the_di
     model = Counting(rule)
     r = run_strategy(model, [Sample("q", "Q?", "41")], "revise-exec", 3, method="cot", params=PARAMS,
                      grader=boxed_grader)[0]
-    assert model.rounds == 3 and len(r.attempts) == 3 and r.extra["chain_lengths"] == [3]
+    assert model.rounds == 3 and len(r.attempts) == 3 and r.choice.chain_lengths == [3]
     assert PAL_ASK not in model.calls[0].messages[-1].content  # the first attempt is the method's (cot)
     assert [a.program is not None for a in r.attempts] == [False, True, True]
     assert [a.answer for a in r.attempts] == ["40", "41", "41"]

@@ -71,7 +71,7 @@ def test_weighted_vote_uses_logprobs():
     r = run_strategy(model, [Sample("q", "Q?", "5")], "parallel", 3, params=params,
                      options=ScalingOptions(selection="weighted"))[0]
     assert r.answer == "5" and model.calls[0].params.logprobs
-    assert r.extra["answers"]["majority"] == "3" and r.extra["answers"]["weighted"] == "5"
+    assert r.choice.answers["majority"] == "3" and r.choice.answers["weighted"] == "5"
 
 
 def test_sequential_revises_previous_attempt_batched():
@@ -114,7 +114,7 @@ def test_hybrid_shape_and_majority_over_chain_finals():
     r = run_strategy(model, [Sample("a", "Q?", "4")], "hybrid", 6, params=PARAMS, grader=answer_grader)[0]
     assert model.rounds == 2 and model.calls[0].params.n == 3
     assert sorted((x.chain, x.step) for x in r.attempts) == [(c, s) for c in range(3) for s in range(2)]
-    assert r.answer == "4" and r.score.correct and r.extra["chain_lengths"] == [2, 2, 2]
+    assert r.answer == "4" and r.score.correct and r.choice.chain_lengths == [2, 2, 2]
 
 
 def test_adaptive_stops_early_on_easy_and_spends_cap_on_split():
@@ -145,20 +145,21 @@ def test_self_check_verifier_picks_the_checked_answer():
     model = ScriptedModel(rule=rule)
     r = run_strategy(model, [Sample("q", "Q?", "5")], "parallel", 3, params=PARAMS,
                      options=ScalingOptions(selection="verifier", math_verifier="self_check"))[0]
-    assert r.answer == "5" and r.extra["answers"]["majority"] == "3"
-    assert r.extra["verifier_tokens"]["completion_tokens"] == 3  # one word per check
+    assert r.answer == "5" and r.choice.answers["majority"] == "3"
+    assert r.choice.verifier_tokens["completion_tokens"] == 3  # one word per check
 
 
 def test_code_verifier_runs_public_examples_and_feeds_back(tmp_path):
-    wrong = "```python\ndef add(a, b):\n    return a - b\n```"
-    right = "```python\ndef add(a, b):\n    return a + b\n```"
+    # a first attempt continues the prefill that opens its block (prompts/code.yaml); a revision writes a block
+    wrong, right = "\ndef add(a, b):\n    return a - b\n", "\ndef add(a, b):\n    return a + b\n"
     sample = Sample("c", "Write add(a, b).\nassert add(2, 3) == 5", "", kind="code",
                     metadata={"test_list": ["assert add(2, 3) == 5", "assert add(0, 0) == 0"]})
     model = ScriptedModel(rule=lambda req, i: [wrong, right, wrong][i])
     r = run_strategy(model, [sample], "parallel", 3, params=PARAMS)[0]
     assert [a.verifier["passed"] for a in r.attempts] == [False, True, False]
     assert r.answer.strip().endswith("return a + b")
-    seq_model = ScriptedModel(rule=lambda req, i: right if len(req.messages) > 1 else wrong)
+    seq_model = ScriptedModel(rule=lambda req, i: f"```python{right}```" if req.messages[-1].role == "user"
+                              and len(req.messages) > 2 else wrong)
     s = run_strategy(seq_model, [sample], "sequential", 2, params=PARAMS)[0]
     feedback = s.attempts[1].messages[-1]["content"]
     assert "failed the example tests" in feedback and "assert add(2, 3) == 5" in feedback
@@ -190,3 +191,14 @@ def test_cot2_attempts_of_a_strategy_run_their_second_stage(strategy):
     assert all(len(a.stages) == 2 for a in r.attempts)
     a = r.attempts[0]
     assert a.completion_tokens == count_text_tokens("Seven eights, minus 2, is 54.") + count_text_tokens(" 56.")
+
+
+def test_how_the_answer_was_chosen_is_typed_and_stored_as_the_record_it_was():
+    """StrategyResult.choice: the fields finish sets, stored (extra_record) in the order and with the keys
+    results were stored with when they were an open dict; ask --json shows them under "extra"."""
+    model = ScriptedModel(rule=lambda req, i: "The answer is 4.")
+    r = run_strategy(model, [Sample("q", "Q?", "4")], "sequential", 2, params=PARAMS, grader=answer_grader)[0]
+    assert r.choice.selection == "last" and r.choice.chain_lengths == [2] and r.choice.chosen_attempt == 1
+    record = r.extra_record()
+    assert list(record) == ["selection", "answers", "chain_majority", "chain_lengths", "chosen_attempt"]
+    assert record["chain_majority"] == ["4"] and r.to_dict()["extra"] == record and "choice" not in r.to_dict()
