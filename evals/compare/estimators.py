@@ -48,13 +48,14 @@ def vote_value(votes: Sequence[Vote], weighted: bool = False) -> float:
     return sum(1 for k in tied if k in correct) / len(tied)
 
 
-def _correct_keys(votes: Sequence[Vote]) -> set[str]:
-    """An answer class is correct when its first member is graded correct."""
+def _correct_keys(votes: Sequence[Vote]) -> list[str]:
+    """An answer class is correct when its first member is graded correct; in the order first drawn (not
+    a set: sums over the classes in a set's order, which the string hash seed picks, differ at 1e-17)."""
     seen: dict[str, bool] = {}
     for v in votes:
         if v.key is not None and v.key not in seen:
             seen[v.key] = v.correct
-    return {k for k, ok in seen.items() if ok}
+    return [k for k, ok in seen.items() if ok]
 
 
 def majority_at_k(votes: Sequence[Vote], k: int) -> float:
