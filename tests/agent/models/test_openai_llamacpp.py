@@ -125,7 +125,7 @@ def test_parallel_strategy_votes_over_k_samples(model):
     sample = Sample("add", "What is 6 + 7?", "13", kind="number")
     (result,) = run_strategy(model, [sample], "parallel", 3, method="direct",
                              params=SamplingParams(temperature=0.7, max_tokens=32, seed=3))
-    assert len(result.attempts) == 3 and len(result.extra["answers"]) > 0
+    assert len(result.attempts) == 3 and len(result.choice.answers) > 0
     assert all(a.prompt_tokens == result.attempts[0].prompt_tokens > 0 for a in result.attempts)
     assert result.answer in {a.answer for a in result.attempts}
 
