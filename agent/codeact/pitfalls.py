@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import prompts
 from agent.codeact.coordinate_maps import find_mismatches
-from agent.codeact.plane_spacing import find_stretches
+from agent.codeact.plane_spacing import Stretch, find_stretches
 
 _X_SIZE = re.compile(r"^(w|width|\w*_width|width_\w*|nx|n_x|num_x|x_?(res|resolution|size|pixels|points|steps|len|n|num)"
                      r"|(res|size|num|n|len)_?x|cols|ncols|n_cols|num_cols|columns|xdim|dim_?x)$", re.I)
@@ -260,13 +260,7 @@ def find_pitfalls(code: str) -> list[Pitfall]:
                      (("index", m.index), ("size", m.size), ("start", _fmt(m.start)), ("end", _fmt(m.end)),
                       ("lo", _fmt(m.lo)), ("hi", _fmt(m.hi)), ("bounds", m.bounds)))
              for m in find_mismatches(tree)]
-    found += [Pitfall("stretched_plane", s.name, (("x_lo", _fmt(s.x[0])), ("x_hi", _fmt(s.x[1])), ("nx", s.x[2]),
-                                                   ("y_lo", _fmt(s.y[0])), ("y_hi", _fmt(s.y[1])), ("ny", s.y[2]),
-                                                   ("ratio", f"{max(s.ratio, 1 / s.ratio):.2f}"),
-                                                   ("longer", "real" if s.ratio > 1 else "imaginary"),
-                                                   ("square_lo", _fmt(s.square_y()[0])),
-                                                   ("square_hi", _fmt(s.square_y()[1]))))
-              for s in find_stretches(tree)]
+    found += [_stretched(s) for s in find_stretches(tree)]
     x_first = set(_x_first_arrays(tree))  # its stores say x-first, whatever its shape's names say: .T mends it
     yx = _derived(tree, [name for name in _y_first_arrays(tree) if name not in x_first])
     flipped = next((name for name in _shown_transposed(tree) if name in yx), None)
@@ -277,6 +271,14 @@ def find_pitfalls(code: str) -> list[Pitfall]:
     origin = _derived(tree, _x_first_arrays(tree))
     hit = next((name for name in origin if name in shown), None)
     return ([Pitfall("image_xy", origin[hit])] if hit else []) + found
+
+
+def _stretched(s: Stretch) -> Pitfall:
+    (x_lo, x_hi, nx), (y_lo, y_hi, ny), (square_lo, square_hi) = s.x, s.y, s.square_y()
+    return Pitfall("stretched_plane", s.name, (
+        ("x_lo", _fmt(x_lo)), ("x_hi", _fmt(x_hi)), ("nx", nx), ("y_lo", _fmt(y_lo)), ("y_hi", _fmt(y_hi)),
+        ("ny", ny), ("ratio", f"{max(s.ratio, 1 / s.ratio):.2f}"), ("longer", "real" if s.ratio > 1 else "imaginary"),
+        ("square_lo", _fmt(square_lo)), ("square_hi", _fmt(square_hi))))
 
 
 def _fmt(v: float) -> str:

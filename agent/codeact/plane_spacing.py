@@ -115,9 +115,9 @@ def _planes(tree: ast.AST, grids: dict[str, tuple[float, float, int]]) -> list[t
             name, value = node.targets[0].id, node.value
             pair = None
             if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
-                for re_, im in ((value.left, value.right), (value.right, value.left)):
-                    if _grid_of(re_, grids) and _imaginary(im, grids):
-                        pair = (_grid_of(re_, grids), _imaginary(im, grids))
+                pair = next(((r, i) for r, i in ((_grid_of(value.left, grids), _imaginary(value.right, grids)),
+                                                 (_grid_of(value.right, grids), _imaginary(value.left, grids)))
+                             if r and i), None)
             elif _call_name(value) == "complex" and len(value.args) == 2:
                 pair = (_grid_of(value.args[0], grids), _grid_of(value.args[1], grids))
             if pair and None not in pair:
