@@ -93,6 +93,8 @@ def main() -> None:
     ap.add_argument("--candidates", default="4",
                     help="comma-separated best-of-k settings to compare (default 4, as playground run)")
     ap.add_argument("--seeds", type=int, default=1, help="run every task with seeds 0..K-1 (default 1)")
+    ap.add_argument("--first-seed", type=int, default=0, metavar="S",
+                    help="start the seeds at S: seeds S..S+K-1 (to add seeds to a run with --resume)")
     ap.add_argument("--no-figure-facts", action="store_true", help="ablation: no picture facts in the observation")
     ap.add_argument("--no-pitfalls", action="store_true", help="ablation: no silent-mistake checks of the code")
     ap.add_argument("--lessons", action="store_true",
@@ -109,8 +111,8 @@ def main() -> None:
                          "Mandelbrot phrasings; ten; mandelbrot; pictures) or all")
     ap.add_argument("--only", default="", help="comma-separated task ids (of all tasks; overrides --suite)")
     args = ap.parse_args()
-    if args.seeds < 1:
-        ap.error("--seeds must be at least 1")
+    if args.seeds < 1 or args.first_seed < 0:
+        ap.error("--seeds must be at least 1 and --first-seed at least 0")
     out = Path(args.out).resolve()
     if args.summary_only:
         if not (out / "results.json").is_file():
@@ -132,7 +134,7 @@ def main() -> None:
     mechanisms = {"figure_facts": not args.no_figure_facts, "pitfall_checks": not args.no_pitfalls,
                   "lessons": args.lessons, "self_check": args.self_check}
     for k in settings:
-        for seed in range(args.seeds):
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
             for task in tasks:
                 if (k, task["id"], seed) in done_keys:
                     continue

@@ -111,6 +111,17 @@ def test_saved_figures_are_not_saved_twice_and_bad_pictures_are_noted(tmp_path):
                   "plt.figure()\nplt.imshow(ring)\nplt.savefig('ring.png')")
         assert r.ok and len(r.plot_warnings) == 1, r.plot_warnings
         assert "0.0 in 99.999% of its cells (the rest: 1.0)" in r.plot_warnings[0]
+        # values that overflowed (z = z**2 + c iterated without a bound): those cells are drawn blank
+        r = s.run("x, y = np.meshgrid(np.linspace(-2, 1, 80), np.linspace(-1.5, 1.5, 60))\n"
+                  "c = x + 1j * y\nz = np.zeros_like(c)\n"
+                  "with np.errstate(all='ignore'):\n    for _ in range(60):\n        z = z * z + c\n"
+                  "plt.figure()\nplt.imshow(np.abs(z))\nplt.savefig('overflow.png')\n"
+                  "plt.figure()\nplt.contourf(x, y, np.abs(z))\nplt.savefig('contour.png')\n"
+                  "plt.figure()\nplt.pcolormesh(x, y, np.where(np.abs(z) < 2, 1.0, np.nan))\nplt.savefig('mask.png')\n"
+                  "plt.figure()\nplt.contour(x, y, np.sin(x) * y)\nplt.savefig('fine.png')")
+        assert r.ok, r.stderr
+        assert [w.split(" was given")[0] for w in r.plot_warnings] == ["imshow", "contourf", "pcolormesh"], r.plot_warnings
+        assert all("NaN or inf" in w and "drawn blank" in w for w in r.plot_warnings)
 
 
 def test_close_kills_everything_and_removes_temp_workdir():

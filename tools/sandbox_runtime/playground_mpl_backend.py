@@ -7,7 +7,8 @@ or cell.
 
 It also looks at what the code draws and notes the mistakes that leave a
 picture showing nothing (WARNINGS): an image of a list of points (imshow on an
-N x 2 array), an image of one constant value, a saved figure with nothing drawn.
+N x 2 array), an image of one constant value, a grid (imshow, contour, contourf,
+pcolormesh) of values mostly NaN or inf, a saved figure with nothing drawn.
 And it records what each saved picture shows (FACTS, playground_figure_facts): the
 axes, their limits and tick labels, the images drawn with their shape, extent and
 origin; a PNG carries that record in a text chunk.
@@ -155,14 +156,50 @@ def image_data_problem(data, aspect=None) -> str | None:
                 f"array with one value per pixel, e.g. counts = np.zeros((height, width)) filled in "
                 f"a loop over rows and columns.")
     if array.ndim == 2 and array.size > 1 and (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
-        finite = array[np.isfinite(array)] if np.issubdtype(array.dtype, np.floating) else array.ravel()
+        finite = array[np.isfinite(array)] if np.issubdtype(array.dtype, np.inexact) else array.ravel()
         if finite.size == 0:
             return "imshow was given an array with no finite values (all NaN or inf), so the picture is blank."
+        blank = _mostly_nonfinite("imshow", array.size, finite.size)
+        if blank:
+            return blank
         if finite.min() == finite.max():
             return (f"imshow was given an array whose values are all {finite.flat[0].item()!r}, so the picture is "
                     f"one flat colour; the computation did not produce varying values.")
         return _nearly_flat(np, finite)
     return None
+
+
+NONFINITE_SHARE = 0.5
+"""A grid drawn with at least this share of its cells NaN or inf shows mostly nothing: matplotlib leaves
+those cells blank (the figure's background), whatever the colour map."""
+
+
+def _mostly_nonfinite(call: str, size: int, finite: int) -> str | None:
+    share = 1 - finite / size
+    if share < NONFINITE_SHARE:
+        return None
+    return (f"{call} was given values of which {share:.0%} are NaN or inf (an overflow: numbers that grew past "
+            f"what a float holds), and those cells are drawn blank, so the picture shows only the other "
+            f"{1 - share:.0%}. Compute values that stay finite: stop updating a value once it has passed "
+            f"the bound that decides it, and draw what you recorded then.")
+
+
+def grid_data_problem(call: str, args: tuple) -> str | None:
+    """Why the values given to contour, contourf or pcolormesh (the last 2-D array of the first three
+    arguments: C of (C) or (X, Y, C)) cannot show a picture, or None."""
+    try:
+        import numpy as np
+
+        grids = [np.asarray(a) for a in args[:3]]
+        values = [g for g in grids if g.ndim == 2 and np.issubdtype(g.dtype, np.number)][-1:]
+        if not values or values[0].size <= 1:
+            return None
+        data = values[0]
+        if np.iscomplexobj(data):
+            return None  # matplotlib refuses complex values itself, with an error
+        return _mostly_nonfinite(call, data.size, int(np.isfinite(data).sum()))
+    except Exception:
+        return None
 
 
 FLAT_SHARE = 0.999
@@ -196,8 +233,24 @@ def imshow(self, X, *args, **kwargs):
     return _original_imshow(self, X, *args, **kwargs)
 
 
+def _checked_grid(call: str):
+    original = getattr(matplotlib.axes.Axes, call)
+
+    def draw(self, *args, **kwargs):
+        problem = grid_data_problem(call, args)
+        if problem:
+            _note(problem)
+        return original(self, *args, **kwargs)
+
+    draw.__name__ = call
+    draw.__doc__ = original.__doc__
+    return draw
+
+
 matplotlib.figure.Figure.savefig = savefig
 matplotlib.axes.Axes.imshow = imshow
+for _call in ("contour", "contourf", "pcolormesh"):
+    setattr(matplotlib.axes.Axes, _call, _checked_grid(_call))
 matplotlib.image.imsave = imsave
 
 
