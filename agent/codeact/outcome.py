@@ -14,8 +14,8 @@ from pathlib import Path
 import prompts
 from agent.codeact.code_blocks import mentioned_files, only_defines, split_final_answer
 from agent.codeact.figure_checks import swapped_images
+from agent.codeact.figure_size import size_problems
 from agent.codeact.pitfalls import find_pitfalls
-from tools.sandbox_runtime.playground_figure_facts import png_size
 from tools.types import ExecResult
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".svg", ".pdf", ".webp", ".bmp"})
@@ -53,20 +53,6 @@ def asked_size(task: str) -> tuple[int, int] | None:
     (width, height); None when it names none or asks for no picture."""
     m = _PIXEL_SIZE.search(task or "")
     return (int(m.group(1)), int(m.group(2))) if m and wants_image(task) else None
-
-
-def size_problems(workdir: str | Path, size: tuple[int, int]) -> list[str]:
-    """When the task names a picture size and no PNG in the work dir has it (whichever cell wrote
-    them: a claim that the task "is already done" is checked too): one sentence per PNG, at most
-    three (prompts/agent.yaml picture_size); else none."""
-    root = Path(workdir)
-    pngs = sorted(p for p in root.rglob("*") if p.suffix.lower() == ".png" and p.is_file()) if root.is_dir() else []
-    sizes = {str(p.relative_to(root)): png_size(p) for p in pngs}
-    sizes = {f: tuple(s) for f, s in sizes.items() if s is not None}
-    if not sizes or size in sizes.values():
-        return []
-    return [prompts.render("agent", "picture_size", file=f, width=w, height=h, want_width=size[0],
-                           want_height=size[1]) for f, (w, h) in list(sizes.items())[:3]]
 
 
 def has_image(workdir: str | Path | None, refuted: frozenset[str] = frozenset()) -> bool:
@@ -115,7 +101,7 @@ def judge(code: str, result: ExecResult, workdir: str | Path, want_image: bool,
     # a named file that is not there, or a picture found wrong before that this cell did not draw again
     missing = [f for f in mentioned_files(final) if not (Path(workdir) / f).exists()
                or (f in refuted and f not in result.files)] if final is not None else []
-    wrong = size_problems(workdir, want_size) if want_size and result.ok else []
+    wrong = size_problems(workdir, want_size, code, result.files) if want_size and result.ok else []
     look = pitfalls and want_image
     silent, lessons = _silent_mistakes(code, result) if look and result.ok else ([], [])
     if look and not result.ok:  # failed code: the mistakes it would still make once it runs, told beside the error

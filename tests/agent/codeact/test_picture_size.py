@@ -23,10 +23,49 @@ def test_a_picture_of_another_size_than_the_task_names_is_not_accepted(session, 
     first, claim = result.steps[0], result.steps[1]
     assert first.exec_result.ok and first.final_answer is None
     assert "Problem with the picture: disc.png is 640x480 pixels, but the task asks for 80x60" in first.observation
-    assert "plt.imsave('disc.png'" in first.observation and "the task is not done yet" in first.observation
-    # a claim that writes nothing is checked against what is in the work dir
-    assert claim.final_answer is None and "640x480" in claim.observation
+    # the line to add, where: the code drew on pyplot's default figure
+    assert ("add the line `plt.figure(figsize=(0.8, 0.6), dpi=100)` just before line 5, `plt.imshow(disc)`"
+            in first.observation), first.observation
+    assert "keep the code that computes the picture as it is" in first.observation
+    # a claim that writes nothing is checked against what is in the work dir, and told both ways to save
+    assert claim.final_answer is None and "640x480" in claim.observation and "plt.imsave('disc.png'" in claim.observation
     assert result.success and len(result.steps) == 3
+
+
+def test_the_figure_size_edit_follows_the_hint_to_the_size_asked(session):
+    """Doing what the hint says (the figure made with that figsize and dpi, savefig without
+    bbox_inches) saves a PNG of the size asked: the loop accepts it."""
+    head = "import matplotlib.pyplot as plt\n"
+    draw = "fig, ax = plt.subplots()\nax.plot([0, 1], [0, 1])\nfig.savefig('line.png', bbox_inches='tight')\n"
+    replies = [code(head + draw + "final_answer('saved line.png')")]
+    agent = CodeAgent(ScriptedModel({"replies": replies}), session, AgentConfig(cell_timeout_s=30, max_steps=1))
+    first = agent.run("Plot the line y = x as a 300x200 image").steps[0]
+    edit = ("change line 2, `fig, ax = plt.subplots()`, to `fig, ax = plt.subplots(figsize=(3.0, 2.0), dpi=100)`, "
+            "and make the savefig line `fig.savefig('line.png', dpi=100)`")
+    assert edit in first.observation, first.observation
+    fixed = head + draw.replace("plt.subplots()", "plt.subplots(figsize=(3.0, 2.0), dpi=100)").replace(
+        "bbox_inches='tight'", "dpi=100")
+    agent = CodeAgent(ScriptedModel({"replies": [code(fixed + "final_answer('saved line.png')")]}), session,
+                      AgentConfig(cell_timeout_s=30, max_steps=1))
+    assert agent.run("Plot the line y = x as a 300x200 image").success
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    # the last figure made before the first save is the one saved
+    ("import matplotlib.pyplot as plt\nplt.figure()\nplt.figure(figsize=(4, 3))\nplt.imshow(a)\nplt.savefig('a.png')",
+     "change line 3, `plt.figure(figsize=(4, 3))`, to `plt.figure(figsize=(8.0, 6.0), dpi=100)`."),
+    # no figure made: one is made before the first drawing call, with the code's name for pyplot
+    ("import matplotlib.pyplot as pyplot\npyplot.imshow(a)\npyplot.savefig('a.png', dpi=200)",
+     "add the line `pyplot.figure(figsize=(8.0, 6.0), dpi=100)` just before line 2, `pyplot.imshow(a)`, "
+     "and make the savefig line `pyplot.savefig('a.png', dpi=100)`"),
+    ("from PIL import Image\nImage.fromarray(a).save('a.png')", None),  # no matplotlib figure: the general hint
+    ("def broken(:", None),
+])
+def test_resize_edit(source, expected):
+    from agent.codeact.figure_size import resize_edit
+
+    edit = resize_edit(source, (800, 600))
+    assert edit == expected if expected is None else expected in edit, edit
 
 
 @pytest.mark.parametrize(("task", "size"), [
