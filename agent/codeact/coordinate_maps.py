@@ -55,6 +55,9 @@ def value_of(node: ast.AST, env: dict[str, float]) -> float | None:
         return float(node.value)
     if isinstance(node, ast.Name):
         return env.get(node.id)
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and isinstance(node.slice, ast.Constant) \
+            and isinstance(node.slice.value, int) and not isinstance(node.slice.value, bool):
+        return env.get(item_key(node.value.id, node.slice.value))  # an item of a known pair: x_range[0]
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
         v = value_of(node.operand, env)
         return None if v is None else (-v if isinstance(node.op, ast.USub) else v)
@@ -70,8 +73,29 @@ def value_of(node: ast.AST, env: dict[str, float]) -> float | None:
     return None
 
 
+def item_key(name: str, index: int) -> str:
+    """How an environment of numbers holds the items of a tuple of numbers (`x_range = (-2, 1)`)."""
+    return f"{name}[{index}]"
+
+
+def bind(env: dict[str, float], name: str, node: ast.AST) -> None:
+    """Bind `name` to the number `node` evaluates to, or to its items when it is a tuple or list of
+    numbers (x_range[0], x_range[1]); forget what it was bound to before."""
+    for key in [k for k in env if k == name or k.startswith(name + "[")]:
+        del env[key]
+    value = value_of(node, env)
+    if value is not None:
+        env[name] = value
+    elif isinstance(node, ast.Tuple | ast.List):
+        for i, item in enumerate(node.elts):
+            v = value_of(item, env)
+            if v is not None:
+                env[item_key(name, i)] = v
+
+
 def constants(tree: ast.Module) -> dict[str, float]:
-    """The numbers the code's top level assigns (`width = 800`, `x_min, x_max = -2.5, 1.5`), in order."""
+    """The numbers the code's top level assigns (`width = 800`, `x_min, x_max = -2.5, 1.5`, the items of
+    `x_range = (-2.5, 1.5)` as x_range[0] and x_range[1]), in order."""
     env: dict[str, float] = {}
     for stmt in tree.body:
         if not isinstance(stmt, ast.Assign):
@@ -83,11 +107,7 @@ def constants(tree: ast.Module) -> dict[str, float]:
                 pairs = list(zip(target.elts, stmt.value.elts, strict=True))
             for t, v in pairs:
                 if isinstance(t, ast.Name):
-                    value = value_of(v, env)
-                    if value is None:
-                        env.pop(t.id, None)
-                    else:
-                        env[t.id] = value
+                    bind(env, t.id, v)
     for node in ast.walk(tree):  # then numbers computed inside functions (dx = (x_max - x_min) / width)
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
                 and node.targets[0].id not in env:

@@ -274,11 +274,12 @@ def find_pitfalls(code: str) -> list[Pitfall]:
 
 
 def _stretched(s: Stretch) -> Pitfall:
-    (x_lo, x_hi, nx), (y_lo, y_hi, ny), (square_lo, square_hi) = s.x, s.y, s.square_y()
+    (x_lo, x_hi, nx), (y_lo, y_hi, ny), (axis, square_lo, square_hi) = s.x, s.y, s.widened()
     return Pitfall("stretched_plane", s.name, (
         ("x_lo", _fmt(x_lo)), ("x_hi", _fmt(x_hi)), ("nx", nx), ("y_lo", _fmt(y_lo)), ("y_hi", _fmt(y_hi)),
         ("ny", ny), ("ratio", f"{max(s.ratio, 1 / s.ratio):.2f}"), ("longer", "real" if s.ratio > 1 else "imaginary"),
-        ("square_lo", _fmt(square_lo)), ("square_hi", _fmt(square_hi))))
+        ("widened", axis), ("square_lo", _fmt(square_lo)), ("square_hi", _fmt(square_hi)),
+        ("edit", s.edit())))
 
 
 def _fmt(v: float) -> str:

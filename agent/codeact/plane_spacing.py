@@ -17,7 +17,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from agent.codeact.coordinate_maps import constants, value_of
+from agent.codeact.coordinate_maps import bind, constants, value_of
 
 STRETCH = 1.15
 """Units are square within this factor (a person sees a stretch beyond it)."""
@@ -31,16 +31,33 @@ class Stretch:
     """The real axis: (from, to, points)."""
     y: tuple[float, float, int]
     """The imaginary axis: (from, to, points)."""
+    sources: tuple[ast.Assign | None, ast.Assign | None] = (None, None)
+    """The linspace assignments of the real and the imaginary grid."""
 
     @property
     def ratio(self) -> float:
         """How many times as long one unit of x is drawn as one unit of y."""
         return _per_unit(self.x) / _per_unit(self.y)
 
-    def square_y(self) -> tuple[float, float]:
-        """The imaginary axis's range about its middle that makes the units square at these pixel counts."""
-        mid, half = (self.y[0] + self.y[1]) / 2, abs(self.x[1] - self.x[0]) / (self.x[2] - 1) * (self.y[2] - 1) / 2
-        return mid - half, mid + half
+    def widened(self) -> tuple[str, float, float]:
+        """("real" or "imaginary", from, to): the axis whose units are drawn longer, widened about its
+        middle until the units are square at these pixel counts. Widening, not narrowing the other,
+        keeps all of the window the code chose in the picture."""
+        wide, other = (self.x, self.y) if self.ratio > 1 else (self.y, self.x)
+        mid, half = (wide[0] + wide[1]) / 2, (wide[2] - 1) / _per_unit(other) / 2
+        return ("real" if wide is self.x else "imaginary"), mid - half, mid + half
+
+    def edit(self) -> tuple[int, str, str] | None:
+        """(line, the linspace assignment there, the same widened): the change that squares the units."""
+        axis, lo, hi = self.widened()
+        source = self.sources[0 if axis == "real" else 1]
+        if source is None:
+            return None
+        call = source.value
+        new = ast.Assign(targets=source.targets, value=ast.Call(
+            func=call.func, args=[ast.Constant(round(lo, 4)), ast.Constant(round(hi, 4)), *call.args[2:]],
+            keywords=call.keywords), lineno=source.lineno)
+        return source.lineno, ast.unparse(source), ast.unparse(new)
 
 
 def _per_unit(axis: tuple[float, float, int]) -> float:
@@ -49,7 +66,8 @@ def _per_unit(axis: tuple[float, float, int]) -> float:
 
 
 def _defaults(tree: ast.AST) -> dict[str, float]:
-    """The numbers functions' parameters default to (`def plot(width=800, x_min=-2.0)`)."""
+    """The numbers functions' parameters default to (`def plot(width=800, x_min=-2.0)`; the items of
+    `x_range=(-2.1, 1.1)` as x_range[0] and x_range[1])."""
     env: dict[str, float] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef):
@@ -57,9 +75,8 @@ def _defaults(tree: ast.AST) -> dict[str, float]:
             pairs = [*zip(args, node.args.defaults, strict=True), *zip(node.args.kwonlyargs, node.args.kw_defaults,
                                                                           strict=True)]
             for arg, default in pairs:
-                value = None if default is None else value_of(default, {})
-                if value is not None:
-                    env.setdefault(arg.arg, value)
+                if default is not None and not any(k == arg.arg or k.startswith(arg.arg + "[") for k in env):
+                    bind(env, arg.arg, default)
     return env
 
 
@@ -70,9 +87,11 @@ def _call_name(node: ast.AST) -> str:
     return ""
 
 
-def _grids(tree: ast.AST, env: dict[str, float]) -> dict[str, tuple[float, float, int]]:
-    """Names bound to an evaluable np.linspace(from, to, points), and the meshgrid outputs made of them."""
+def _grids(tree: ast.AST, env: dict[str, float]) -> tuple[dict[str, tuple[float, float, int]], dict[str, ast.Assign]]:
+    """Names bound to an evaluable np.linspace(from, to, points), and the meshgrid outputs made of them;
+    and the linspace assignment each comes from."""
     grids: dict[str, tuple[float, float, int]] = {}
+    sources: dict[str, ast.Assign] = {}
     for node in ast.walk(tree):
         if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
             continue
@@ -80,15 +99,15 @@ def _grids(tree: ast.AST, env: dict[str, float]) -> dict[str, tuple[float, float
         if isinstance(target, ast.Name) and _call_name(value) == "linspace" and len(value.args) >= 3:
             lo, hi, n = (value_of(a, env) for a in value.args[:3])
             if None not in (lo, hi, n) and lo != hi and n >= 2 and float(n).is_integer():
-                grids[target.id] = (lo, hi, int(n))
+                grids[target.id], sources[target.id] = (lo, hi, int(n)), node
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Tuple) \
                 and _call_name(node.value) == "meshgrid" and len(node.value.args) == 2 \
                 and not any(k.arg == "indexing" for k in node.value.keywords):
             for out, source in zip(node.targets[0].elts, node.value.args, strict=False):
                 if isinstance(out, ast.Name) and isinstance(source, ast.Name) and source.id in grids:
-                    grids[out.id] = grids[source.id]
-    return grids
+                    grids[out.id], sources[out.id] = grids[source.id], sources[source.id]
+    return grids, sources
 
 
 def _grid_of(node: ast.AST, grids: dict[str, tuple[float, float, int]]) -> str | None:
@@ -135,10 +154,10 @@ def find_stretches(tree: ast.Module) -> list[Stretch]:
     if _units_set_by_imshow(tree):
         return []
     env = {**_defaults(tree), **constants(tree)}
-    grids = _grids(tree, env)
+    grids, sources = _grids(tree, env)
     found = []
     for _, name, re_, im in sorted(_planes(tree, grids)):
-        s = Stretch(name, grids[re_], grids[im])
+        s = Stretch(name, grids[re_], grids[im], (sources.get(re_), sources.get(im)))
         if max(s.ratio, 1 / s.ratio) > STRETCH:
             found.append(s)
     return found[:1]

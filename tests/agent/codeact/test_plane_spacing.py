@@ -29,12 +29,32 @@ def test_a_grid_whose_spacings_differ_is_stretched_and_told_how_to_square_it():
     (s,) = find_stretches(ast.parse(SEED0_800X600))
     assert s.name == "c" and s.x == (-2.0, 2.0, 800) and s.y == (-2.0, 2.0, 600)
     assert s.ratio == pytest.approx(799 / 599)
-    lo, hi = s.square_y()
-    assert (hi - lo) / 599 == pytest.approx(4 / 799)  # the same spacing as the real axis
+    axis, lo, hi = s.widened()
+    assert axis == "real" and (hi - lo) / 799 == pytest.approx(4 / 599)  # the imaginary axis's spacing
+    assert (lo + hi) / 2 == pytest.approx(0) and lo < -2 and hi > 2  # all of the window stays in
     (p,) = [p for p in find_pitfalls(SEED0_800X600) if p.key == "stretched_plane"]
     text = p.render()
     assert "one unit of the real axis is drawn 1.33 times" in text
-    assert "-1.499" in text and "1.499" in text  # the imaginary span that makes the units square
+    assert "the real axis from -2.668 to 2.668" in text  # the real span that makes the units square
+    line = next(i for i, t in enumerate(SEED0_800X600.splitlines(), 1) if "x = np.linspace" in t)
+    assert f"change line {line}, `x = np.linspace(x_min, x_max, width)`, to `x = np.linspace(-2.6678, 2.6678, width)`" in text
+
+
+def test_the_bounds_of_a_grid_may_be_items_of_a_pair():
+    """`c_range=(-2.1, 1.1)` as a parameter's default, its items as both grids' bounds (tracked
+    mandelbrot_numpy seed 0, the last step): 800 and 600 points over the same span."""
+    code = ("import numpy as np\nimport matplotlib.pyplot as plt\n"
+            "def image(width=800, height=600, c_range=(-2.1, 1.1)):\n"
+            "    re = np.linspace(c_range[0], c_range[1], width)\n    im = np.linspace(c_range[0], c_range[1], height)\n"
+            "    x, y = np.meshgrid(re, im)\n    c = x + 1j * y\n    return abs(c)\n"
+            "plt.imshow(image())\nplt.savefig('a.png')\n")
+    (s,) = find_stretches(ast.parse(code))
+    assert s.x == (-2.1, 1.1, 800) and s.y == (-2.1, 1.1, 600)
+    top = code.replace("def image(width=800, height=600, c_range=(-2.1, 1.1)):", "c_range = [-2.1, 1.1]\n"
+                       "def image(width=800, height=600):")
+    assert find_stretches(ast.parse(top))[0].y == (-2.1, 1.1, 600)  # a list the top level assigns
+    rebound = top.replace("c_range = [-2.1, 1.1]\n", "c_range = [-2.1, 1.1]\nc_range = read_range()\n")
+    assert find_stretches(ast.parse(rebound)) == []  # bound again to what cannot be read: not judged
 
 
 @pytest.mark.parametrize(("xs", "ys", "stretched"), [("-2.5, 1.5, 800", "-1.5, 1.5, 600", "-2.5, 1.5, 600"),
