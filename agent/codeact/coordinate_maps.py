@@ -166,14 +166,24 @@ def _named_windows(env: dict[str, float]) -> list[tuple[float, float, tuple[str,
 
 
 def _loops(tree: ast.AST, env: dict[str, float]) -> list[tuple[ast.For, str, int]]:
-    """Loops `for V in range(N)` with N a number the code gives."""
+    """Loops `for V in range(N)`, and each index of `for V, W in np.ndindex(N, M)`, with N (and M)
+    numbers the code gives: (loop, index, size)."""
     out = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.For) and isinstance(node.target, ast.Name) and isinstance(node.iter, ast.Call) \
-                and isinstance(node.iter.func, ast.Name) and node.iter.func.id == "range" and len(node.iter.args) == 1:
-            n = value_of(node.iter.args[0], env)
-            if n is not None and n >= 2 and float(n).is_integer():
-                out.append((node, node.target.id, int(n)))
+        if not (isinstance(node, ast.For) and isinstance(node.iter, ast.Call)):
+            continue
+        func = node.iter.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if name == "range" and isinstance(node.target, ast.Name) and len(node.iter.args) == 1:
+            pairs = [(node.target, node.iter.args[0])]
+        elif name == "ndindex" and isinstance(node.target, ast.Tuple) and len(node.target.elts) == len(node.iter.args):
+            pairs = list(zip(node.target.elts, node.iter.args, strict=True))
+        else:
+            continue
+        for target, bound in pairs:
+            n = value_of(bound, env)
+            if isinstance(target, ast.Name) and n is not None and n >= 2 and float(n).is_integer():
+                out.append((node, target.id, int(n)))
     return out
 
 

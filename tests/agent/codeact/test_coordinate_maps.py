@@ -5,6 +5,8 @@ ways a small model writes them, pass unflagged."""
 
 from __future__ import annotations
 
+import ast
+
 import pytest
 
 from agent.codeact.pitfalls import find_pitfalls
@@ -135,3 +137,19 @@ def test_without_an_extent_a_map_over_another_window_than_its_named_bounds_is_fo
     assert "runs from -4.5 (at j = 0) to -0.5 (at j = 800)" in hint
     assert "which say that axis runs from -2.5 to 1.5" in hint and "another window than the code names" in hint
     assert ("x_min and x_max" if "x_min" in code else "xmin and xmax") in hint
+
+
+def test_the_indices_of_an_ndindex_loop_are_loop_indices():
+    """`for i, j in np.ndindex(height, width)` with x computed from i (which runs over the height):
+    x covers another window than the extent says (tracked mandelbrot_numpy seed 1, the last step)."""
+    code = ("import numpy as np\nimport matplotlib.pyplot as plt\nx_min, x_max, y_min, y_max = -2.5, 1.5, -2.0, 2.0\n"
+            "width, height = 800, 600\nc = np.zeros((height, width))\n"
+            "for i, j in np.ndindex(height, width):\n    x = x_min + (x_max - x_min) * i / (width - 1)\n"
+            "    y = y_min + (y_max - y_min) * j / (height - 1)\n    c[i, j] = abs(complex(x, y))\n"
+            "plt.imshow(c.T, extent=(x_min, x_max, y_min, y_max))\n")
+    from agent.codeact.coordinate_maps import find_mismatches
+
+    found = find_mismatches(ast.parse(code))
+    assert [(m.index, m.size) for m in found] == [("i", 600), ("j", 800)], found
+    fixed = code.replace("* i / (width - 1)", "* j / (width - 1)").replace("* j / (height - 1)", "* i / (height - 1)")
+    assert find_mismatches(ast.parse(fixed)) == []
