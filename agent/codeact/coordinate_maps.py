@@ -78,10 +78,15 @@ def item_key(name: str, index: int) -> str:
     return f"{name}[{index}]"
 
 
+def bound_keys(env: dict[str, float], name: str) -> list[str]:
+    """The keys of `env` that `name` is bound to: itself, or its items."""
+    return [k for k in env if k == name or k.startswith(name + "[")]
+
+
 def bind(env: dict[str, float], name: str, node: ast.AST) -> None:
     """Bind `name` to the number `node` evaluates to, or to its items when it is a tuple or list of
     numbers (x_range[0], x_range[1]); forget what it was bound to before."""
-    for key in [k for k in env if k == name or k.startswith(name + "[")]:
+    for key in bound_keys(env, name):
         del env[key]
     value = value_of(node, env)
     if value is not None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from agent.codeact.coordinate_maps import bind, constants, value_of
+from agent.codeact.coordinate_maps import bind, bound_keys, constants, value_of
 
 STRETCH = 1.15
 """Units are square within this factor (a person sees a stretch beyond it)."""
@@ -75,7 +75,7 @@ def _defaults(tree: ast.AST) -> dict[str, float]:
             pairs = [*zip(args, node.args.defaults, strict=True), *zip(node.args.kwonlyargs, node.args.kw_defaults,
                                                                           strict=True)]
             for arg, default in pairs:
-                if default is not None and not any(k == arg.arg or k.startswith(arg.arg + "[") for k in env):
+                if default is not None and not bound_keys(env, arg.arg):
                     bind(env, arg.arg, default)
     return env
 
