@@ -111,6 +111,21 @@ def test_saved_figures_are_not_saved_twice_and_bad_pictures_are_noted(tmp_path):
                   "plt.figure()\nplt.imshow(ring)\nplt.savefig('ring.png')")
         assert r.ok and len(r.plot_warnings) == 1, r.plot_warnings
         assert "0.0 in 99.999% of its cells (the rest: 1.0)" in r.plot_warnings[0]
+        # values that ignore one coordinate: every row the same (y never used), every column the same
+        # (x never used); an even ramp (a gradient), a thin strip and aspect='auto' are meant that way
+        r = s.run("xs, ys = np.linspace(-2, 2, 80), np.linspace(-2, 2, 60)\n"
+                  "rows = np.array([[min(int(abs(x) * 9), 20) for x in xs] for y in ys])\n"
+                  "plt.figure()\nplt.imshow(rows, extent=(-2, 2, -2, 2), origin='lower')\nplt.savefig('rows.png')\n"
+                  "plt.imsave('cols.png', rows.T.copy())\n"
+                  "plt.figure()\nplt.imshow(np.tile(np.linspace(0, 1, 80), (60, 1)))\nplt.savefig('ramp.png')\n"
+                  "plt.figure()\nplt.imshow(rows[:8])\nplt.savefig('strip.png')\n"
+                  "plt.figure()\nplt.imshow(rows, aspect='auto')\nplt.savefig('auto.png')\n"
+                  "plt.figure()\nplt.imshow(np.sin(xs)[None, :] * np.cos(ys)[:, None])\nplt.savefig('both.png')")
+        assert r.ok and len(r.plot_warnings) == 2, r.plot_warnings
+        assert r.plot_warnings[0].startswith("imshow was given an array of shape (60, 80) whose rows are all the same")
+        assert "vertical stripes and y (the row) never reached" in r.plot_warnings[0]
+        assert r.plot_warnings[1].startswith("imsave was given an array of shape (80, 60) whose columns are all the same")
+        assert "horizontal stripes and x (the column) never reached" in r.plot_warnings[1]
         # values that overflowed (z = z**2 + c iterated without a bound): those cells are drawn blank
         r = s.run("x, y = np.meshgrid(np.linspace(-2, 1, 80), np.linspace(-1.5, 1.5, 60))\n"
                   "c = x + 1j * y\nz = np.zeros_like(c)\n"

@@ -7,8 +7,9 @@ or cell.
 
 It also looks at what the code draws and notes the mistakes that leave a
 picture showing nothing (WARNINGS): an image of a list of points (imshow on an
-N x 2 array), an image of one constant value, a grid (imshow, contour, contourf,
-pcolormesh) of values mostly NaN or inf, a saved figure with nothing drawn.
+N x 2 array), an image of one constant value, an image whose rows are all the same
+(or columns: the values ignore one of the two coordinates), a grid (imshow, contour,
+contourf, pcolormesh) of values mostly NaN or inf, a saved figure with nothing drawn.
 And it records what each saved picture shows (FACTS, playground_figure_facts): the
 axes, their limits and tick labels, the images drawn with their shape, extent and
 origin; a PNG carries that record in a text chunk.
@@ -126,6 +127,9 @@ def imsave(fname, arr, *args, **kwargs):
     result = _original_imsave(fname, arr, *args, **kwargs)
     if _saving[0]:
         return result
+    problem = image_data_problem(arr, call="imsave")
+    if problem:
+        _note(problem)
     name = _saved_name(fname, kwargs, kwargs.get("format") or matplotlib.rcParams["savefig.format"])
     if name is not None:
         if name not in SAVED:
@@ -138,8 +142,8 @@ def imsave(fname, arr, *args, **kwargs):
     return result
 
 
-def image_data_problem(data, aspect=None) -> str | None:
-    """Why an array passed to imshow cannot show a picture, or None. A strip with aspect="auto" (a
+def image_data_problem(data, aspect=None, call="imshow") -> str | None:
+    """Why an array passed to imshow (or imsave: `call`) cannot show a picture, or None. A strip with aspect="auto" (a
     colour-map demo) is meant that way."""
     try:
         import numpy as np
@@ -151,21 +155,51 @@ def image_data_problem(data, aspect=None) -> str | None:
         return None
     if array.ndim == 2 and array.shape[1] in (2, 3) and array.shape[0] >= 50 and aspect != "auto":
         rows, cols = array.shape
-        return (f"imshow was given an array of shape ({rows}, {cols}), a list of points rather than a "
+        return (f"{call} was given an array of shape ({rows}, {cols}), a list of points rather than a "
                 f"grid of pixel values, so the picture shows stripes, not the shape. Pass imshow a 2-D "
                 f"array with one value per pixel, e.g. counts = np.zeros((height, width)) filled in "
                 f"a loop over rows and columns.")
     if array.ndim == 2 and array.size > 1 and (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
         finite = array[np.isfinite(array)] if np.issubdtype(array.dtype, np.inexact) else array.ravel()
         if finite.size == 0:
-            return "imshow was given an array with no finite values (all NaN or inf), so the picture is blank."
-        blank = _mostly_nonfinite("imshow", array.size, finite.size)
+            return f"{call} was given an array with no finite values (all NaN or inf), so the picture is blank."
+        blank = _mostly_nonfinite(call, array.size, finite.size)
         if blank:
             return blank
         if finite.min() == finite.max():
-            return (f"imshow was given an array whose values are all {finite.flat[0].item()!r}, so the picture is "
+            return (f"{call} was given an array whose values are all {finite.flat[0].item()!r}, so the picture is "
                     f"one flat colour; the computation did not produce varying values.")
-        return _nearly_flat(np, finite)
+        return _nearly_flat(np, finite, call) or (None if aspect == "auto" else _stripes(np, array, call))
+    return None
+
+
+STRIPE_MIN = 16
+"""Rows and columns an image needs before all its rows (or columns) being the same is a mistake: a thinner
+array is a strip meant that way."""
+
+
+def _stripes(np, array, call) -> str | None:
+    """An image over two coordinates whose values change along one of them only: all rows the same
+    (vertical stripes: the row's coordinate, y, never reached the computation) or all columns the same.
+    A linear ramp (a gradient, made that way on purpose) is not flagged."""
+    rows, cols = array.shape
+    if min(rows, cols) < STRIPE_MIN:
+        return None
+    try:
+        for axis, line, same, missing, varies in ((0, array[0], "rows", "y (the row)", "across it, with x"),
+                                                  (1, array[:, 0], "columns", "x (the column)", "up and down it, with y")):
+            if not np.array_equal(array, np.broadcast_to(line if axis == 0 else line[:, None], array.shape),
+                                  equal_nan=np.issubdtype(array.dtype, np.inexact)):
+                continue
+            steps = np.diff(np.asarray(line, dtype=float))
+            if steps.size and np.all(np.isfinite(steps)) and np.allclose(steps, steps[0]):
+                return None  # an even ramp: a gradient
+            stripes = "vertical" if axis == 0 else "horizontal"
+            return (f"{call} was given an array of shape ({rows}, {cols}) whose {same} are all the same: its values "
+                    f"change only {varies}, so the picture is {stripes} stripes and {missing} never reached the "
+                    f"computation of a value. Compute each cell from both its row's y and its column's x.")
+    except (TypeError, ValueError):
+        return None
     return None
 
 
@@ -209,7 +243,7 @@ radius 100 on 800 x 600 is 0.13% of the cells and is not flagged)."""
 NEARLY_FLAT_CELLS = 10_000
 
 
-def _nearly_flat(np, finite) -> str | None:
+def _nearly_flat(np, finite, call="imshow") -> str | None:
     if finite.size < NEARLY_FLAT_CELLS:
         return None
     values = finite.ravel()
@@ -221,7 +255,7 @@ def _nearly_flat(np, finite) -> str | None:
     if share < FLAT_SHARE:
         return None
     others = ", ".join(repr(v.item()) for v in np.delete(uniq, top)[:3])
-    return (f"imshow was given an array whose values are {uniq[top].item()!r} in {share:.3%} of its cells "
+    return (f"{call} was given an array whose values are {uniq[top].item()!r} in {share:.3%} of its cells "
             f"(the rest: {others}{', ...' if uniq.size > 4 else ''}), so the picture is one flat colour "
             f"with a few specks; the computation barely varies. Check the values it computes.")
 
