@@ -84,8 +84,8 @@ def test_a_reply_that_repeats_its_prompt_is_drafted_accepted_and_the_same_as_wit
     assert drafted0 == 0 and drafted > 0
     assert accepted > looked.completion_tokens // 2  # most of a copied program comes from drafts
     assert calls < calls0 // 2  # so it takes far fewer llama_decode calls
-    assert looked.text == plain.text and looked.completion_tokens == plain.completion_tokens == 200
-    assert looked.finish_reason == plain.finish_reason == "length"
+    assert looked.text == plain.text and looked.completion_tokens == plain.completion_tokens
+    assert looked.finish_reason == plain.finish_reason
 
 
 @pytest.mark.llamacpp
