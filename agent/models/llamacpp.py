@@ -44,7 +44,7 @@ from agent.types import Completion, Message, Request, SamplingParams
 
 INSTALL_HINT = ("llama-cpp-python is not installed: run `bash setup.sh` (it builds llama.cpp for this CPU, "
                 "~7 minutes on 2 cores), or use --backend transformers")
-ENGINE_KEYS = ("n_ctx", "n_seq_max", "n_batch", "n_threads", "n_gpu_layers", "use_extra_bufts", "kv_unified")
+ENGINE_KEYS = ("n_ctx", "n_seq_max", "n_batch", "n_threads", "n_gpu_layers", "use_extra_bufts", "kv_unified", "lookup")
 DEFAULT_CELLS = 16384
 DEFAULT_SEQ_MAX = 32
 
@@ -86,12 +86,12 @@ class LlamaCppModel:
     def __init__(self, path: str, *, seed: int | None = 0, n_ctx: int = DEFAULT_CELLS,
                  n_seq_max: int = DEFAULT_SEQ_MAX, n_batch: int = 2048, n_threads: int | None = None,
                  n_gpu_layers: int = 0, use_extra_bufts: bool = True, kv_unified: bool = True,
-                 name: str | None = None) -> None:
+                 lookup: int = 0, name: str | None = None) -> None:
         L = import_llama_cpp()
         from llama_cpp._internals import LlamaContext, LlamaModel
 
-        if n_seq_max < 1 or n_ctx < 64 or n_batch < 1:
-            raise UsageError("llamacpp: n_seq_max >= 1, n_ctx >= 64 and n_batch >= 1 are required")
+        if n_seq_max < 1 or n_ctx < 64 or n_batch < 1 or not 0 <= lookup < n_batch:
+            raise UsageError("llamacpp: n_seq_max >= 1, n_ctx >= 64, n_batch >= 1 and 0 <= lookup < n_batch are required")
         self.L = L
         self.name = name or str(path)
         self.path = str(path)
@@ -119,7 +119,8 @@ class LlamaCppModel:
         self.template = ChatTemplate(meta.get("tokenizer.chat_template"), self._special_tokens())
         self.add_bos = bool(L.llama_vocab_get_add_bos(self.vocab))
         self.decoder = BatchDecoder(L, self._ctx.ctx, self.vocab, self.n_vocab, n_cells=L.llama_n_ctx(self._ctx.ctx),
-                                    n_seq_max=n_seq_max, n_batch=n_batch, reuse=kv_unified)
+                                    n_seq_max=n_seq_max, n_batch=n_batch, reuse=kv_unified,
+                                    lookup=lookup)
         self._rng = random.Random(seed)
 
     @classmethod

@@ -1,29 +1,25 @@
 """The decode loop of the llamacpp backend: many sequences in one llama.cpp batch,
 each prompt token evaluated once.
 
-Work is a list of `Job`s: one request's prompt tokens, sampling settings and
-number of samples n. Every sample is a llama.cpp sequence. What the KV cache
-holds is mirrored by a prefix tree (agent/models/llamacpp_prefix.py), and it
-stays there after a call: a new sequence copies the longest prefix of its
-prompt that any sequence holds (`llama_memory_seq_cp` adds its id to those
-cells) and evaluates only the tokens past it. Prompts admitted together that
-share a prefix (the n samples of a request, few-shot examples, one question's
-chains) evaluate it once: its tokens carry the ids of all of them.
+Work is a list of `Job`s (one request's prompt tokens, sampling settings and n);
+every sample is a llama.cpp sequence. A prefix tree (agent/models/llamacpp_prefix.py)
+mirrors the KV cache, which stays filled after a call: a new sequence copies the
+longest cached prefix of its prompt (`llama_memory_seq_cp`) and evaluates only
+the rest; prompts admitted together evaluate a shared prefix once.
 
 Admission is on what sequences use, not their worst case: a sequence starts when
-a sequence id and cells for its new prompt tokens are free, keeping
-`HEADROOM` cells of growth for every live sequence. Sequences kept from earlier
-calls give way first (least recently used first). When the live ones fill the
-cache, the youngest is preempted: its cells are dropped and it waits, with its
-tokens and sampler, to be resumed by evaluating its prompt and the tokens it had
-generated (mostly still cached). A sequence alone in a full cache stops with
-"length". Then each step decodes one token for every live sequence in one
-`llama_decode` call (continuous batching).
+an id and cells for its new prompt tokens are free, keeping `HEADROOM` cells of
+growth per live sequence. Sequences kept from earlier calls give way first (least
+recently used). When the live ones fill the cache, the youngest is preempted and
+later resumed by evaluating its prompt and tokens again (mostly still cached); one
+alone in a full cache stops with "length". Each step decodes a token for every live
+sequence in one `llama_decode` call (continuous batching), plus prompt-lookup draft
+tokens for a greedy one alone (agent/models/llamacpp_lookup.py).
 
-Each sample has its own llama.cpp sampler chain (agent/models/llamacpp_sampling.py),
-so a sample does not depend on what else is in the batch, up to llama.cpp's float
-summation order, which differs with the batch's shape (and with what was cached). Logprobs, when asked, are raw-model
-log-probabilities (log-softmax of the unprocessed logits) of each generated token.
+Each sample has its own sampler chain (agent/models/llamacpp_sampling.py), so it
+does not depend on what else is in the batch, up to llama.cpp's float summation
+order, which differs with the batch's shape and what was cached. Logprobs are
+raw-model log-probabilities (log-softmax of the unprocessed logits).
 """
 
 from __future__ import annotations
@@ -33,9 +29,9 @@ from collections.abc import Iterator
 
 from agent.errors import ModelError
 from agent.models.llamacpp_jobs import DecodeStats, Job, Seq
+from agent.models.llamacpp_lookup import draft_for
 from agent.models.llamacpp_prefix import PrefixTree
 from agent.models.llamacpp_sampling import Pieces, make_sampler, raw_logprob
-from agent.models.stop_strings import find_stop
 
 HEADROOM = 16
 """Cells of growth kept free per live sequence when admitting another."""
@@ -43,15 +39,16 @@ HEADROOM = 16
 
 class BatchDecoder:
     """Runs jobs on one llama.cpp context (`ctx`, `vocab` are raw llama.cpp pointers).
-    `reuse` keeps the cache between calls (it needs the unified KV cache)."""
+    `reuse` keeps the cache between calls (it needs the unified KV cache); `lookup` > 0 drafts
+    that many tokens for a greedy sequence decoding alone (agent/models/llamacpp_lookup.py)."""
 
     def __init__(self, llama_cpp, ctx, vocab, n_vocab: int, *, n_cells: int, n_seq_max: int,
-                 n_batch: int, reuse: bool = True) -> None:
+                 n_batch: int, reuse: bool = True, lookup: int = 0) -> None:
         self.L = llama_cpp
         self.ctx, self.vocab, self.n_vocab = ctx, vocab, n_vocab
         self.mem = llama_cpp.llama_get_memory(ctx)
         self.n_cells, self.n_seq_max, self.n_batch = n_cells, n_seq_max, n_batch
-        self.reuse = reuse
+        self.reuse, self.lookup = reuse, lookup
         self.batch = llama_cpp.llama_batch_init(n_batch, 0, n_seq_max)
         self._piece = Pieces(llama_cpp, vocab)
         self.stats = DecodeStats()
@@ -214,13 +211,30 @@ class BatchDecoder:
         self.batch.n_tokens = 0
         for seq in live:
             self._add(seq.tokens[-1], seq.pos, [seq.seq_id], True)
+        draft = draft_for(self.lookup, jobs, live, self.n_cells - self.tree.cells - len(live))
+        for k, tok in enumerate(draft):
+            self._add(tok, live[0].pos + 1 + k, [live[0].seq_id], True)
         self.stats.max_live = max(self.stats.max_live, len(live))
         self._decode()
         for i, seq in enumerate(live):
             self.tree.extend(seq.seq_id, seq.tokens[-1])
             seq.pos += 1
             self._take(jobs[seq.job], seq, i)
+        if draft:
+            self._accept(jobs[live[0].job], live[0], draft)
         yield from live
+
+    def _accept(self, job: Job, seq: Seq, draft: list[int]) -> None:
+        """Keep the draft while it is the token the model chose; drop the cells of the rest."""
+        self.stats.drafted += len(draft)
+        for k, tok in enumerate(draft, start=1):
+            if seq.finish_reason is not None or seq.tokens[-1] != tok:
+                break
+            self.tree.extend(seq.seq_id, tok)
+            seq.pos += 1
+            self._take(job, seq, k)
+            self.stats.accepted += 1
+        self.L.llama_memory_seq_rm(self.mem, seq.seq_id, seq.pos, -1)
 
     def _end_finished(self, live: list[Seq], force: bool = False) -> list[Seq]:
         """Ended sequences give back their sampler; their cells are kept for later calls."""
@@ -270,20 +284,8 @@ class BatchDecoder:
         token = self.L.llama_sampler_sample(seq.sampler, self.ctx, idx)
         if job.logprobs:
             seq.logprobs.append(raw_logprob(self.L, self.ctx, idx, self.n_vocab, token))
-        seq.tokens.append(token)
         self.stats.generated_tokens += 1
-        if self.L.llama_vocab_is_eog(self.vocab, token) and not job.ignore_eos:
-            seq.finish_reason = "stop"
-            return
-        seq.data += self._piece(token)
-        if job.stop:
-            text = seq.data.decode("utf-8", errors="ignore")
-            at = find_stop(text, job.stop)
-            if at >= 0:
-                seq.text, seq.finish_reason = text[:at], "stop"
-                return
-        if len(seq.tokens) >= seq.limit:
-            seq.finish_reason = "length"
+        seq.push(job, token, self._piece(token), self.L.llama_vocab_is_eog(self.vocab, token))
 
     def _close_sampler(self, seq: Seq) -> None:
         if seq.sampler is not None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from agent.models.llamacpp_prefix import Node
+from agent.models.stop_strings import find_stop
 
 
 @dataclass
@@ -47,6 +48,23 @@ class Seq:
     """Prompt tokens its request did not evaluate (read from the cache) when it was first admitted."""
     end: Node | None = None
 
+    def push(self, job: Job, token: int, piece: bytes, eog: bool) -> None:
+        """Add a generated token (its bytes `piece`); set `finish_reason` when it ends the sample:
+        an end-of-generation token, a stop string completed, or the limit reached."""
+        self.tokens.append(token)
+        if eog and not job.ignore_eos:
+            self.finish_reason = "stop"
+            return
+        self.data += piece
+        if job.stop:
+            text = self.data.decode("utf-8", errors="ignore")
+            at = find_stop(text, job.stop)
+            if at >= 0:
+                self.text, self.finish_reason = text[:at], "stop"
+                return
+        if len(self.tokens) >= self.limit:
+            self.finish_reason = "length"
+
     def final_text(self) -> str:
         return self.text if self.text is not None else self.data.decode("utf-8", errors="replace")
 
@@ -66,3 +84,7 @@ class DecodeStats:
     preempted: int = 0
     evicted: int = 0
     """Kept sequences dropped to make room."""
+    drafted: int = 0
+    """Prompt-lookup draft tokens fed (agent/models/llamacpp_lookup.py)."""
+    accepted: int = 0
+    """Of them, those the model chose itself (kept)."""
